@@ -1,0 +1,45 @@
+/**
+ * `deno task db:seed`: migrate the configured database, create the demo data (idempotent: a second run
+ * changes nothing) and print the demo accounts.
+ */
+import { type Config, loadConfig } from "../config.ts";
+import { openDatabase } from "./connection.ts";
+import { migrate } from "./migrate.ts";
+import { seed, type SeedReport } from "./seed.ts";
+
+/** The demo accounts as printable lines (Chinese). */
+export function formatSeedReport(report: SeedReport): string {
+  const lines = [`演示账户（本次新建 ${report.created} 个）：`, "  后台员工（/admin/login）："];
+  for (const s of report.staff) {
+    lines.push(`    ${s.username.padEnd(10)} ${s.role.padEnd(18)} 密码 ${s.password}`);
+  }
+  lines.push("  用户（/login）：");
+  for (const u of report.users) lines.push(`    ${u.phone}  ${u.kind.padEnd(9)} 密码 ${u.password}`);
+  return lines.join("\n");
+}
+
+/** Open the configured database, migrate, seed, close. */
+export async function seedConfigured(config: Config): Promise<{ applied: number[]; report: SeedReport }> {
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    maxConnections: 2,
+  });
+  try {
+    const { applied } = await migrate(db.sql);
+    return { applied, report: await seed(db.sql, config) };
+  } finally {
+    await db.close();
+  }
+}
+
+if (import.meta.main) {
+  try {
+    const { applied, report } = await seedConfigured(loadConfig());
+    if (applied.length > 0) console.log(`已应用迁移: ${applied.join(", ")}`);
+    console.log(formatSeedReport(report));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    Deno.exit(1);
+  }
+}

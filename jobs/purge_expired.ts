@@ -1,0 +1,50 @@
+/**
+ * Cron job `purge_expired`: once a day, delete expired SMS codes and expired sessions. Set-based deletes
+ * in bounded batches; the counts go to `job_runs.detail`.
+ */
+import type { Sql } from "../db/connection.ts";
+import { defineCronJob } from "./cron.ts";
+
+/** Rows deleted per statement. */
+export const PURGE_BATCH_SIZE = 5_000;
+/** Most batches per table per run (so one run deletes at most 1,000,000 rows per table). */
+export const PURGE_MAX_BATCHES = 200;
+/** SMS codes are kept this long after they expire (so "验证码已过期" can still be told apart). */
+export const SMS_CODE_RETENTION = "1 hour";
+
+/** Counts of one purge. */
+export interface PurgeCounts {
+  smsCodes: number;
+  sessions: number;
+}
+
+/** Delete expired SMS codes (expired longer than {@link SMS_CODE_RETENTION} ago) and expired sessions. */
+export async function purgeExpired(sql: Sql): Promise<PurgeCounts> {
+  let smsCodes = 0;
+  for (let i = 0; i < PURGE_MAX_BATCHES; i++) {
+    const deleted = await sql`
+      delete from sms_codes where id in (
+        select id from sms_codes where expires_at < now() - ${SMS_CODE_RETENTION}::interval
+        limit ${PURGE_BATCH_SIZE})`;
+    smsCodes += deleted.count;
+    if (deleted.count < PURGE_BATCH_SIZE) break;
+  }
+  let sessions = 0;
+  for (let i = 0; i < PURGE_MAX_BATCHES; i++) {
+    const deleted = await sql`
+      delete from sessions where id_hash in (
+        select id_hash from sessions where expires_at < now() limit ${PURGE_BATCH_SIZE})`;
+    sessions += deleted.count;
+    if (deleted.count < PURGE_BATCH_SIZE) break;
+  }
+  return { smsCodes, sessions };
+}
+
+/** Daily at 03:00 Asia/Shanghai (19:00 UTC). */
+export const purgeExpiredJob = defineCronJob({
+  name: "purge_expired",
+  schedule: "0 19 * * *",
+  async run(deps) {
+    return { ...await purgeExpired(deps.sql) };
+  },
+});

@@ -1,0 +1,72 @@
+/**
+ * The whole application wired to the shared test database and an in-memory KV, for integration and
+ * browser tests.
+ */
+import { loadConfig } from "../../config.ts";
+import { createApp } from "../../main.ts";
+import type { Sql } from "../../db/connection.ts";
+import { getTestDb } from "./db.ts";
+
+/** A test instance of the app. */
+export interface TestApp {
+  sql: Sql;
+  kv: Deno.Kv;
+  /** Send a request through the full middleware stack and routes. */
+  handle(req: Request): Promise<Response>;
+  /** Request log lines written so far. */
+  logs: Record<string, unknown>[];
+}
+
+let shared: Promise<TestApp> | null = null;
+
+/** The shared test app (one per test process). Config: `APP_ENV=test`, demo features on. */
+export function testApp(): Promise<TestApp> {
+  shared ??= (async () => {
+    const db = await getTestDb();
+    const kv = await Deno.openKv(":memory:");
+    const config = { ...loadConfig({ APP_ENV: "test" }), demo: true };
+    const logs: Record<string, unknown>[] = [];
+    const app = createApp({ sql: db.sql, kv, config, dbKind: db.kind, log: (l) => logs.push(l) });
+    const handler = app.handler();
+    const info = { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 } } as Deno.ServeHandlerInfo;
+    return { sql: db.sql, kv, logs, handle: (req: Request) => handler(req, info) };
+  })();
+  return shared;
+}
+
+/** Serve the test app on a free loopback port (for the browser). Close with `server.shutdown()`. */
+export async function serveTestApp(): Promise<{ baseUrl: string; server: Deno.HttpServer; app: TestApp }> {
+  const app = await testApp();
+  const { promise, resolve } = Promise.withResolvers<number>();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: ({ port }) => resolve(port) },
+    (req) => app.handle(req),
+  );
+  const port = await promise;
+  return { baseUrl: `http://localhost:${port}`, server, app };
+}
+
+/** A cookie jar for driving forms through `handle` like a browser. */
+export class CookieJar {
+  #cookies = new Map<string, string>();
+  /** Store the cookies of a response. */
+  take(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attrs.some((a) => /max-age=0\b/i.test(a.trim())) || value === "";
+      if (expired) this.#cookies.delete(name);
+      else this.#cookies.set(name, value);
+    }
+  }
+  /** The Cookie header value. */
+  header(): string {
+    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+  /** One cookie's value. */
+  get(name: string): string | undefined {
+    return this.#cookies.get(name);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The test database: one per test process, migrated once. Embedded in-memory PGlite by default; the
+ * server named by `DATABASE_URL` when set (`deno task test` points it at a fresh database made for the
+ * run and dropped afterwards — see tests/run.ts).
+ */
+import { type Database, openDatabase, type Sql } from "../../db/connection.ts";
+import { migrate } from "../../db/migrate.ts";
+
+let opened: Promise<Database> | null = null;
+
+/** The shared, migrated test database. */
+export function getTestDb(): Promise<Database> {
+  opened ??= (async () => {
+    const url = Deno.env.get("DATABASE_URL") || undefined;
+    const db = await openDatabase({ databaseUrl: url, dataDir: "memory://", maxConnections: 10 });
+    await migrate(db.sql);
+    return db;
+  })();
+  return opened;
+}
+
+/** Which backend this run uses. */
+export const testDbKind: "pglite" | "postgres" = Deno.env.get("DATABASE_URL") ? "postgres" : "pglite";
+
+/**
+ * A test that uses the shared database. Sanitizers are off because the connection outlives the test.
+ */
+export function dbTest(
+  name: string,
+  fn: (sql: Sql, db: Database) => Promise<void>,
+  options: { ignore?: boolean; only?: boolean } = {},
+): void {
+  Deno.test({
+    name,
+    ignore: options.ignore,
+    only: options.only,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const db = await getTestDb();
+      await fn(db.sql, db);
+    },
+  });
+}
+
+/** A random mainland mobile number, unique enough for tests sharing one database. */
+export function randomPhone(): string {
+  const n = crypto.getRandomValues(new Uint32Array(2));
+  return `13${n[0] % 10}${String(n[1] % 100_000_000).padStart(8, "0")}`;
+}
