@@ -1,0 +1,108 @@
+/**
+ * Development server: builds (dev mode), starts the app with `deno run -A --watch` and rebuilds when
+ * `islands/`, `routes/`, `components/` or `static/` change. Every rebuild rewrites the manifest, which
+ * restarts the app; open pages reload through the `/_frsh/reload` event stream.
+ *
+ * Run it from the project root: `deno run -A framework/dev.ts [main.ts]`.
+ * @module
+ */
+import { join, resolve } from "node:path";
+import { build } from "./build.ts";
+import { freshConfig } from "./config.ts";
+
+/** Options of {@linkcode dev}. */
+export interface DevOptions {
+  /** Project directory (default: the current directory). */
+  root?: string;
+  /** Entry module started with `--watch` (default `main.ts`). */
+  entry?: string;
+  /** Folders (relative to root) whose changes trigger a rebuild. */
+  watch?: string[];
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function rebuild(root: string, buildDir: string): Promise<boolean> {
+  const started = performance.now();
+  try {
+    await build({ root, buildDir, dev: true });
+    console.log(`[dev] built in ${Math.round(performance.now() - started)} ms`);
+    return true;
+  } catch (err) {
+    console.error("[dev] build failed:", err instanceof Error ? err.message : err);
+    return false;
+  }
+}
+
+/** Runs the development loop until the process is interrupted. */
+export async function dev(options: DevOptions = {}): Promise<void> {
+  const root = resolve(options.root ?? Deno.cwd());
+  const buildDir = join(root, freshConfig.buildDir);
+  const entry = options.entry ?? "main.ts";
+  await rebuild(root, buildDir);
+
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `--watch=${join(buildDir, "manifest.json")}`, entry],
+    cwd: root,
+    env: { FRSH_DEV: "1" },
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+
+  const stop = () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+
+  const dirs: string[] = [];
+  for (const d of options.watch ?? ["islands", "routes", "components", "static"]) {
+    if (await exists(join(root, d))) dirs.push(join(root, d));
+  }
+  if (dirs.length === 0) {
+    await child.status;
+    return;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let building = false;
+  let again = false;
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (building) {
+        again = true;
+        return;
+      }
+      building = true;
+      do {
+        again = false;
+        await rebuild(root, buildDir);
+      } while (again);
+      building = false;
+    }, 150);
+  };
+  const watcher = Deno.watchFs(dirs, { recursive: true });
+  child.status.then((s) => {
+    watcher.close();
+    Deno.exit(s.code);
+  });
+  for await (const event of watcher) {
+    if (event.kind === "access") continue;
+    schedule();
+  }
+}
+
+if (import.meta.main) {
+  await dev({ entry: Deno.args[0] });
+}

@@ -1,0 +1,36 @@
+/**
+ * The Fresh-compatible web layer. Import everything from here:
+ *
+ * ```ts
+ * import { App, createDefine, csrf, HttpError, page, staticFiles } from "./framework/mod.ts";
+ * ```
+ * @module
+ */
+export { App, type AppOptions, type ListenOptions, safeRedirectLocation } from "./app.ts";
+export { createDefine, type Define, page } from "./define.ts";
+export { defaultStatusText, HttpError } from "./http_error.ts";
+export { asset, BUILD_URL_PREFIX, staticFiles, type StaticFilesOptions } from "./static_files.ts";
+export { contentSecurityPolicy, securityHeaders, type SecurityHeadersOptions } from "./security_headers.ts";
+export { csrf, CSRF_FIELD, CSRF_HEADER, type CsrfOptions } from "./csrf.ts";
+export { requestLog, type RequestLogOptions } from "./request_log.ts";
+export { compression, type CompressionOptions } from "./compression.ts";
+export { BOOT_SCRIPT, BOOT_SCRIPT_CSP_HASH } from "./islands.ts";
+export { IslandPropError } from "./serialize.ts";
+export { type FreshConfig, freshConfig } from "./config.ts";
+export type { Manifest } from "./manifest.ts";
+export {
+  type Context,
+  type DataOf,
+  type HandlerByMethod,
+  type HandlerFn,
+  type Handlers,
+  type LayoutComponent,
+  type Middleware,
+  type PageComponent,
+  type PageInit,
+  type PageProps,
+  PageResponse,
+  type ResolvedAppConfig,
+  type RouteConfig,
+  type RouteHandler,
+} from "./types.ts";

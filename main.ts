@@ -1,0 +1,108 @@
+/**
+ * Composes the platform: configuration, database (embedded PGlite or Postgres), migrations, demo seed,
+ * Deno KV jobs, middleware and file routes. `deno task start` runs this file.
+ */
+import { App, compression, csrf, requestLog, securityHeaders, staticFiles } from "./framework/mod.ts";
+import freshConfig from "./fresh.config.ts";
+import { type Config, loadConfig } from "./config.ts";
+import { type DatabaseKind, openDatabase, type Sql } from "./db/connection.ts";
+import { migrate } from "./db/migrate.ts";
+import { seed, type SeedReport } from "./db/seed.ts";
+import { openKv } from "./jobs/kv.ts";
+import { startJobs } from "./jobs/mod.ts";
+import type { State } from "./utils.ts";
+import { createPiiCipher } from "./domain/pii.ts";
+
+/** What {@link createApp} needs. */
+export interface AppDeps {
+  sql: Sql;
+  kv: Deno.Kv;
+  config: Config;
+  dbKind: DatabaseKind;
+  /** Where request log lines go (default: stdout when `config.logRequests`). */
+  log?: (line: Record<string, unknown>) => void;
+}
+
+/** Build the application (middleware + file routes) without listening: tests call `.handler()`. */
+export function createApp(deps: AppDeps): App<State> {
+  const root = new URL(".", import.meta.url).pathname;
+  const app = new App<State>({
+    root,
+    buildDir: `${root}${freshConfig.buildDir}`,
+    dev: Deno.env.get("FRSH_DEV") === "1",
+  });
+  const log = deps.log ?? (deps.config.logRequests ? (line) => console.log(JSON.stringify(line)) : () => {});
+  app.use(requestLog({ log }));
+  app.use(securityHeaders({ hsts: deps.config.env === "production" }));
+  app.use(compression());
+  app.use(staticFiles());
+  const pii = createPiiCipher({
+    piiEncKeyBase64: deps.config.piiEncKeyBase64,
+    piiHashKey: deps.config.piiHashKey,
+  });
+  app.use((ctx) => {
+    ctx.state.sql = deps.sql;
+    ctx.state.pii = pii;
+    ctx.state.kv = deps.kv;
+    ctx.state.config = deps.config;
+    ctx.state.dbKind = deps.dbKind;
+    ctx.state.sessionId = null;
+    ctx.state.user = null;
+    ctx.state.staff = null;
+    return ctx.next();
+  });
+  app.use(csrf({
+    secret: deps.config.csrfSecret,
+    secureCookies: deps.config.secureCookies ? true : (url) => url.protocol === "https:",
+  }));
+  app.fsRoutes();
+  return app;
+}
+
+function printDemoAccounts(report: SeedReport, port: number): void {
+  const lines = [
+    "",
+    `鑫融易贷 演示环境已启动: http://localhost:${port}`,
+    `  员工后台: http://localhost:${port}/admin/login`,
+    ...report.staff.map((s) => `    ${s.role.padEnd(17)} ${s.username.padEnd(8)} ${s.password}`),
+    `  用户登录: http://localhost:${port}/login`,
+    ...report.users.map((u) => `    ${u.kind.padEnd(17)} ${u.phone.padEnd(12)} ${u.password}`),
+    `  短信/邮件沙箱: http://localhost:${port}/dev/outbox`,
+    "",
+  ];
+  console.log(lines.join("\n"));
+}
+
+/** Start the platform: open everything, migrate, seed in demo mode, start jobs, listen. */
+export async function start(config: Config = loadConfig()): Promise<void> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { applied } = await migrate(db.sql);
+  if (applied.length > 0) console.log(`migrations applied: ${applied.join(", ")}`);
+  let report: SeedReport | null = null;
+  if (config.demo) report = await seed(db.sql, config);
+  const kv = await openKv(config);
+  const jobs = startJobs({ sql: db.sql, kv, config });
+  const app = createApp({ sql: db.sql, kv, config, dbKind: db.kind });
+  await app.ready();
+  const server = app.listen({
+    port: config.port,
+    hostname: config.hostname,
+    onListen: () => {
+      if (report) printDemoAccounts(report, config.port);
+      else console.log(`listening on http://localhost:${config.port} (${config.env})`);
+    },
+  });
+  const shutdown = async () => {
+    await server.shutdown();
+    jobs.stop();
+    kv.close();
+    await db.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", shutdown);
+  Deno.addSignalListener("SIGTERM", shutdown);
+}
+
+if (import.meta.main) {
+  await start();
+}
