@@ -8,7 +8,11 @@ import { verifyAuditChain } from "../domain/audit_log.ts";
 
 if (import.meta.main) {
   const config = loadConfig();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: 1 });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    maxConnections: 1,
+  });
   try {
     const result = await verifyAuditChain(db.sql);
     if (result.ok) {

@@ -1,0 +1,22 @@
+import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../domain/brand.ts";
+
+/** Site footer: risk disclosure, information disclosure, help, agreements. */
+export function SiteFooter() {
+  return (
+    <footer class="site-footer">
+      <div class="container">
+        <nav aria-label="页脚">
+          <a href="/risk">风险提示</a>
+          <a href="/disclosure">信息披露</a>
+          <a href="/help">帮助中心</a>
+          <a href="/help/user-agreement">用户协议</a>
+          <a href="/help/privacy-policy">隐私政策</a>
+        </nav>
+        <p>
+          {PLATFORM_NAME}为网络借贷信息中介平台，仅提供信息撮合服务，出借资金由银行存管，平台不提供担保、不承诺保本保息。{RISK_LINE}。
+        </p>
+        <p>客服电话 {SERVICE_PHONE}（工作日 9:00–18:00）</p>
+      </div>
+    </footer>
+  );
+}
