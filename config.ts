@@ -31,6 +31,7 @@ const envSchema = z.object({
   }, "必须是 32 字节密钥的 base64").default(DEMO_SECRETS.PII_ENC_KEY),
   PII_HASH_KEY: secretSchema.default(DEMO_SECRETS.PII_HASH_KEY),
   LOG_REQUESTS: z.enum(["0", "1"]).default("1"),
+  PUBLIC_ORIGIN: z.string().url().optional(),
 });
 
 /** The validated configuration. */
@@ -48,6 +49,8 @@ export interface Config {
   piiEncKeyBase64: string;
   piiHashKey: string;
   logRequests: boolean;
+  /** The public origin (e.g. `https://p2p.example.com`) when a proxy terminates TLS in front of the app. */
+  publicOrigin: string | undefined;
 }
 
 /** Thrown when the environment is invalid; the message lists every problem. */
@@ -92,5 +95,6 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     piiEncKeyBase64: v.PII_ENC_KEY,
     piiHashKey: v.PII_HASH_KEY,
     logRequests: v.LOG_REQUESTS === "1",
+    publicOrigin: v.PUBLIC_ORIGIN ? new URL(v.PUBLIC_ORIGIN).origin : undefined,
   };
 }

@@ -4,7 +4,7 @@
  */
 import { App, compression, csrf, requestLog, securityHeaders, staticFiles } from "./framework/mod.ts";
 import freshConfig from "./fresh.config.ts";
-import { type Config, loadConfig } from "./config.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { type DatabaseKind, openDatabase, type Sql } from "./db/connection.ts";
 import { migrate } from "./db/migrate.ts";
 import { seed, type SeedReport } from "./db/seed.ts";
@@ -54,6 +54,7 @@ export function createApp(deps: AppDeps): App<State> {
   app.use(csrf({
     secret: deps.config.csrfSecret,
     secureCookies: deps.config.secureCookies ? true : (url) => url.protocol === "https:",
+    allowedOrigins: deps.config.publicOrigin ? [deps.config.publicOrigin] : [],
   }));
   app.fsRoutes();
   return app;
@@ -104,5 +105,11 @@ export async function start(config: Config = loadConfig()): Promise<void> {
 }
 
 if (import.meta.main) {
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    Deno.exit(1);
+  }
 }

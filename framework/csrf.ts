@@ -14,6 +14,11 @@ export interface CsrfOptions {
   secureCookies: boolean | ((url: URL) => boolean);
   /** Requests to exempt (e.g. signed webhooks). */
   exempt?: (url: URL) => boolean;
+  /**
+   * Origins accepted besides the request URL's own, e.g. the public `https://` origin when a proxy
+   * terminates TLS and the app sees `http://`.
+   */
+  allowedOrigins?: readonly string[];
 }
 
 /** Name of the form field carrying the token. */
@@ -112,7 +117,9 @@ export function csrf<State = unknown>(options: CsrfOptions): Middleware<State> {
 
     if (UNSAFE.has(ctx.req.method) && !options.exempt?.(ctx.url)) {
       const origin = ctx.req.headers.get("origin");
-      if (origin !== null && origin !== ctx.url.origin) return setCookie(reject(ctx.req));
+      if (origin !== null && origin !== ctx.url.origin && !options.allowedOrigins?.includes(origin)) {
+        return setCookie(reject(ctx.req));
+      }
       if (ctx.req.headers.get("sec-fetch-site") === "cross-site") return setCookie(reject(ctx.req));
       if (!valid) return setCookie(reject(ctx.req));
       let submitted = ctx.req.headers.get(CSRF_HEADER);

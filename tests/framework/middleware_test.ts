@@ -250,3 +250,26 @@ Deno.test("requestLog: request id in state and header, one JSON line per request
   assert.notEqual(bad.headers.get("x-request-id"), "bad id\u00e9<script>");
   assert.equal(lines.length, 3);
 });
+
+Deno.test("csrf: an allowed public origin passes the Origin check (proxy terminating TLS)", async () => {
+  const app = new App<{ csrfToken: string }>()
+    .use(csrf({ secret: "x".repeat(32), secureCookies: false, allowedOrigins: ["https://p2p.example.com"] }))
+    .post("/t", () => new Response("ok"));
+  const handler = app.handler();
+  const first = await handler(new Request("http://internal/t", { method: "GET" }));
+  await first.body?.cancel();
+  const cookie = first.headers.getSetCookie().find((c) => c.startsWith("csrf="))!.split(";")[0];
+  const token = cookie.slice("csrf=".length);
+  const post = (origin: string) =>
+    handler(
+      new Request("http://internal/t", {
+        method: "POST",
+        headers: { origin, cookie, "x-csrf-token": token },
+      }),
+    );
+  const ok = await post("https://p2p.example.com");
+  assert.equal(ok.status, 200, await ok.text());
+  const bad = await post("https://evil.example");
+  await bad.body?.cancel();
+  assert.equal(bad.status, 403);
+});

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { ConfigError, DEMO_SECRETS, loadConfig } from "../config.ts";
+
+const realSecrets = {
+  CSRF_SECRET: "a".repeat(40),
+  PII_ENC_KEY: btoa(String.fromCharCode(...new Uint8Array(32).fill(7))),
+  PII_HASH_KEY: "b".repeat(40),
+};
+
+Deno.test("config: development defaults to demo mode with demo secrets and relaxed cookies", () => {
+  const c = loadConfig({});
+  assert.equal(c.env, "development");
+  assert.equal(c.demo, true);
+  assert.equal(c.secureCookies, false);
+  assert.equal(c.port, 8000);
+  assert.equal(c.dataDir, "./data");
+  assert.equal(c.databaseUrl, undefined);
+  assert.equal(c.csrfSecret, DEMO_SECRETS.CSRF_SECRET);
+});
+
+Deno.test("config: production refuses to start while a secret is missing", () => {
+  assert.throws(() => loadConfig({ APP_ENV: "production" }), (e) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /CSRF_SECRET/);
+    assert.match(e.message, /PII_ENC_KEY/);
+    assert.match(e.message, /PII_HASH_KEY/);
+    return true;
+  });
+});
+
+Deno.test("config: production refuses a secret still at its demo value", () => {
+  assert.throws(
+    () => loadConfig({ APP_ENV: "production", ...realSecrets, PII_HASH_KEY: DEMO_SECRETS.PII_HASH_KEY }),
+    /PII_HASH_KEY/,
+  );
+});
+
+Deno.test("config: production with real secrets turns demo off and cookies strictly Secure", () => {
+  const c = loadConfig({ APP_ENV: "production", ...realSecrets, PORT: "9000" });
+  assert.equal(c.demo, false);
+  assert.equal(c.secureCookies, true);
+  assert.equal(c.port, 9000);
+});
+
+Deno.test("config: malformed values are rejected with the variable named", () => {
+  assert.throws(() => loadConfig({ PORT: "http" }), /PORT/);
+  assert.throws(() => loadConfig({ PII_ENC_KEY: "c2hvcnQ=" }), /PII_ENC_KEY/);
+  assert.throws(() => loadConfig({ DATABASE_URL: "not a url" }), /DATABASE_URL/);
+  assert.throws(() => loadConfig({ CSRF_SECRET: "short" }), /CSRF_SECRET/);
+});
+
+Deno.test("config: empty variables count as unset", () => {
+  const c = loadConfig({ DATABASE_URL: "", PORT: "" });
+  assert.equal(c.databaseUrl, undefined);
+  assert.equal(c.port, 8000);
+});
