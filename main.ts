@@ -8,6 +8,8 @@ import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { type DatabaseKind, openDatabase, type Sql } from "./db/connection.ts";
 import { migrate } from "./db/migrate.ts";
 import { seed, type SeedReport } from "./db/seed.ts";
+import { formatSeedReport } from "./db/seed_cli.ts";
+import { PLATFORM_NAME } from "./domain/brand.ts";
 import { openKv } from "./jobs/kv.ts";
 import { startJobs } from "./jobs/mod.ts";
 import type { State } from "./utils.ts";
@@ -61,17 +63,15 @@ export function createApp(deps: AppDeps): App<State> {
 }
 
 function printDemoAccounts(report: SeedReport, port: number): void {
-  const lines = [
-    "",
-    `鑫融易贷 演示环境已启动: http://localhost:${port}`,
-    `  员工后台: http://localhost:${port}/admin/login`,
-    ...report.staff.map((s) => `    ${s.role.padEnd(17)} ${s.username.padEnd(8)} ${s.password}`),
-    `  用户登录: http://localhost:${port}/login`,
-    ...report.users.map((u) => `    ${u.kind.padEnd(17)} ${u.phone.padEnd(12)} ${u.password}`),
-    `  短信/邮件沙箱: http://localhost:${port}/dev/outbox`,
-    "",
-  ];
-  console.log(lines.join("\n"));
+  console.log(
+    [
+      "",
+      `${PLATFORM_NAME} 演示环境已启动: http://localhost:${port}`,
+      formatSeedReport(report),
+      `  短信/邮件沙箱（读取验证码）: http://localhost:${port}/dev/outbox`,
+      "",
+    ].join("\n"),
+  );
 }
 
 /** Start the platform: open everything, migrate, seed in demo mode, start jobs, listen. */

@@ -11,9 +11,8 @@
 import { type Config, loadConfig } from "../config.ts";
 import { kvPath } from "../jobs/kv.ts";
 import { openDatabase } from "./connection.ts";
-import { migrate } from "./migrate.ts";
-import { seed, type SeedReport } from "./seed.ts";
-import { formatSeedReport } from "./seed_cli.ts";
+import type { SeedReport } from "./seed.ts";
+import { formatSeedReport, seedConfigured } from "./seed_cli.ts";
 
 /** What {@link resetDatabase} did. */
 export interface ResetReport {
@@ -60,17 +59,8 @@ export async function resetDatabase(config: Config): Promise<ResetReport> {
   const kv = kvPath(config);
   for (const suffix of ["", "-wal", "-shm"]) await removeIfExists(kv + suffix);
 
-  const db = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    maxConnections: 2,
-  });
-  try {
-    const { applied } = await migrate(db.sql);
-    return { backend: db.kind, applied, seed: await seed(db.sql, config) };
-  } finally {
-    await db.close();
-  }
+  const { backend, applied, report } = await seedConfigured(config);
+  return { backend, applied, seed: report };
 }
 
 if (import.meta.main) {

@@ -19,7 +19,9 @@ export function formatSeedReport(report: SeedReport): string {
 }
 
 /** Open the configured database, migrate, seed, close. */
-export async function seedConfigured(config: Config): Promise<{ applied: number[]; report: SeedReport }> {
+export async function seedConfigured(
+  config: Config,
+): Promise<{ backend: "pglite" | "postgres"; applied: number[]; report: SeedReport }> {
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -27,7 +29,7 @@ export async function seedConfigured(config: Config): Promise<{ applied: number[
   });
   try {
     const { applied } = await migrate(db.sql);
-    return { applied, report: await seed(db.sql, config) };
+    return { backend: db.kind, applied, report: await seed(db.sql, config) };
   } finally {
     await db.close();
   }
