@@ -9,4 +9,6 @@ export default {
   port: 8000,
   /** Build output (manifest, island bundles, precompressed assets), relative to the project root. */
   buildDir: "_build",
+  /** static/styles.css carries `frsh-island{display:contents}`: no extra stylesheet request. */
+  islandStylesheet: false,
 } satisfies FreshConfig;

@@ -32,6 +32,8 @@ export interface BuildOptions {
   buildDir?: string;
   /** Development build: adds source maps. */
   dev?: boolean;
+  /** Override `islandStylesheet` of fresh.config.ts. */
+  islandStylesheet?: boolean;
 }
 
 const SOURCE_EXT = /\.(tsx|ts|jsx|js)$/;
@@ -340,10 +342,12 @@ export async function build(options: BuildOptions): Promise<Manifest> {
     const bundled = await bundleIslands(root, islandsOut, islandFiles, dev);
     manifest.islands = bundled.islands;
     manifest.runtime = bundled.runtime;
-    const css = "frsh-island{display:contents}\n";
-    const cssName = `frsh-${shortHash(css).slice(0, 8)}.css`;
-    await Deno.writeTextFile(join(islandsOut, cssName), css);
-    manifest.islandCss = `${BUILD_URL_PREFIX}islands/${cssName}`;
+    if ((options.islandStylesheet ?? freshConfig.islandStylesheet) !== false) {
+      const css = "frsh-island{display:contents}\n";
+      const cssName = `frsh-${shortHash(css).slice(0, 8)}.css`;
+      await Deno.writeTextFile(join(islandsOut, cssName), css);
+      manifest.islandCss = `${BUILD_URL_PREFIX}islands/${cssName}`;
+    }
   }
 
   // Precompress the build output beside itself.

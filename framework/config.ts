@@ -12,6 +12,11 @@ export interface FreshConfig {
   hostname?: string;
   /** Build output directory, relative to the project root (default `_build`). */
   buildDir?: string;
+  /**
+   * Emit a tiny stylesheet with `frsh-island{display:contents}` on island pages (default true). Set it to
+   * false when the app's own stylesheet carries that rule, saving a render-blocking request.
+   */
+  islandStylesheet?: boolean;
 }
 
 /** The loaded `fresh.config.ts` with defaults applied. */

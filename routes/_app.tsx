@@ -11,6 +11,7 @@ export default define.page(function App({ Component, state }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="format-detection" content="telephone=no" />
         <title>{state.title ? `${state.title} - ${PLATFORM_NAME}` : PLATFORM_NAME}</title>
+        <link rel="icon" type="image/svg+xml" href={asset("/favicon.svg")} />
         <link rel="stylesheet" href={asset("/styles.css")} />
       </head>
       <body>

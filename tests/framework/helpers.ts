@@ -18,7 +18,7 @@ export function buildFixture(): Promise<{ buildDir: string; manifest: Manifest }
         Deno.removeSync(buildDir, { recursive: true });
       } catch { /* ignore */ }
     });
-    const manifest = await build({ root: FIXTURE_ROOT, buildDir });
+    const manifest = await build({ root: FIXTURE_ROOT, buildDir, islandStylesheet: true });
     return { buildDir, manifest };
   })();
   return built;

@@ -11,8 +11,11 @@ import { getTestDb } from "./db.ts";
 export interface TestApp {
   sql: Sql;
   kv: Deno.Kv;
-  /** Send a request through the full middleware stack and routes. */
-  handle(req: Request): Promise<Response>;
+  /**
+   * Send a request through the full middleware stack and routes. The client IP defaults to a random
+   * private address per call, so the per-IP log-in limit of one test cannot lock out another.
+   */
+  handle(req: Request, options?: { ip?: string }): Promise<Response>;
   /** Request log lines written so far. */
   logs: Record<string, unknown>[];
 }
@@ -28,8 +31,18 @@ export function testApp(): Promise<TestApp> {
     const logs: Record<string, unknown>[] = [];
     const app = createApp({ sql: db.sql, kv, config, dbKind: db.kind, log: (l) => logs.push(l) });
     const handler = app.handler();
-    const info = { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 40000 } } as Deno.ServeHandlerInfo;
-    return { sql: db.sql, kv, logs, handle: (req: Request) => handler(req, info) };
+    const infoFor = (ip: string) =>
+      ({ remoteAddr: { transport: "tcp", hostname: ip, port: 40000 } }) as Deno.ServeHandlerInfo;
+    const randomIp = () => {
+      const b = crypto.getRandomValues(new Uint8Array(3));
+      return `10.${b[0]}.${b[1]}.${b[2]}`;
+    };
+    return {
+      sql: db.sql,
+      kv,
+      logs,
+      handle: (req: Request, options?: { ip?: string }) => handler(req, infoFor(options?.ip ?? randomIp())),
+    };
   })();
   return shared;
 }

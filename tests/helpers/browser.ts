@@ -19,7 +19,10 @@ function chromiumPresent(): boolean {
 export const skipBrowser: boolean = (() => {
   if (chromiumPresent()) return false;
   if (Deno.env.get("CI") === "true") return false; // let the test fail loudly in CI
-  console.warn(`%cbrowser tests SKIPPED: ${CHROMIUM_PATH} not found (apt-get install -y chromium fonts-wqy-microhei)`, "color: orange");
+  console.warn(
+    `%cbrowser tests SKIPPED: ${CHROMIUM_PATH} not found (apt-get install -y chromium fonts-wqy-microhei)`,
+    "color: orange",
+  );
   return true;
 })();
 

@@ -1,0 +1,74 @@
+import type { ComponentChildren } from "preact";
+import { PLATFORM_NAME } from "../domain/brand.ts";
+import { isStaffRole, menuFor, ROLE_LABELS } from "../domain/staff.ts";
+import type { SessionStaff } from "../utils.ts";
+import { CsrfField } from "./Field.tsx";
+
+function isCurrent(path: string, href: string): boolean {
+  const p = path.replace(/\/+$/, "") || "/";
+  return href === "/admin" ? p === "/admin" : p === href || p.startsWith(`${href}/`);
+}
+
+/** The Chinese label of a staff role (the raw role when unknown). */
+export function roleLabel(role: string): string {
+  return isStaffRole(role) ? ROLE_LABELS[role] : role;
+}
+
+/**
+ * The staff back office chrome: a dark top bar (platform name + 管理后台, who is signed in, 退出) and,
+ * for a signed-in staff member, the menu of what their role may use, then the page.
+ */
+export function AdminShell(
+  props: { staff: SessionStaff | null; path: string; csrfToken: string; children: ComponentChildren },
+) {
+  const { staff } = props;
+  return (
+    <div class="admin-shell">
+      <a class="skip-link" href="#main">跳到正文</a>
+      <header class="admin-top">
+        <div class="container admin-top-bar">
+          <a class="admin-brand" href="/admin">{PLATFORM_NAME} · 管理后台</a>
+          {staff && (
+            <div class="admin-who">
+              <span class="admin-staff-name">{staff.displayName}</span>
+              <span class="badge admin-role">{roleLabel(staff.role)}</span>
+              <form method="post" action="/admin/logout">
+                <CsrfField token={props.csrfToken} />
+                <button class="link-button" type="submit">退出</button>
+              </form>
+            </div>
+          )}
+        </div>
+      </header>
+      <div class={staff ? "container admin-layout" : "container"}>
+        {staff && (
+          <nav class="admin-menu" aria-label="后台菜单">
+            <ul>
+              {menuFor(staff.role).map((item) => (
+                <li>
+                  <a href={item.href} aria-current={isCurrent(props.path, item.href) ? "page" : undefined}>
+                    {item.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
+        <main id="main" class="admin-main">{props.children}</main>
+      </div>
+    </div>
+  );
+}
+
+/** The 403 page content under /admin: the staff member is signed in but their role may not do this. */
+export function AdminForbidden() {
+  return (
+    <section class="card admin-forbidden">
+      <h1>无权访问</h1>
+      <p>您的角色没有使用此页面的权限。如需开通，请联系超级管理员。</p>
+      <p>
+        <a href="/admin">返回概览</a>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * `/admin` — 概览, for every role: user, staff, message and queue counts, a chart of registrations per
+ * day (last 14 Asia/Shanghai days) and a note on what the role does here.
+ */
+import { BarChart } from "../../components/BarChart.tsx";
+import { roleLabel } from "../../components/AdminShell.tsx";
+import { page } from "../../framework/mod.ts";
+import { dashboardCounts, registrationsPerDay, undeliveredCount } from "../../domain/admin_dashboard.ts";
+import { isStaffRole, type StaffRole } from "../../domain/staff.ts";
+import { formatShanghaiDateTime } from "../../domain/shanghai_time.ts";
+import { define } from "../../utils.ts";
+
+/** Days in the registrations chart. */
+const CHART_DAYS = 14;
+
+const ROLE_NOTES: Readonly<Record<StaffRole, string>> = {
+  super_admin: "您拥有全部权限：可管理员工账户、查看操作日志与系统状态。请定期在「操作日志」中校验哈希链。",
+  operations: "运营：可查看和筛选用户、导出用户列表（导出会记入操作日志）。内容管理将在后续版本开放。",
+  risk: "风控：可查看用户信息。借款审核、风控规则和催收功能将在借款业务上线后开放。",
+  finance: "财务：可查看用户信息。放款、提现和对账功能将在资金业务上线后开放。",
+  customer_service: "客服：可按手机号查找用户以协助处理咨询。客服工单将在后续版本开放。",
+  tech: "技术：可查看系统状态（数据库、迁移、定时任务、死信队列）和操作日志。",
+};
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    ctx.state.title = "概览";
+    const [counts, perDay, undelivered] = await Promise.all([
+      dashboardCounts(ctx.state.sql),
+      registrationsPerDay(ctx.state.sql, CHART_DAYS),
+      undeliveredCount(ctx.state.kv).catch(() => null),
+    ]);
+    return page({ counts, perDay, undelivered, now: new Date() });
+  },
+});
+
+export default define.page<typeof handler>(({ data, state }) => {
+  const { counts, perDay } = data;
+  const role = state.staff?.role ?? "";
+  const chartTotal = perDay.reduce((sum, d) => sum + d.count, 0);
+  const stats: [string, number | string][] = [
+    ["注册用户", counts.usersTotal],
+    ["出借人", counts.investors],
+    ["借款人", counts.borrowers],
+    ["今日注册", counts.registeredToday],
+    ["在职员工", counts.activeStaff],
+    ["今日站内消息", counts.messagesToday],
+    ["今日短信/邮件", counts.outboxToday],
+    ["死信", counts.deadLetters],
+    ["待补投递", data.undelivered === null ? "—" : data.undelivered],
+  ];
+  return (
+    <>
+      <h1>概览</h1>
+      <p class="muted">
+        {state.staff?.displayName}（{roleLabel(role)}），数据截至 {formatShanghaiDateTime(data.now)}
+      </p>
+      <div class="stats admin-stats">
+        {stats.map(([label, value]) => (
+          <div class="stat">
+            <div class="label">{label}</div>
+            <div class="value">{value}</div>
+          </div>
+        ))}
+      </div>
+      <section class="card">
+        <h2>近 {CHART_DAYS} 天每日注册</h2>
+        <BarChart
+          label={`近 ${CHART_DAYS} 天每日注册人数，共 ${chartTotal} 人`}
+          bars={perDay.map((d) => ({
+            label: d.day.slice(5),
+            value: d.count,
+            title: `${d.day}：${d.count} 人`,
+          }))}
+        />
+        <p class="muted">按北京时间（Asia/Shanghai）自然日统计，共 {chartTotal} 人。</p>
+      </section>
+      <section class="card role-note">
+        <h2>工作提示</h2>
+        <p>{isStaffRole(role) ? ROLE_NOTES[role] : "您的角色暂无可用功能。"}</p>
+      </section>
+    </>
+  );
+});

@@ -1,0 +1,114 @@
+/**
+ * `/admin/login` — staff log-in (员工登录) with username and password. Failures are rate-limited per
+ * username and per IP (Chinese message with the lock time); success replaces any previous staff session
+ * with a new one and goes to `next` (an `/admin` path) or `/admin`.
+ */
+import { CsrfField, Field } from "../../components/Field.tsx";
+import { page } from "../../framework/mod.ts";
+import { sessionCookie, sessionCookieName } from "../../domain/session.ts";
+import { loginStaff, STAFF_LOGIN_MESSAGES } from "../../domain/staff.ts";
+import { clientIp, define, getCookie, secureCookies } from "../../utils.ts";
+
+interface LoginData {
+  username: string;
+  next: string;
+  error: string | null;
+  fieldErrors: { username?: string[]; password?: string[] };
+}
+
+/** Only an `/admin` path may be a `next` target (never another origin, never `//`). */
+export function safeAdminNext(value: string | null): string {
+  if (!value || value.length > 500) return "/admin";
+  if (!/^\/admin(?:[/?#]|$)/.test(value) || value.startsWith("//") || value.includes("\\")) return "/admin";
+  if (/^\/admin\/log(?:in|out)(?:[/?#]|$)/.test(value)) return "/admin";
+  return value;
+}
+
+function lockMessage(retryAfterSeconds: number): string {
+  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+  return STAFF_LOGIN_MESSAGES.locked.replace("请稍后再试", `请 ${minutes} 分钟后再试`);
+}
+
+export const handler = define.handlers({
+  GET(ctx) {
+    ctx.state.title = "员工登录";
+    const next = safeAdminNext(ctx.url.searchParams.get("next"));
+    if (ctx.state.staff) return ctx.redirect(next, 303);
+    return page<LoginData>({ username: "", next, error: null, fieldErrors: {} });
+  },
+  async POST(ctx) {
+    ctx.state.title = "员工登录";
+    const form = await ctx.req.formData();
+    const username = String(form.get("username") ?? "").trim().slice(0, 64);
+    const password = String(form.get("password") ?? "").slice(0, 200);
+    const next = safeAdminNext(String(form.get("next") ?? ""));
+    const fieldErrors: LoginData["fieldErrors"] = {};
+    if (!username) fieldErrors.username = ["请输入用户名"];
+    if (!password) fieldErrors.password = ["请输入密码"];
+    if (fieldErrors.username || fieldErrors.password) {
+      return page<LoginData>({ username, next, error: null, fieldErrors }, { status: 400 });
+    }
+    const secure = secureCookies(ctx.state, ctx.url);
+    const cookieName = sessionCookieName("staff", secure);
+    const result = await loginStaff(ctx.state.sql, {
+      username,
+      password,
+      ip: clientIp(ctx.info),
+      userAgent: ctx.req.headers.get("user-agent"),
+      previousSessionId: getCookie(ctx.req, cookieName),
+    });
+    if (result.ok) {
+      const res = ctx.redirect(next, 303);
+      res.headers.append("set-cookie", sessionCookie(cookieName, result.sessionId, { secure }));
+      return res;
+    }
+    let error: string;
+    let status = 401;
+    switch (result.code) {
+      case "locked":
+        error = lockMessage(result.retryAfterSeconds);
+        status = 429;
+        break;
+      case "account_disabled":
+        error = STAFF_LOGIN_MESSAGES.account_disabled;
+        status = 403;
+        break;
+      default:
+        error = result.remainingAttempts > 0 && result.remainingAttempts <= 3
+          ? `${STAFF_LOGIN_MESSAGES.invalid_credentials}，还可尝试 ${result.remainingAttempts} 次`
+          : STAFF_LOGIN_MESSAGES.invalid_credentials;
+    }
+    return page<LoginData>({ username, next, error, fieldErrors: {} }, { status });
+  },
+});
+
+export default define.page<typeof handler>(({ data, state }) => (
+  <section class="card auth-card admin-login">
+    <h1>员工登录</h1>
+    <p class="muted">仅限平台员工使用。所有操作均记录在操作日志中。</p>
+    {data.error && <p class="form-error" role="alert">{data.error}</p>}
+    <form method="post" action="/admin/login" class="stack" novalidate>
+      <CsrfField token={state.csrfToken} />
+      <input type="hidden" name="next" value={data.next} />
+      <Field
+        name="username"
+        label="用户名"
+        value={data.username}
+        autocomplete="username"
+        required
+        maxLength={64}
+        errors={data.fieldErrors.username}
+      />
+      <Field
+        name="password"
+        label="密码"
+        type="password"
+        autocomplete="current-password"
+        required
+        maxLength={200}
+        errors={data.fieldErrors.password}
+      />
+      <button class="btn btn-block" type="submit">登录</button>
+    </form>
+  </section>
+));

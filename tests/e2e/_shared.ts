@@ -1,0 +1,190 @@
+/**
+ * Shared helpers of the browser tests: a watcher for console errors, page errors and CSP violations,
+ * the hydration signal of the island runtime, typing into a field, and reading the calculator's figures.
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { Page } from "puppeteer-core";
+import { formatFen } from "../../domain/money.ts";
+import { computeSchedule, type Schedule, type ScheduleInput } from "../../domain/schedule.ts";
+
+/** One CSP violation as the page reported it (`securitypolicyviolation` event). */
+export interface CspViolation {
+  url: string;
+  directive: string;
+  blockedUri: string;
+  sample: string;
+}
+
+/** What {@link watchPage} collected so far. */
+export interface PageProblems {
+  /** `console.error` messages (including the browser's own, e.g. "Refused to execute …"). */
+  consoleErrors: string[];
+  /** Uncaught exceptions in the page. */
+  pageErrors: string[];
+  /** CSP violations, across navigations. */
+  cspViolations: CspViolation[];
+  /** Requests that failed at the network level (blocked, aborted). */
+  failedRequests: string[];
+}
+
+/** The binding the page calls with each CSP violation. */
+const CSP_BINDING = "__e2eReportCspViolation";
+
+/**
+ * Starts collecting console errors, page errors, failed requests and CSP violations of a page (call
+ * before the first `goto`). CSP violations are reported through an exposed function, so they survive
+ * navigations. Pass `{ javaScript: false }` for a page with JavaScript disabled: the CSP listener cannot
+ * run there, and Chromium cancels the page's `modulepreload` fetches (reason "csp"), which is expected.
+ */
+export async function watchPage(page: Page, options: { javaScript?: boolean } = {}): Promise<PageProblems> {
+  const javaScript = options.javaScript ?? true;
+  const problems: PageProblems = { consoleErrors: [], pageErrors: [], cspViolations: [], failedRequests: [] };
+  page.on("console", (msg) => {
+    if (msg.type() === "error") problems.consoleErrors.push(`${msg.text()} @ ${msg.location().url ?? ""}`);
+  });
+  page.on("pageerror", (err) => problems.pageErrors.push(String(err)));
+  page.on("requestfailed", (req) => {
+    const reason = req.failure()?.errorText;
+    if (!javaScript && req.resourceType() === "script" && reason === "csp") return;
+    problems.failedRequests.push(`${req.url()}: ${req.failure()?.errorText ?? "failed"}`);
+  });
+  if (!javaScript) return problems;
+  await page.exposeFunction(CSP_BINDING, (v: CspViolation) => {
+    problems.cspViolations.push(v);
+  });
+  await page.evaluateOnNewDocument((binding: string) => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      const report = (globalThis as unknown as Record<string, (v: unknown) => void>)[binding];
+      report?.({
+        url: e.documentURI,
+        directive: e.effectiveDirective,
+        blockedUri: e.blockedURI,
+        sample: e.sample,
+      });
+    });
+  }, CSP_BINDING);
+  return problems;
+}
+
+/**
+ * The browser's own request for `/favicon.ico` (not made by the page). Its 404 is checked once, by its own
+ * test in `no_script_test.ts`, instead of failing every page test.
+ */
+const FAVICON_404 = /^Failed to load resource: .*404.* @ https?:\/\/[^/]+\/favicon\.ico$/;
+
+/**
+ * Asserts that nothing went wrong in the page: no console errors, page errors, CSP violations or failed
+ * requests. The browser's automatic `/favicon.ico` 404 is left to its own test.
+ */
+export function assertNoProblems(problems: PageProblems, where: string): void {
+  assert.deepEqual(problems.cspViolations, [], `${where}: CSP violations`);
+  assert.deepEqual(problems.pageErrors, [], `${where}: uncaught page errors`);
+  const consoleErrors = problems.consoleErrors.filter((line) => !FAVICON_404.test(line));
+  assert.deepEqual(consoleErrors, [], `${where}: console errors`);
+  assert.deepEqual(problems.failedRequests, [], `${where}: failed requests`);
+}
+
+/**
+ * Waits until the island runtime has hydrated every island of the page: `boot()` sets
+ * `<html data-islands-hydrated="true">` once every island's `hydrate()` has run.
+ */
+export async function waitForHydration(page: Page, timeoutMs: number): Promise<void> {
+  await page.waitForFunction(() => document.documentElement.dataset.islandsHydrated === "true", {
+    timeout: timeoutMs,
+    polling: 50,
+  });
+}
+
+/** Replaces the value of a text field like a user: triple-click to select it all, then type. */
+export async function retype(page: Page, selector: string, text: string): Promise<void> {
+  await page.click(selector, { count: 3 });
+  await page.type(selector, text);
+  const value = await page.$eval(selector, (el) => (el as HTMLInputElement).value);
+  assert.equal(value, text, `${selector} holds what was typed`);
+}
+
+/** The text of the element with `data-testid=<id>`, or `null` when there is none. */
+export async function testIdText(page: Page, id: string): Promise<string | null> {
+  return await page.evaluate((testId: string) => {
+    const el = document.querySelector(`[data-testid="${testId}"]`);
+    return el ? (el.textContent ?? "").trim() : null;
+  }, id);
+}
+
+/** Waits until the element with `data-testid=<id>` shows exactly `text` (and returns it). */
+export async function waitForTestIdText(page: Page, id: string, text: string, timeoutMs = 10_000) {
+  try {
+    await page.waitForFunction(
+      (testId: string, want: string) =>
+        (document.querySelector(`[data-testid="${testId}"]`)?.textContent ?? "").trim() === want,
+      { timeout: timeoutMs, polling: 50 },
+      id,
+      text,
+    );
+  } catch (err) {
+    const actual = await testIdText(page, id);
+    throw new Error(`[data-testid=${id}] should show ${text}, shows ${JSON.stringify(actual)}`, {
+      cause: err,
+    });
+  }
+}
+
+/** The figures the calculator shows for a schedule, as the domain computes and formats them. */
+export interface ExpectedFigures {
+  schedule: Schedule;
+  /** Headline: first payment (等额本息 / 等额本金). */
+  firstPayment: string;
+  totalInterest: string;
+  totalPayment: string;
+}
+
+/** Computes the figures the page must show, with the domain's `computeSchedule` and `formatFen`. */
+export function expectedFigures(input: ScheduleInput): ExpectedFigures {
+  const schedule = computeSchedule(input);
+  return {
+    schedule,
+    firstPayment: formatFen(schedule.periods[0].paymentFen),
+    totalInterest: formatFen(schedule.totalInterestFen),
+    totalPayment: formatFen(schedule.totalPaymentFen),
+  };
+}
+
+/** Reads the result figures and schedule table rows the calculator shows. */
+export async function shownResult(page: Page): Promise<{
+  label: string | null;
+  firstPayment: string | null;
+  totalInterest: string | null;
+  totalPayment: string | null;
+  rows: string[][];
+}> {
+  return await page.evaluate(() => {
+    const text = (sel: string) => {
+      const el = document.querySelector(sel);
+      return el ? (el.textContent ?? "").trim() : null;
+    };
+    const first = document.querySelector('[data-testid="calc-first-payment"]');
+    const label = first?.parentElement?.querySelector(".label")?.textContent?.trim() ?? null;
+    const rows = [...document.querySelectorAll('[data-testid="schedule-table"] tbody tr')].map((tr) =>
+      [...tr.children].map((c) => (c.textContent ?? "").trim())
+    );
+    return {
+      label,
+      firstPayment: text('[data-testid="calc-first-payment"]'),
+      totalInterest: text('[data-testid="calc-total-interest"]'),
+      totalPayment: text('[data-testid="calc-total-payment"]'),
+      rows,
+    };
+  });
+}
+
+/** The table rows (payment, principal, interest, remaining) a schedule must show, formatted. */
+export function expectedRows(schedule: Schedule): string[][] {
+  return schedule.periods.map((p) => [
+    schedule.periods.length === 1 ? "到期" : `第${p.period}期`,
+    formatFen(p.paymentFen),
+    formatFen(p.principalFen),
+    formatFen(p.interestFen),
+    formatFen(p.remainingFen),
+  ]);
+}

@@ -1,0 +1,571 @@
+/**
+ * The staff back office through the whole app: log-in, deny-by-default guard, role menus, 403s, staff
+ * creation and disabling (audited, chain verified), the user list and its masked, audited CSV export,
+ * lockout, log-out, and the separation of user and staff sessions.
+ */
+import assert from "node:assert/strict";
+import { loadConfig } from "../../config.ts";
+import { seed } from "../../db/seed.ts";
+import type { Sql } from "../../db/connection.ts";
+import { createApp } from "../../main.ts";
+import { registrationsPerDay } from "../../domain/admin_dashboard.ts";
+import { verifyAuditChain } from "../../domain/audit_log.ts";
+import { createPiiCipher, maskPhone } from "../../domain/pii.ts";
+import { createSession } from "../../domain/session.ts";
+import { createStaff, menuFor, permissionsFor } from "../../domain/staff.ts";
+import { shanghaiDay } from "../../jobs/cron.ts";
+import { handler as adminGuard } from "../../routes/admin/_middleware.ts";
+import { CookieJar, testApp } from "../helpers/app.ts";
+import { dbTest, randomPhone, testDbKind } from "../helpers/db.ts";
+
+const PASSWORD = "Demo@2026!";
+const config = { ...loadConfig({ APP_ENV: "test" }), demo: true };
+const cipher = createPiiCipher(config);
+
+function randomIp(): string {
+  const b = crypto.getRandomValues(new Uint8Array(3));
+  return `10.${b[0]}.${b[1]}.${b[2]}`;
+}
+
+function uniqueName(prefix: string): string {
+  return `${prefix}${crypto.randomUUID().replace(/-/g, "").slice(0, 10)}`;
+}
+
+let handlerPromise: Promise<(req: Request, ip: string) => Promise<Response>> | null = null;
+
+/**
+ * The shared test app's database and KV behind an app whose requests come from a chosen IP: failed
+ * log-ins count per IP, so these tests use their own addresses and never lock out 127.0.0.1 for others.
+ */
+function appHandler(): Promise<(req: Request, ip: string) => Promise<Response>> {
+  handlerPromise ??= (async () => {
+    const base = await testApp();
+    await seed(base.sql, config);
+    const app = createApp({ sql: base.sql, kv: base.kv, config, dbKind: testDbKind, log: () => {} });
+    const h = app.handler();
+    return (req: Request, ip: string) =>
+      h(req, { remoteAddr: { transport: "tcp", hostname: ip, port: 40000 } } as Deno.ServeHandlerInfo);
+  })();
+  return handlerPromise;
+}
+
+interface Page {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** A browser-like client: cookie jar, CSRF token from the last HTML page, one IP. */
+class Client {
+  jar = new CookieJar();
+  csrf = "";
+  ip = randomIp();
+
+  async request(method: string, path: string, body?: Record<string, string>): Promise<Page> {
+    const handle = await appHandler();
+    const headers = new Headers({ cookie: this.jar.header() });
+    let payload: string | undefined;
+    if (body) {
+      headers.set("content-type", "application/x-www-form-urlencoded");
+      payload = new URLSearchParams({ _csrf: this.csrf, ...body }).toString();
+    }
+    const res = await handle(
+      new Request(`http://localhost${path}`, { method, headers, body: payload }),
+      this.ip,
+    );
+    this.jar.take(res);
+    const text = await res.text();
+    const m = /name="_csrf" value="([^"]+)"/.exec(text);
+    if (m) this.csrf = m[1];
+    return { status: res.status, headers: res.headers, text };
+  }
+  get(path: string): Promise<Page> {
+    return this.request("GET", path);
+  }
+  post(path: string, body: Record<string, string>): Promise<Page> {
+    return this.request("POST", path, body);
+  }
+  async login(username: string, password = PASSWORD, next?: string): Promise<Page> {
+    await this.get(next ? `/admin/login?next=${encodeURIComponent(next)}` : "/admin/login");
+    return await this.post("/admin/login", { username, password, ...(next ? { next } : {}) });
+  }
+}
+
+async function loggedIn(username: string): Promise<Client> {
+  const c = new Client();
+  const res = await c.login(username);
+  assert.equal(res.status, 303, `log-in of ${username} failed: ${res.text.slice(0, 300)}`);
+  assert.ok(c.jar.get("staff_sid"), "staff cookie set");
+  return c;
+}
+
+function menuLabels(html: string): string[] {
+  const nav = /<nav class="admin-menu"[^>]*>([\s\S]*?)<\/nav>/.exec(html);
+  if (!nav) return [];
+  return [...nav[1].matchAll(/<a [^>]*>([^<]*)<\/a>/g)].map((m) => m[1]);
+}
+
+async function auditRows(sql: Sql, action: string, target?: string) {
+  return await sql<{ id: string; staff_id: string | null; detail: Record<string, unknown> }[]>`
+    select id, staff_id, detail from audit_log
+    where action = ${action} and (${target ?? null}::text is null or target = ${target ?? null}::text)
+    order by id`;
+}
+
+async function staffId(sql: Sql, username: string): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`select id from staff where username = ${username}`;
+  return row.id;
+}
+
+async function insertUser(sql: Sql, kind: "investor" | "borrower", phone: string, displayName: string) {
+  const [row] = await sql<{ id: string }[]>`
+    insert into users (kind, phone_enc, phone_hash, display_name)
+    values (${kind}, ${await cipher.encrypt(phone)}, ${await cipher.hash(phone)}, ${displayName})
+    returning id`;
+  return row.id;
+}
+
+dbTest("admin: signed out, every admin page redirects to the log-in form with next", async () => {
+  const c = new Client();
+  for (
+    const path of ["/admin", "/admin/users?kind=investor", "/admin/staff", "/admin/audit", "/admin/system"]
+  ) {
+    const res = await c.get(path);
+    assert.equal(res.status, 303, path);
+    assert.equal(res.headers.get("location"), `/admin/login?next=${encodeURIComponent(path)}`);
+  }
+  const form = await c.get("/admin/login");
+  assert.equal(form.status, 200);
+  assert.match(form.text, /员工登录/);
+  assert.match(form.text, /name="username"/);
+  assert.doesNotMatch(form.text, /class="site-header"/, "the public chrome does not wrap admin pages");
+  assert.doesNotMatch(form.text, /class="admin-menu"/, "no menu before log-in");
+  assert.equal(form.headers.get("cache-control"), "no-store");
+});
+
+dbTest(
+  "admin: log-in errors are in Chinese and keep the username; next is honoured but stays in /admin",
+  async () => {
+    const c = new Client();
+    await c.get("/admin/login");
+    const empty = await c.post("/admin/login", { username: "", password: "" });
+    assert.equal(empty.status, 400);
+    assert.match(empty.text, /请输入用户名/);
+    assert.match(empty.text, /请输入密码/);
+    const wrong = await c.post("/admin/login", { username: "ops", password: "wrong-password-1" });
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.text, /用户名或密码错误/);
+    assert.match(wrong.text, /value="ops"/);
+    assert.equal(c.jar.get("staff_sid"), undefined);
+
+    const next = await new Client().login("ops", PASSWORD, "/admin/users?kind=borrower");
+    assert.equal(next.status, 303);
+    assert.equal(next.headers.get("location"), "/admin/users?kind=borrower");
+    const evil = await new Client().login("ops", PASSWORD, "https://evil.example/admin");
+    assert.equal(evil.headers.get("location"), "/admin");
+    const slashes = await new Client().login("ops", PASSWORD, "//evil.example/admin");
+    assert.equal(slashes.headers.get("location"), "/admin");
+  },
+);
+
+dbTest("admin: each role sees exactly its menu", async () => {
+  const expected: Record<string, string[]> = {
+    admin: ["概览", "用户管理", "员工管理", "操作日志", "系统状态"],
+    ops: ["概览", "用户管理"],
+    risk: ["概览", "用户管理"],
+    finance: ["概览", "用户管理"],
+    cs: ["概览", "用户管理"],
+    tech: ["概览", "操作日志", "系统状态"],
+  };
+  const roles: Record<string, string> = {
+    admin: "super_admin",
+    ops: "operations",
+    risk: "risk",
+    finance: "finance",
+    cs: "customer_service",
+    tech: "tech",
+  };
+  for (const [username, labels] of Object.entries(expected)) {
+    const c = await loggedIn(username);
+    const res = await c.get("/admin");
+    assert.equal(res.status, 200, username);
+    assert.deepEqual(menuLabels(res.text), labels, username);
+    assert.deepEqual(labels, menuFor(roles[username]).map((m) => m.label));
+    assert.match(res.text, /<a href="\/admin" aria-current="page">概览<\/a>/);
+    assert.match(res.text, /管理后台/);
+    // every menu entry opens for the role
+    for (const item of menuFor(roles[username])) {
+      const page = await c.get(item.href);
+      assert.equal(page.status, 200, `${username} ${item.href}`);
+    }
+  }
+});
+
+dbTest("admin: a role without the permission gets 403 无权访问", async () => {
+  const cases: [string, string][] = [
+    ["finance", "/admin/audit"],
+    ["finance", "/admin/staff"],
+    ["ops", "/admin/system"],
+    ["cs", "/admin/audit"],
+    ["tech", "/admin/users"],
+    ["tech", "/admin/users?format=csv"],
+    ["risk", "/admin/staff"],
+  ];
+  for (const [username, path] of cases) {
+    const c = await loggedIn(username);
+    const res = await c.get(path);
+    assert.equal(res.status, 403, `${username} ${path}`);
+    assert.match(res.text, /无权访问/);
+    assert.match(res.text, /class="admin-menu"/, "shown inside the admin shell");
+  }
+  // a forbidden POST changes nothing
+  const ops = await loggedIn("ops");
+  await ops.get("/admin");
+  const username = uniqueName("x");
+  const res = await ops.post("/admin/staff", {
+    intent: "create",
+    username,
+    displayName: "越权",
+    role: "super_admin",
+    password: "Str0ng-pass!",
+  });
+  assert.equal(res.status, 403);
+  const app = await testApp();
+  assert.equal((await app.sql`select 1 from staff where username = ${username}`).length, 0);
+});
+
+dbTest("admin: an /admin path without a permission mapping is refused to everyone", async () => {
+  // An unknown path: no route (404) for every role, including the super admin.
+  for (const username of ["admin", "tech"]) {
+    const c = await loggedIn(username);
+    const res = await c.get("/admin/settings");
+    assert.ok(res.status === 404 || res.status === 403, `${username}: ${res.status}`);
+  }
+  // A route that existed without a mapping would still be denied: the guard itself refuses it.
+  let rendered: number | null = null;
+  let nextCalled = false;
+  const ctx = {
+    url: new URL("http://localhost/admin/secret-report"),
+    req: new Request("http://localhost/admin/secret-report"),
+    state: {
+      staff: {
+        id: "1",
+        username: "admin",
+        displayName: "x",
+        role: "super_admin",
+        permissions: permissionsFor("super_admin"),
+      },
+    },
+    next() {
+      nextCalled = true;
+      return Promise.resolve(new Response("secret"));
+    },
+    render(_vnode: unknown, init?: ResponseInit) {
+      rendered = init?.status ?? 200;
+      return Promise.resolve(new Response("forbidden", { status: rendered }));
+    },
+    redirect(path: string, status = 302) {
+      return new Response(null, { status, headers: { location: path } });
+    },
+  };
+  // deno-lint-ignore no-explicit-any
+  const res = await (adminGuard as any)(ctx);
+  assert.equal(res.status, 403);
+  assert.equal(rendered, 403);
+  assert.equal(nextCalled, false);
+});
+
+dbTest(
+  "admin: super admin creates a staff member; audited; the chain verifies; the page says so",
+  async (sql) => {
+    const admin = await loggedIn("admin");
+    await admin.get("/admin/staff");
+    const bad = await admin.post("/admin/staff", {
+      intent: "create",
+      username: "9bad",
+      displayName: "",
+      role: "",
+      password: "12345678",
+    });
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /用户名为 2–32 位小写字母/);
+    assert.match(bad.text, /请填写姓名/);
+    assert.match(bad.text, /请选择角色/);
+    assert.match(bad.text, /value="9bad"/, "what was typed stays");
+
+    const username = uniqueName("n");
+    const res = await admin.post("/admin/staff", {
+      intent: "create",
+      username,
+      displayName: "新运营",
+      role: "operations",
+      password: "Str0ng-pass!",
+    });
+    assert.equal(res.status, 303, res.text.slice(0, 500));
+    assert.equal(res.headers.get("location"), "/admin/staff?done=created");
+    const id = await staffId(sql, username);
+    const rows = await auditRows(sql, "staff.create", `staff:${id}`);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].staff_id, await staffId(sql, "admin"));
+    assert.deepEqual(rows[0].detail, { username, role: "operations" });
+    const list = await admin.get("/admin/staff?done=created");
+    assert.match(list.text, /员工账户已创建/);
+    assert.match(list.text, new RegExp(username));
+
+    const taken = await admin.post("/admin/staff", {
+      intent: "create",
+      username,
+      displayName: "重复",
+      role: "tech",
+      password: "Str0ng-pass!",
+    });
+    assert.equal(taken.status, 409);
+    assert.match(taken.text, /该用户名已被使用/);
+
+    // the new member can log in and sees the operations menu
+    const fresh = new Client();
+    const login = await fresh.login(username, "Str0ng-pass!");
+    assert.equal(login.status, 303);
+    assert.deepEqual(menuLabels((await fresh.get("/admin")).text), ["概览", "用户管理"]);
+
+    const verified = await verifyAuditChain(sql);
+    assert.ok(verified.ok);
+    const page = await admin.get("/admin/audit?verify=1");
+    assert.equal(page.status, 200);
+    assert.match(page.text, /哈希链校验通过（\d+ 条）/);
+    const filtered = await admin.get(`/admin/audit?action=staff.create&staff=${await staffId(sql, "admin")}`);
+    assert.match(filtered.text, new RegExp(`staff:${id}`));
+    assert.doesNotMatch(filtered.text, /staff\.login_failed<\/div>/);
+  },
+);
+
+dbTest("admin: disabling a staff member needs a reason, ends their sessions, is audited", async (sql) => {
+  const admin = await loggedIn("admin");
+  const adminId = await staffId(sql, "admin");
+  const username = uniqueName("d");
+  const created = await createStaff(
+    sql,
+    { username, displayName: "待停用", role: "customer_service", password: "Str0ng-pass!" },
+    { staff: { id: adminId, permissions: permissionsFor("super_admin") }, ip: null },
+    { bcryptCost: 4 },
+  );
+  assert.ok(created.ok);
+  const victim = new Client();
+  assert.equal((await victim.login(username, "Str0ng-pass!")).status, 303);
+  assert.equal((await victim.get("/admin")).status, 200);
+
+  await admin.get("/admin/staff");
+  const noReason = await admin.post("/admin/staff", {
+    intent: "status",
+    staffId: created.staffId,
+    status: "disabled",
+    reason: " ",
+  });
+  assert.equal(noReason.status, 400);
+  assert.match(noReason.text, /请填写原因/);
+  const [still] = await sql<{ status: string }[]>`select status from staff where id = ${created.staffId}`;
+  assert.equal(still.status, "active");
+  assert.equal((await auditRows(sql, "staff.disable", `staff:${created.staffId}`)).length, 0);
+
+  const self = await admin.post("/admin/staff", {
+    intent: "status",
+    staffId: adminId,
+    status: "disabled",
+    reason: "测试停用自己",
+  });
+  assert.equal(self.status, 400);
+  assert.match(self.text, /不能停用自己的账户/);
+
+  const ok = await admin.post("/admin/staff", {
+    intent: "status",
+    staffId: created.staffId,
+    status: "disabled",
+    reason: "离职",
+  });
+  assert.equal(ok.status, 303);
+  const [after] = await sql<{ status: string }[]>`select status from staff where id = ${created.staffId}`;
+  assert.equal(after.status, "disabled");
+  const audit = await auditRows(sql, "staff.disable", `staff:${created.staffId}`);
+  assert.equal(audit.length, 1);
+  assert.equal(audit[0].detail.reason, "离职");
+  assert.equal(audit[0].staff_id, adminId);
+
+  // their open session is gone, and they cannot log in again
+  const kicked = await victim.get("/admin");
+  assert.equal(kicked.status, 303);
+  const again = await new Client().login(username, "Str0ng-pass!");
+  assert.match(again.text, /该员工账户已停用/);
+
+  const enable = await admin.post("/admin/staff", {
+    intent: "status",
+    staffId: created.staffId,
+    status: "active",
+    reason: "返岗",
+  });
+  assert.equal(enable.status, 303);
+  assert.equal((await auditRows(sql, "staff.enable", `staff:${created.staffId}`)).length, 1);
+  assert.ok((await verifyAuditChain(sql)).ok);
+});
+
+dbTest(
+  "admin: user list filters by phone and kind, masks phones; CSV export is masked and audited",
+  async (sql) => {
+    const phone = randomPhone();
+    const name = uniqueName("借款人");
+    const userId = await insertUser(sql, "borrower", phone, name);
+    const ops = await loggedIn("ops");
+    const opsId = await staffId(sql, "ops");
+    const exportsBefore = (await auditRows(sql, "users.export")).length;
+
+    const list = await ops.get(`/admin/users?phone=${phone}`);
+    assert.equal(list.status, 200);
+    assert.match(list.text, /共 1 人/);
+    assert.ok(list.text.includes(maskPhone(phone)));
+    const tbody = /<tbody>([\s\S]*?)<\/tbody>/.exec(list.text)?.[1] ?? "";
+    assert.ok(tbody.includes(maskPhone(phone)));
+    assert.ok(
+      !tbody.includes(phone),
+      "the table never shows a full phone (only the search box keeps what was typed)",
+    );
+    assert.ok(list.text.includes(name));
+    assert.equal((await auditRows(sql, "users.export")).length, exportsBefore, "viewing is not audited");
+
+    const other = await ops.get(`/admin/users?phone=${phone}&kind=investor`);
+    assert.match(other.text, /共 0 人/);
+    assert.match(other.text, /没有符合条件的用户/);
+    const invalid = await ops.get(`/admin/users?phone=12345&from=2026-02-30`);
+    assert.match(invalid.text, /请输入正确的 11 位手机号码/);
+    assert.match(invalid.text, /日期格式应为 YYYY-MM-DD/);
+    const today = shanghaiDay();
+    const byDay = await ops.get(`/admin/users?from=${today}&to=${today}&kind=borrower`);
+    assert.ok(byDay.text.includes(name), "registered today is inside today's range");
+    const future = await ops.get(`/admin/users?from=2099-01-01&phone=${phone}`);
+    assert.match(future.text, /共 0 人/);
+
+    const csv = await ops.get(`/admin/users?phone=${phone}&format=csv`);
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get("content-type") ?? "", /^text\/csv/);
+    assert.match(
+      csv.headers.get("content-disposition") ?? "",
+      /attachment; filename="users-\d{4}-\d{2}-\d{2}\.csv"/,
+    );
+    const lines = csv.text.replace(/^\uFEFF/, "").trim().split("\r\n");
+    assert.equal(lines[0], `"用户ID","手机号","类型","昵称","状态","注册时间"`);
+    assert.equal(lines.length, 2);
+    assert.ok(lines[1].startsWith(`"${userId}","${maskPhone(phone)}","借款人","${name}","正常",`));
+    assert.ok(!csv.text.includes(phone), "CSV has no full phone");
+    const exports = await auditRows(sql, "users.export");
+    assert.equal(exports.length, exportsBefore + 1);
+    const last = exports.at(-1)!;
+    assert.equal(last.staff_id, opsId);
+    assert.equal(last.detail.rows, 1);
+    assert.ok(!JSON.stringify(last.detail).includes(phone), "audit detail has no full phone");
+  },
+);
+
+dbTest("admin: five wrong passwords lock a staff account with a Chinese message", async (sql) => {
+  const adminId = await staffId(sql, "admin");
+  const username = uniqueName("l");
+  const created = await createStaff(
+    sql,
+    { username, displayName: "锁定测试", role: "tech", password: "Str0ng-pass!" },
+    { staff: { id: adminId, permissions: permissionsFor("super_admin") }, ip: null },
+    { bcryptCost: 4 },
+  );
+  assert.ok(created.ok);
+  const c = new Client();
+  await c.get("/admin/login");
+  const statuses: number[] = [];
+  let last = "";
+  for (let i = 0; i < 5; i++) {
+    const res = await c.post("/admin/login", { username, password: `wrong-${i}-password` });
+    statuses.push(res.status);
+    last = res.text;
+  }
+  assert.deepEqual(statuses.slice(0, 4), [401, 401, 401, 401]);
+  assert.equal(statuses[4], 429);
+  assert.match(last, /登录失败次数过多，账户已锁定，请 \d+ 分钟后再试/);
+  const right = await c.post("/admin/login", { username, password: "Str0ng-pass!" });
+  assert.equal(right.status, 429, "the right password does not get through a lock");
+  assert.equal(c.jar.get("staff_sid"), undefined);
+});
+
+dbTest("admin: a user session cannot open /admin; staff and user cookies are separate", async (sql) => {
+  const userId = await insertUser(sql, "investor", randomPhone(), "普通用户");
+  const session = await createSession(sql, {
+    subjectType: "user",
+    subjectId: userId,
+    ip: null,
+    userAgent: null,
+  });
+  const c = new Client();
+  // the user cookie, and the same id smuggled into the staff cookie
+  for (const cookie of [`sid=${session.sessionId}`, `staff_sid=${session.sessionId}`]) {
+    const handle = await appHandler();
+    const res = await handle(new Request("http://localhost/admin", { headers: { cookie } }), c.ip);
+    assert.equal(res.status, 303, cookie);
+    assert.match(res.headers.get("location") ?? "", /^\/admin\/login/);
+  }
+  const staff = await loggedIn("cs");
+  assert.ok(staff.jar.get("staff_sid"));
+  assert.equal(staff.jar.get("sid"), undefined, "staff log-in sets no user cookie");
+  assert.notEqual(staff.jar.get("staff_sid"), session.sessionId);
+});
+
+dbTest("admin: log-out ends the session server-side and clears the cookie", async (sql) => {
+  const c = await loggedIn("tech");
+  const sid = c.jar.get("staff_sid")!;
+  await c.get("/admin");
+  const before = (await auditRows(sql, "staff.logout")).length;
+  const res = await c.post("/admin/logout", {});
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get("location"), "/admin/login");
+  assert.equal(c.jar.get("staff_sid"), undefined);
+  assert.equal((await auditRows(sql, "staff.logout")).length, before + 1);
+  const handle = await appHandler();
+  const reuse = await handle(
+    new Request("http://localhost/admin", { headers: { cookie: `staff_sid=${sid}` } }),
+    c.ip,
+  );
+  assert.equal(reuse.status, 303, "the old session id no longer works");
+  // log-out without a CSRF token is refused
+  const c2 = await loggedIn("tech");
+  c2.csrf = "forged";
+  const forged = await c2.post("/admin/logout", {});
+  assert.equal(forged.status, 403);
+  assert.equal((await c2.get("/admin")).status, 200);
+});
+
+dbTest("admin: overview counts and the 14-day registration chart (Asia/Shanghai days)", async (sql) => {
+  await insertUser(sql, "investor", randomPhone(), "图表用户");
+  const days = await registrationsPerDay(sql, 14);
+  assert.equal(days.length, 14);
+  assert.equal(days.at(-1)!.day, shanghaiDay());
+  assert.ok(days.at(-1)!.count >= 1);
+  for (let i = 1; i < days.length; i++) assert.ok(days[i - 1].day < days[i].day);
+  const [{ n }] = await sql<{ n: number }[]>`
+    select count(*)::int as n from users
+    where created_at >= (current_date - 13)::timestamp at time zone 'Asia/Shanghai' - interval '1 day'`;
+  assert.ok(days.reduce((s, d) => s + d.count, 0) <= n);
+
+  const c = await loggedIn("finance");
+  const res = await c.get("/admin");
+  assert.equal(res.status, 200);
+  assert.match(res.text, /<svg class="bar-chart"/);
+  assert.match(res.text, /近 14 天每日注册/);
+  assert.match(res.text, /财务：/);
+  const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from users`;
+  assert.match(res.text, new RegExp(`注册用户</div><div class="value">${total}<`));
+  assert.doesNotMatch(res.text, /<script/, "no script on admin pages");
+});
+
+dbTest("admin: system status shows the database kind, migrations and KV", async () => {
+  const c = await loggedIn("tech");
+  const res = await c.get("/admin/system");
+  assert.equal(res.status, 200);
+  assert.match(res.text, new RegExp(`（${testDbKind}）`));
+  assert.match(res.text, /0001/);
+  assert.match(res.text, /accounts/);
+  assert.match(res.text, /Deno KV/);
+  assert.doesNotMatch(res.text, /异常/);
+});
