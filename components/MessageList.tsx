@@ -1,0 +1,27 @@
+import { LocalTime } from "./LocalTime.tsx";
+
+/** One message-centre row as the pages read it. */
+export interface MessageRow {
+  id: string;
+  title: string;
+  body: string;
+  readAt: Date | null;
+  createdAt: Date;
+}
+
+/** One message in a list: unread ones are highlighted and marked 未读; `compact` shows the title only. */
+export function MessageItem({ message, compact = false }: { message: MessageRow; compact?: boolean }) {
+  const unread = message.readAt === null;
+  return (
+    <li class={unread ? "message unread" : "message"} data-message-id={message.id}>
+      <div class="message-head">
+        {unread && <span class="badge badge-warn">未读</span>}
+        <strong class="message-title">{message.title}</strong>
+        <span class="muted message-time">
+          <LocalTime at={message.createdAt} withTime />
+        </span>
+      </div>
+      {!compact && <p class="message-body">{message.body}</p>}
+    </li>
+  );
+}

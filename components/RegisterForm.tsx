@@ -1,0 +1,165 @@
+import { CURRENT_AGREEMENTS } from "../domain/agreements.ts";
+import { PASSWORD_MIN_LENGTH } from "../domain/password.ts";
+import type { FieldErrors, RegisterField } from "../domain/user.ts";
+import SmsCodeButton from "../islands/SmsCodeButton.tsx";
+import { CsrfField, Field } from "./Field.tsx";
+
+/** What the register form shows again after a submit (never the passwords). */
+export interface RegisterDraft {
+  kind: string;
+  phone: string;
+  smsCode: string;
+  inviteCode: string;
+  acceptAgreements: boolean;
+}
+
+/** An empty draft (optionally with an invite code from `?invite=`). */
+export function emptyRegisterDraft(inviteCode = ""): RegisterDraft {
+  return { kind: "", phone: "", smsCode: "", inviteCode, acceptAgreements: false };
+}
+
+/** Props of {@link RegisterForm}. */
+export interface RegisterFormProps {
+  draft: RegisterDraft;
+  errors: FieldErrors<RegisterField>;
+  csrfToken: string;
+  /** Demo mode: say where the codes can be read. */
+  demo: boolean;
+  /** Set after a code was sent (no-script path): the notice and the countdown. */
+  codeSent?: { resendAfterSeconds: number } | null;
+  /** A throttle wait to count down (seconds). */
+  retryAfterSeconds?: number;
+}
+
+/** The password policy, as the hint under the password field. */
+export const PASSWORD_HINT =
+  `至少 ${PASSWORD_MIN_LENGTH} 位，不能全是数字，不能使用常见密码（如 12345678、password）`;
+
+/**
+ * The register form: kind, phone, SMS code with the 「获取验证码」 island, password twice, optional invite
+ * code and the agreements. Works without script; posts to `/register`.
+ */
+export function RegisterForm(props: RegisterFormProps) {
+  const { draft, errors } = props;
+  const kindError = errors.kind?.[0];
+  const acceptError = errors.acceptAgreements?.[0];
+  const agreement = CURRENT_AGREEMENTS.user_agreement;
+  const privacy = CURRENT_AGREEMENTS.privacy_policy;
+  return (
+    <form method="post" action="/register" class="stack">
+      <CsrfField token={props.csrfToken} />
+      {/* Enter in any field registers (the first submit button is the form's default button). */}
+      <button
+        type="submit"
+        name="intent"
+        value="register"
+        class="visually-hidden"
+        tabindex={-1}
+        aria-hidden="true"
+      >
+        注册
+      </button>
+      <fieldset class="form-field" aria-describedby={kindError ? "f-kind-error" : undefined}>
+        <legend>注册身份</legend>
+        <div class="radio-row">
+          <label class="choice">
+            <input type="radio" name="kind" value="investor" checked={draft.kind === "investor"} required />
+            我要出借
+          </label>
+          <label class="choice">
+            <input type="radio" name="kind" value="borrower" checked={draft.kind === "borrower"} required />
+            我要借款
+          </label>
+        </div>
+        {kindError && <p class="field-error" id="f-kind-error" role="alert">{kindError}</p>}
+      </fieldset>
+      <Field
+        name="phone"
+        label="手机号码"
+        type="tel"
+        inputMode="tel"
+        autocomplete="tel-national"
+        maxLength={20}
+        placeholder="11 位手机号码"
+        required
+        value={draft.phone}
+        errors={errors.phone}
+      />
+      <Field
+        name="smsCode"
+        label="短信验证码"
+        inputMode="numeric"
+        autocomplete="one-time-code"
+        maxLength={6}
+        placeholder="6 位数字"
+        required
+        value={draft.smsCode}
+        errors={errors.smsCode}
+        addon={
+          <SmsCodeButton
+            csrfToken={props.csrfToken}
+            purpose="register"
+            phoneInputId="f-phone"
+            codeInputId="f-smsCode"
+            initialCountdownSeconds={props.codeSent?.resendAfterSeconds ?? props.retryAfterSeconds ?? 0}
+            initialStatus={props.codeSent ? "验证码已发送，5 分钟内有效" : undefined}
+          />
+        }
+      />
+      <Field
+        name="password"
+        label="登录密码"
+        type="password"
+        autocomplete="new-password"
+        maxLength={72}
+        required
+        hint={PASSWORD_HINT}
+        errors={errors.password}
+      />
+      <Field
+        name="passwordConfirm"
+        label="确认密码"
+        type="password"
+        autocomplete="new-password"
+        maxLength={72}
+        required
+        errors={errors.passwordConfirm}
+      />
+      <Field
+        name="inviteCode"
+        label="邀请码（选填）"
+        autocomplete="off"
+        maxLength={16}
+        value={draft.inviteCode}
+        errors={errors.inviteCode}
+      />
+      <div class="form-field">
+        <label class="choice">
+          <input
+            type="checkbox"
+            name="acceptAgreements"
+            checked={draft.acceptAgreements}
+            required
+            aria-invalid={acceptError ? "true" : undefined}
+            aria-describedby={acceptError ? "f-acceptAgreements-error" : undefined}
+          />
+          <span>
+            我已阅读并同意<a href={agreement.href}>{agreement.title}</a>和<a href={privacy.href}>
+              {privacy.title}
+            </a>
+          </span>
+        </label>
+        {acceptError && <p class="field-error" id="f-acceptAgreements-error" role="alert">{acceptError}</p>}
+      </div>
+      <button type="submit" name="intent" value="register" class="btn btn-block">注册</button>
+      <p class="muted">
+        已有账户？<a href="/login">立即登录</a>
+      </p>
+      {props.demo && (
+        <p class="risk-note" role="note">
+          演示环境不会真实发送短信：点击「获取验证码」后，可在<a href="/dev/outbox">沙箱发件箱</a>查看验证码。
+        </p>
+      )}
+    </form>
+  );
+}

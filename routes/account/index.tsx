@@ -1,0 +1,118 @@
+/**
+ * `/account` — 我的账户: who I am (masked phone, kind, registration date), my invite code and link, the
+ * agreements I accepted, and a summary of my messages. Only what exists; no placeholder features.
+ * @module
+ */
+import { HttpError, page } from "../../framework/mod.ts";
+import { LocalTime } from "../../components/LocalTime.tsx";
+import { MessageItem, type MessageRow } from "../../components/MessageList.tsx";
+import { type AgreementDocument, CURRENT_AGREEMENTS } from "../../domain/agreements.ts";
+import { PLATFORM_NAME } from "../../domain/brand.ts";
+import { USER_KIND_LABELS } from "../../domain/user.ts";
+import { define } from "../../utils.ts";
+
+/** Messages shown on the account page. */
+const LATEST_MESSAGES = 5;
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const user = ctx.state.user!; // guaranteed by _middleware.ts
+    const sql = ctx.state.sql;
+    ctx.state.title = "我的账户";
+    const [row] = await sql<{ createdAt: Date; inviteCode: string | null }[]>`
+      select created_at as "createdAt", invite_code as "inviteCode" from users where id = ${user.id}`;
+    if (!row) throw new HttpError(404);
+    const agreements = await sql<{ document: AgreementDocument; version: string; acceptedAt: Date }[]>`
+      select document, version, accepted_at as "acceptedAt" from user_agreements
+      where user_id = ${user.id} order by accepted_at desc, document desc limit 20`;
+    const [{ unread }] = await sql<{ unread: number }[]>`
+      select count(*)::int as unread from messages where user_id = ${user.id} and read_at is null`;
+    const latest = await sql<MessageRow[]>`
+      select id, title, body, read_at as "readAt", created_at as "createdAt" from messages
+      where user_id = ${user.id} order by created_at desc, id desc limit ${LATEST_MESSAGES}`;
+    const inviteLink = row.inviteCode ? `${ctx.url.origin}/register?invite=${row.inviteCode}` : null;
+    return page({
+      createdAt: row.createdAt,
+      inviteCode: row.inviteCode,
+      inviteLink,
+      agreements,
+      unread,
+      latest,
+      welcome: ctx.url.searchParams.get("welcome") === "1",
+    });
+  },
+});
+
+/** The account page. */
+export default define.page<typeof handler>(({ data, state }) => {
+  const user = state.user!;
+  return (
+    <>
+      {data.welcome && (
+        <p class="form-ok" role="status">
+          注册成功，欢迎加入{PLATFORM_NAME}！出借或借款前，还需完成实名认证、绑定银行卡并开通银行存管账户。
+        </p>
+      )}
+      <h1>我的账户</h1>
+      <section class="card" aria-labelledby="profile-title">
+        <h2 id="profile-title">账户信息</h2>
+        <dl class="kv-list">
+          <dt>手机号码</dt>
+          <dd data-field="phone">{user.phoneMasked}</dd>
+          <dt>账户类型</dt>
+          <dd>{USER_KIND_LABELS[user.kind]}</dd>
+          <dt>注册日期</dt>
+          <dd>
+            <LocalTime at={data.createdAt} />
+          </dd>
+        </dl>
+      </section>
+
+      {data.inviteCode && (
+        <section class="card" aria-labelledby="invite-title">
+          <h2 id="invite-title">邀请好友</h2>
+          <dl class="kv-list">
+            <dt>我的邀请码</dt>
+            <dd>
+              <strong class="invite-code">{data.inviteCode}</strong>
+            </dd>
+            <dt>邀请链接</dt>
+            <dd class="break-all">{data.inviteLink}</dd>
+          </dl>
+          <p class="muted">好友通过邀请链接注册时会自动填写您的邀请码。</p>
+        </section>
+      )}
+
+      <section class="card" aria-labelledby="messages-title">
+        <h2 id="messages-title">
+          消息中心 {data.unread > 0 && <span class="badge badge-warn">{data.unread} 条未读</span>}
+        </h2>
+        {data.latest.length === 0 ? <p class="empty">暂无消息</p> : (
+          <ul class="message-list">
+            {data.latest.map((m) => <MessageItem key={m.id} message={m} compact />)}
+          </ul>
+        )}
+        <p>
+          <a href="/account/messages">查看全部消息</a>
+        </p>
+      </section>
+
+      <section class="card" aria-labelledby="agreements-title">
+        <h2 id="agreements-title">已同意的协议</h2>
+        {data.agreements.length === 0 ? <p class="empty">暂无记录</p> : (
+          <ul class="plain-list">
+            {data.agreements.map((a) => {
+              const doc = CURRENT_AGREEMENTS[a.document];
+              return (
+                <li>
+                  <a href={doc.href}>{doc.title}</a> 版本 {a.version}，同意于{" "}
+                  <LocalTime at={a.acceptedAt} withTime />
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </section>
+    </>
+  );
+});

@@ -1,0 +1,89 @@
+/**
+ * `/account/messages` — 消息中心: my messages, newest first, 20 a page, unread highlighted; POST marks
+ * them all read. Only the signed-in user's own messages are ever read or changed.
+ * @module
+ */
+import { page } from "../../framework/mod.ts";
+import { CsrfField } from "../../components/Field.tsx";
+import { MessageItem, type MessageRow } from "../../components/MessageList.tsx";
+import { define } from "../../utils.ts";
+
+/** Messages per page. */
+export const MESSAGES_PAGE_SIZE = 20;
+/** Highest page number accepted. */
+const MAX_PAGE = 10_000;
+
+function pageNumber(url: URL): number {
+  const n = Number(url.searchParams.get("page") ?? "1");
+  return Number.isInteger(n) && n >= 1 && n <= MAX_PAGE ? n : 1;
+}
+
+export const handler = define.handlers({
+  async GET(ctx) {
+    const userId = ctx.state.user!.id; // guaranteed by _middleware.ts
+    ctx.state.title = "消息中心";
+    const current = pageNumber(ctx.url);
+    const [{ total, unread }] = await ctx.state.sql<{ total: number; unread: number }[]>`
+      select count(*)::int as total, count(*) filter (where read_at is null)::int as unread
+      from messages where user_id = ${userId}`;
+    const messages = await ctx.state.sql<MessageRow[]>`
+      select id, title, body, read_at as "readAt", created_at as "createdAt" from messages
+      where user_id = ${userId} order by created_at desc, id desc
+      limit ${MESSAGES_PAGE_SIZE} offset ${(current - 1) * MESSAGES_PAGE_SIZE}`;
+    const pages = Math.max(1, Math.ceil(total / MESSAGES_PAGE_SIZE));
+    return page({
+      messages,
+      total,
+      unread,
+      current,
+      pages,
+      marked: ctx.url.searchParams.get("read") === "all",
+    });
+  },
+
+  async POST(ctx) {
+    const userId = ctx.state.user!.id;
+    await ctx.state.sql`update messages set read_at = now() where user_id = ${userId} and read_at is null`;
+    return ctx.redirect("/account/messages?read=all", 303);
+  },
+});
+
+/** The message centre. */
+export default define.page<typeof handler>(({ data, state }) => (
+  <>
+    <p>
+      <a href="/account">‹ 我的账户</a>
+    </p>
+    <h1>消息中心</h1>
+    {data.marked && <p class="form-ok" role="status">已全部标为已读</p>}
+    <div class="btn-row">
+      <span class="muted">共 {data.total} 条，未读 {data.unread} 条</span>
+      {data.unread > 0 && (
+        <form method="post" action="/account/messages">
+          <CsrfField token={state.csrfToken} />
+          <button type="submit" class="btn btn-secondary">全部标为已读</button>
+        </form>
+      )}
+    </div>
+    {data.messages.length === 0
+      ? (
+        <p class="empty">
+          {data.total === 0 ? "暂无消息。注册、账户安全等通知会显示在这里。" : "这一页没有消息。"}
+        </p>
+      )
+      : (
+        <ul class="message-list">
+          {data.messages.map((m) => <MessageItem key={m.id} message={m} />)}
+        </ul>
+      )}
+    {data.pages > 1 && (
+      <nav class="pager" aria-label="分页">
+        {data.current > 1 && <a href={`/account/messages?page=${data.current - 1}`}>上一页</a>}
+        <span>
+          第 {data.current} / {data.pages} 页
+        </span>
+        {data.current < data.pages && <a href={`/account/messages?page=${data.current + 1}`}>下一页</a>}
+      </nav>
+    )}
+  </>
+));
