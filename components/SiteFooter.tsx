@@ -13,7 +13,7 @@ export function SiteFooter() {
           <a href="/help/privacy-policy">隐私政策</a>
         </nav>
         <p>
-          {PLATFORM_NAME}为网络借贷信息中介平台，仅提供信息撮合服务，出借资金由银行存管，平台不提供担保、不承诺保本保息。{RISK_LINE}。
+          {PLATFORM_NAME}为网络借贷信息中介平台，仅提供信息撮合服务，出借资金由银行存管，平台不提供担保，不对出借本金和收益作任何承诺。{RISK_LINE}。
         </p>
         <p>客服电话 {SERVICE_PHONE}（工作日 9:00–18:00）</p>
       </div>

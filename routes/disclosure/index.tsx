@@ -41,7 +41,9 @@ export default define.page<typeof handler>(({ data }) => {
     <>
       <h1>信息披露</h1>
       <p class="risk-note" role="note">
-        {RISK_LINE}。平台为信息中介，不提供担保，不承诺保本保息。详见<a href="/risk">风险提示</a>。
+        {RISK_LINE}。平台为信息中介，不提供担保，不对出借本金和收益作任何承诺。详见<a href="/risk">
+          风险提示
+        </a>。
       </p>
 
       <section class="card">
