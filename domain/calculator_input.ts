@@ -185,10 +185,15 @@ export function validateCalculatorQuery(query: CalculatorQuery): CalculatorParse
 
 /**
  * The zod schema of the API query: zod checks the shape (every field an optional string), the shared
- * rules of `validateCalculatorQuery` check the content, so server and island always agree. Built per call
- * so that a browser bundle importing only the zod-free functions drops zod.
+ * rules of `validateCalculatorQuery` check the content, so server and island always agree. Built lazily on
+ * first use (and then reused: zod v4 compiles each schema, so building one per request is costly) so that a
+ * browser bundle importing only the zod-free functions drops zod.
  */
+let querySchema: ReturnType<typeof buildCalculatorQuerySchema> | undefined;
 function calculatorQuerySchema() {
+  return querySchema ??= buildCalculatorQuerySchema();
+}
+function buildCalculatorQuerySchema() {
   const text = z.string().optional();
   return z.object({ principal: text, annualRate: text, method: text, months: text, days: text })
     .transform((query, ctx): CalculatorInput => {

@@ -18,7 +18,16 @@ const MICROS_PER_PERCENT = 10_000;
 const MAX_INTEGER_DIGITS = 13;
 
 /** Groups the integer part of a yuan amount (`12345` → `12,345`); one formatter, reused. */
-const GROUPING = new Intl.NumberFormat("zh-CN", { maximumFractionDigits: 0, useGrouping: true });
+/** Thousands grouping of a non-negative integer (`1234567n` → `1,234,567`), as zh-CN writes it. */
+function group(n: bigint): string {
+  const digits = n.toString();
+  let out = "";
+  for (let end = digits.length; end > 0; end -= 3) {
+    const start = Math.max(0, end - 3);
+    out = end === digits.length ? digits.slice(start, end) : `${digits.slice(start, end)},${out}`;
+  }
+  return out;
+}
 
 /** Plain digits, or digits grouped by commas in threes, then up to two decimals. */
 const YUAN_PATTERN = /^(\d+|\d{1,3}(?:,\d{3})+)(?:\.(\d{1,2}))?$/;
@@ -64,7 +73,7 @@ export function formatFen(fen: number | bigint): string {
   const abs = value < 0n ? -value : value;
   const yuan = abs / FEN_PER_YUAN;
   const cents = String(abs % FEN_PER_YUAN).padStart(2, "0");
-  return `${sign}¥${GROUPING.format(yuan)}.${cents}`;
+  return `${sign}¥${group(yuan)}.${cents}`;
 }
 
 /**
@@ -85,7 +94,7 @@ export function formatWan(fen: number | bigint): string {
     return `${sign}${wan}${decimals}万元`;
   }
   if (abs < FEN_PER_WAN && abs % FEN_PER_YUAN === 0n) {
-    return `${sign}${GROUPING.format(abs / FEN_PER_YUAN)}元`;
+    return `${sign}${group(abs / FEN_PER_YUAN)}元`;
   }
   return formatFen(value);
 }

@@ -124,3 +124,14 @@ Deno.test("property: formatRateMicros and parsePercentToMicros round-trip", () =
     }),
   );
 });
+
+Deno.test("formatFen: thousands grouping agrees with Intl.NumberFormat zh-CN for random amounts", () => {
+  const intl = new Intl.NumberFormat("zh-CN", { maximumFractionDigits: 0 });
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: 10n ** 15n }), (fen) => {
+      const expected = `¥${intl.format(fen / 100n)}.${String(fen % 100n).padStart(2, "0")}`;
+      assert.equal(formatFen(fen), expected);
+    }),
+    { numRuns: 2000 },
+  );
+});
