@@ -6,7 +6,13 @@ import { join, resolve } from "node:path";
 import type { VNode } from "preact";
 import { freshConfig } from "./config.ts";
 import { devReloadResponse, RELOAD_SCRIPT_TAG } from "./dev_reload.ts";
-import { type FsRoute, type LoadedFsRoutes, loadFsRoutes } from "./fs_routes.ts";
+import {
+  type ErrorPage,
+  type ErrorPages,
+  type FsRoute,
+  type LoadedFsRoutes,
+  loadFsRoutes,
+} from "./fs_routes.ts";
 import { defaultStatusText, HttpError } from "./http_error.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
 import { IslandAssets, renderPage, type RenderSetup } from "./render.ts";
@@ -17,6 +23,7 @@ import {
   type HandlerFn,
   type Middleware,
   PageResponse,
+  type PageTitle,
   type ResolvedAppConfig,
 } from "./types.ts";
 
@@ -56,7 +63,11 @@ interface ProgrammaticRoute {
   handler: HandlerFn<unknown, AnyState>;
 }
 
+const Empty = () => null;
+
 type Source = { kind: "route"; route: ProgrammaticRoute } | { kind: "fs" };
+
+const NO_ERROR_PAGES: ErrorPages = { notFound: null, error: null };
 
 const endOfChain = () => Promise.reject(new Error("ctx.next() called past the end of the middleware chain"));
 
@@ -83,6 +94,8 @@ class RequestContext<State> implements Context<State> {
   setup: RenderSetup;
   /** The matched file route, if any. */
   fsRoute: FsRoute | null = null;
+  /** Error pages for this request: the matched route's, or the containing folder's, or the root's. */
+  errorPages: ErrorPages;
 
   constructor(
     readonly req: Request,
@@ -91,17 +104,20 @@ class RequestContext<State> implements Context<State> {
     readonly config: ResolvedAppConfig,
     readonly app: App<unknown>,
     setup: RenderSetup,
+    errorPages: ErrorPages,
   ) {
     this.setup = setup;
+    this.errorPages = errorPages;
   }
 
   render(vnode?: VNode | null, init?: ResponseInit): Promise<Response> {
-    const content: VNode | AnyComponent | null = vnode ?? this.fsRoute?.component ?? null;
+    const page = vnode ? null : this.fsRoute;
+    const content: VNode | AnyComponent | null = vnode ?? page?.component ?? null;
     return Promise.resolve(
       this.app._render(this as RequestContext<unknown>, content, undefined, {
         status: init?.status,
         headers: init?.headers,
-      }),
+      }, page?.title),
     );
   }
 
@@ -125,7 +141,14 @@ class RequestContext<State> implements Context<State> {
  * ```
  *
  * App-level middleware runs for every request in order of `use()`; then, for file routes, the
- * `_middleware.ts` files from the outermost folder inwards; then the route handler.
+ * `_middleware.ts` files from the outermost folder inwards; then the route handler. A path that matches
+ * no route runs the `_middleware.ts` files of the deepest folder whose URL prefix contains it (e.g.
+ * `routes/admin/` for `/admin/nope`, outer → inner), then answers 404.
+ *
+ * Errors render the nearest `_404.tsx` (for `HttpError(404)` and unmatched paths) or `_500.tsx` (any
+ * other error, with `props.error`): the one in the matched route's folder — or, for an unmatched path,
+ * in the deepest containing folder — else the closest folder above, up to `routes/`. An error page is
+ * wrapped in the layouts of its own folder and in `_app`.
  */
 export class App<State> {
   readonly #config: ResolvedAppConfig;
@@ -137,6 +160,7 @@ export class App<State> {
   #loading: Promise<void> | null = null;
   #assets = new IslandAssets(null);
   #emptySetup: RenderSetup = { app: null, layouts: [] };
+  #emptyErrorPages: ErrorPages = NO_ERROR_PAGES;
   #notFoundChain: Terminal[] | null = null;
   #routeChains = new WeakMap<object, Terminal[]>();
 
@@ -224,6 +248,7 @@ export class App<State> {
     this.#loading = loadFsRoutes(this.#config.root, manifest).then((fs) => {
       this.#fs = fs;
       this.#emptySetup = fs.rootSetup;
+      this.#emptyErrorPages = fs.rootErrorPages;
       this.#loading = null;
       this.#invalidate();
     });
@@ -283,6 +308,7 @@ export class App<State> {
       this.#config,
       this as App<unknown>,
       this.#emptySetup,
+      this.#emptyErrorPages,
     );
     const chain = this.#route(ctx);
     let res = await this.#dispatch(ctx, chain, 0);
@@ -325,19 +351,26 @@ export class App<State> {
       ctx.route = m.value.pattern;
       ctx.fsRoute = m.value;
       ctx.setup = m.value.setup;
+      ctx.errorPages = m.value.errorPages;
       const route = m.value;
       return this.#chainFor(
         route,
         () => [...this.#middlewares, ...route.middlewares, this.#fsTerminal(route)],
       );
     }
-    if (!this.#notFoundChain) {
-      this.#notFoundChain = [
-        ...this.#middlewares,
-        ...(this.#fs?.rootMiddlewares ?? []),
-        this.#notFoundTerminal,
-      ];
+    // No route: the deepest folder containing the path runs its middleware, then the 404 terminal.
+    const folder = this.#fs?.folders.match(pathname);
+    if (folder) {
+      ctx.params = folder.params;
+      ctx.setup = folder.value.setup;
+      ctx.errorPages = folder.value.errorPages;
+      const { middlewares } = folder.value;
+      return this.#chainFor(
+        folder.value,
+        () => [...this.#middlewares, ...middlewares, this.#notFoundTerminal],
+      );
     }
+    this.#notFoundChain ??= [...this.#middlewares, this.#notFoundTerminal];
     return this.#notFoundChain;
   }
 
@@ -399,7 +432,7 @@ export class App<State> {
       }
       if (!fn) {
         if ((method === "GET" || method === "HEAD") && route.component) {
-          return this._render(ctx, route.component, undefined, {});
+          return this._render(ctx, route.component, undefined, {}, route.title);
         }
         return new Response(defaultStatusText(405), {
           status: 405,
@@ -412,7 +445,7 @@ export class App<State> {
         if (!route.component) {
           throw new Error(`${route.file}: handler returned page() but there is no page component`);
         }
-        return this._render(ctx, route.component, result.data, result.init);
+        return this._render(ctx, route.component, result.data, result.init, route.title);
       }
       throw new Error(`${route.file}: handler must return a Response or page(data)`);
     };
@@ -428,25 +461,34 @@ export class App<State> {
     throw new HttpError(404);
   };
 
-  /** @internal Renders `content` inside the context's `_app` and layouts. */
+  /**
+   * @internal Renders `content` inside the context's `_app` and layouts. `title` is the page module's
+   * `title` export: it is written to `ctx.state.title` before rendering.
+   */
   _render(
     ctx: RequestContext<unknown>,
     content: AnyComponent | VNode | null,
     data: unknown,
     init: { status?: number; headers?: HeadersInit },
+    title?: PageTitle,
   ): Response {
+    const props = {
+      data,
+      url: ctx.url,
+      params: ctx.params,
+      state: ctx.state,
+      req: ctx.req,
+      route: ctx.route,
+      error: ctx.error,
+    };
+    if (title !== undefined && typeof ctx.state === "object" && ctx.state !== null) {
+      const value = typeof title === "function" ? title({ ...props, Component: Empty }) : title;
+      (ctx.state as { title?: string }).title = value;
+    }
     return renderPage({
       setup: ctx.setup,
       content,
-      props: {
-        data,
-        url: ctx.url,
-        params: ctx.params,
-        state: ctx.state,
-        req: ctx.req,
-        route: ctx.route,
-        error: ctx.error,
-      },
+      props,
       assets: this.#assets,
       extraBody: this.#config.dev ? RELOAD_SCRIPT_TAG : undefined,
       status: init.status,
@@ -461,13 +503,22 @@ export class App<State> {
         this.#onError(err, ctx as Context<unknown>);
       } catch { /* logging must not break the response */ }
     }
-    const fs = this.#fs;
-    const page = status === 404 ? fs?.notFound : fs?.errorPage;
-    if (fs && page) {
+    const page: ErrorPage | null = status === 404 ? ctx.errorPages.notFound : ctx.errorPages.error;
+    if (page) {
       ctx.error = err;
-      ctx.setup = fs.rootSetup;
+      ctx.setup = page.setup;
+      // The failed page's title must not label the error page.
+      if (typeof ctx.state === "object" && ctx.state !== null) {
+        delete (ctx.state as { title?: unknown }).title;
+      }
       try {
-        return this._render(ctx as RequestContext<unknown>, page, undefined, { status });
+        return this._render(
+          ctx as RequestContext<unknown>,
+          page.component,
+          undefined,
+          { status },
+          page.title,
+        );
       } catch (renderErr) {
         try {
           this.#onError(renderErr, ctx as Context<unknown>);

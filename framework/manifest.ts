@@ -4,7 +4,11 @@
  */
 import { join } from "node:path";
 
-/** What a file under `routes/` is. */
+/**
+ * What a file under `routes/` is: a page/handler `route`, or a special file of its folder — `_layout`,
+ * `_app` (root only), `_middleware`, `_404` (`notFound`) or `_500` (`error`). `_404`/`_500` may sit in any
+ * folder; the nearest one to a route (or to an unmatched path) is used.
+ */
 export type RouteKind = "route" | "layout" | "app" | "middleware" | "notFound" | "error";
 
 /** One file under `routes/`. */

@@ -30,6 +30,7 @@ export {
   type PageInit,
   type PageProps,
   PageResponse,
+  type PageTitle,
   type ResolvedAppConfig,
   type RouteConfig,
   type RouteHandler,

@@ -149,3 +149,83 @@ export class PatternTable<T> {
     return null;
   }
 }
+
+/**
+ * Folder URL prefixes (`/`, `/admin`, `/users/:id`), matched to find the deepest folder that contains a
+ * path, e.g. `/admin/nope/x` → `/admin`. Built once at startup; a lookup walks the path's own prefixes
+ * through a `Map` (static folders) and only tries the few dynamic folders deeper than that.
+ */
+export class PrefixTable<T> {
+  #static = new Map<string, { value: T; depth: number }>();
+  /** Dynamic prefixes, deepest first, then by route priority. */
+  #dynamic: { re: RegExp; names: string[]; depth: number; value: T }[] = [];
+
+  /** Adds folder prefixes; for two equal patterns the first one wins. */
+  constructor(entries: Iterable<[pattern: string, value: T]>) {
+    const dynamic: { pattern: string; depth: number; value: T }[] = [];
+    for (const [pattern, value] of entries) {
+      const compiled = compilePattern(pattern);
+      const depth = pattern === "/" ? 0 : pattern.slice(1).split("/").length;
+      if (compiled.isStatic) {
+        if (!this.#static.has(compiled.staticPath)) this.#static.set(compiled.staticPath, { value, depth });
+      } else {
+        dynamic.push({ pattern, depth, value });
+      }
+    }
+    dynamic.sort((a, b) => b.depth - a.depth || comparePatterns(a.pattern, b.pattern));
+    for (const { pattern, depth, value } of dynamic) {
+      const { source, names } = prefixSource(pattern);
+      this.#dynamic.push({ re: new RegExp(source), names, depth, value });
+    }
+  }
+
+  /** The deepest prefix of an encoded pathname (a static folder beats a dynamic one of equal depth). */
+  match(pathname: string): { value: T; params: Record<string, string> } | null {
+    let best: { value: T; depth: number } | undefined;
+    let p = pathname;
+    while (true) {
+      best = this.#static.get(p === "" ? "/" : p);
+      if (best !== undefined || p === "") break;
+      p = p.slice(0, p.lastIndexOf("/"));
+    }
+    for (const d of this.#dynamic) {
+      if (best !== undefined && d.depth <= best.depth) break;
+      const m = d.re.exec(pathname);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      try {
+        for (let i = 0; i < d.names.length; i++) {
+          params[d.names[i]] = m[i + 1] ? decodeURIComponent(m[i + 1]) : "";
+        }
+      } catch {
+        continue;
+      }
+      return { value: d.value, params };
+    }
+    return best === undefined ? null : { value: best.value, params: {} };
+  }
+}
+
+/** A regular expression source matching `pattern` and anything below it. */
+function prefixSource(pattern: string): { source: string; names: string[] } {
+  const segs = pattern === "/" ? [] : pattern.slice(1).split("/");
+  const names: string[] = [];
+  let src = "^";
+  for (const seg of segs) {
+    const rest = /^:([\w$]+)\*$/.exec(seg);
+    if (rest) {
+      names.push(rest[1]);
+      return { source: src + "(?:/(.*))?$", names };
+    }
+    src += "/";
+    let last = 0;
+    for (const m of seg.matchAll(/:([\w$]+)/g)) {
+      src += escapeRegExp(encodeURIComponent(seg.slice(last, m.index)));
+      src += "([^/]+)";
+      names.push(m[1]);
+      last = m.index! + m[0].length;
+    }
+    src += escapeRegExp(encodeURIComponent(seg.slice(last)));
+  }
+  return { source: src + "(?:/.*)?$", names };
+}

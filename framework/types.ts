@@ -119,6 +119,24 @@ export interface PageProps<D = unknown, State = unknown> {
 /** A page component. */
 export type PageComponent<D, State> = (props: PageProps<D, State>) => VNode | null;
 
+/**
+ * Optional `title` export of a page module (a route page, `_404` or `_500`), Fresh-style convention for
+ * the document title: just before the layer renders that module's component it sets `ctx.state.title`
+ * to the string, or to what the function returns for the page's props (e.g. from `props.error` or
+ * `props.data`), so `_app` can read `state.title`. Declare `title?: string` in your `State`.
+ *
+ * Before any error page renders, the layer first removes `state.title`, so the title set by a failed
+ * page or middleware does not leak onto the error page: without a `title` export the error page shows
+ * the app's default title.
+ *
+ * ```ts
+ * export const title = "页面不存在";
+ * export const title = ({ error }: PageProps) => error instanceof HttpError ? "请求有误" : "系统繁忙";
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export type PageTitle<D = any, State = any> = string | ((props: PageProps<D, State>) => string | undefined);
+
 /** A layout or `_app` component. */
 export type LayoutComponent<State> = (props: PageProps<unknown, State>) => VNode | null;
 

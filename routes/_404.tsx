@@ -1,6 +1,8 @@
 /** 页面不存在: the page for unknown paths (status 404), inside the public site chrome. */
 import { define } from "../utils.ts";
 
+export const title = "页面不存在";
+
 export default define.page(({ url }) => (
   <section class="card error-page">
     <h1>页面不存在</h1>

@@ -17,6 +17,9 @@ const CLIENT_ERRORS: Record<number, { title: string; text: string }> = {
   429: { title: "操作过于频繁", text: "请稍等片刻后再试。" },
 };
 
+export const title = ({ error }: { error?: unknown }) =>
+  CLIENT_ERRORS[error instanceof HttpError ? error.status : 500]?.title ?? "系统繁忙";
+
 export default define.page(({ error, state }) => {
   const status = error instanceof HttpError ? error.status : 500;
   const known = CLIENT_ERRORS[status];

@@ -78,7 +78,9 @@ async function wrk(url: string): Promise<WrkResult | null> {
 }
 
 async function gzipSize(bytes: Uint8Array): Promise<number> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+    new CompressionStream("gzip"),
+  );
   return (await new Response(stream).arrayBuffer()).byteLength;
 }
 

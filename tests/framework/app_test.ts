@@ -139,6 +139,7 @@ Deno.test("errors: a throw renders _500 with status 500 and is reported; HttpErr
   const r = await get(handle, "/fail");
   assert.equal(r.res.status, 500);
   assert.match(r.text, /<div class="root-layout"><h1 class="error-page">出错了 status=500/);
+  assert.match(r.text, /<title>fixture<\/title>/, "the failed page's title does not leak");
   assert.equal(errors.length, 1);
   assert.equal((errors[0] as Error).message, "boom");
   const f = await get(handle, "/forbidden");

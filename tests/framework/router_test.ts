@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { comparePatterns, compilePattern, fileToPattern, PatternTable } from "../../framework/router.ts";
+import {
+  comparePatterns,
+  compilePattern,
+  fileToPattern,
+  PatternTable,
+  PrefixTable,
+} from "../../framework/router.ts";
 
 Deno.test("fileToPattern: index, params, rest, groups", () => {
   assert.equal(fileToPattern("index"), "/");
@@ -45,4 +51,33 @@ Deno.test("PatternTable: priority independent of insertion order", () => {
   assert.equal(table.match("/loans/7/history")?.value, "rest");
   assert.equal(table.match("/")?.value, "home");
   assert.equal(table.match("/other"), null);
+});
+
+Deno.test("PrefixTable: deepest folder prefix; static beats dynamic at equal depth; params decoded", () => {
+  const t = new PrefixTable<string>([
+    ["/", "root"],
+    ["/admin", "admin"],
+    ["/admin/users", "users"],
+    ["/teams/:team", "team"],
+    ["/teams/mine", "mine"],
+    ["/docs/:slug*", "docs"],
+  ]);
+  const at = (p: string) => {
+    const m = t.match(p);
+    return m && [m.value, m.params];
+  };
+  assert.deepEqual(at("/"), ["root", {}]);
+  assert.deepEqual(at("/nope"), ["root", {}]);
+  assert.deepEqual(at("/admin"), ["admin", {}]);
+  assert.deepEqual(at("/admin/"), ["admin", {}]);
+  assert.deepEqual(at("/admin/nope/x"), ["admin", {}]);
+  assert.deepEqual(at("/admin/users/9"), ["users", {}]);
+  assert.deepEqual(at("/administrator"), ["root", {}]);
+  assert.deepEqual(at("/teams"), ["root", {}]);
+  assert.deepEqual(at("/teams/red/x"), ["team", { team: "red" }]);
+  assert.deepEqual(at("/teams/%E7%BA%A2"), ["team", { team: "红" }]);
+  assert.deepEqual(at("/teams/mine/x"), ["mine", {}]);
+  assert.deepEqual(at("/teams/%E0%A4%A/x"), ["root", {}], "malformed escape: not that folder");
+  assert.deepEqual(at("/docs/a/b"), ["docs", { slug: "a/b" }]);
+  assert.equal(new PrefixTable([["/a", 1]]).match("/b"), null);
 });

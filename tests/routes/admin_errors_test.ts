@@ -1,0 +1,153 @@
+/**
+ * Error pages under `/admin` through the whole app: an unknown admin path runs the admin guard (log-in
+ * redirect for visitors, its 403 for an unmapped path), a 404 under a permitted admin path renders the
+ * admin 页面不存在 inside the back-office chrome, and errors under /admin render the admin 500 page — never
+ * the public header, and never the failed page's title.
+ */
+import assert from "node:assert/strict";
+import { loadConfig } from "../../config.ts";
+import type { Sql } from "../../db/connection.ts";
+import { seed } from "../../db/seed.ts";
+import { PLATFORM_NAME } from "../../domain/brand.ts";
+import { newSessionId } from "../../domain/session.ts";
+import { createApp } from "../../main.ts";
+import { CookieJar, type TestApp, testApp } from "../helpers/app.ts";
+import { dbTest, testDbKind } from "../helpers/db.ts";
+
+const PASSWORD = "Demo@2026!";
+const config = { ...loadConfig({ APP_ENV: "test" }), demo: true };
+
+let seeded: Promise<TestApp> | null = null;
+
+/** The shared test app with the demo staff accounts seeded (seeding is idempotent). */
+function seededApp(): Promise<TestApp> {
+  seeded ??= (async () => {
+    const app = await testApp();
+    await seed(app.sql, config);
+    return app;
+  })();
+  return seeded;
+}
+
+function randomIp(): string {
+  const b = crypto.getRandomValues(new Uint8Array(3));
+  return `10.${b[0]}.${b[1]}.${b[2]}`;
+}
+
+/** A browser-like client: cookie jar, CSRF token from the last page, one client IP. */
+class Client {
+  jar = new CookieJar();
+  csrf = "";
+  ip = randomIp();
+
+  async send(path: string, init: RequestInit = {}): Promise<{ res: Response; html: string }> {
+    const app = await seededApp();
+    const headers = new Headers(init.headers);
+    headers.set("cookie", this.jar.header());
+    const res = await app.handle(new Request(`http://localhost${path}`, { ...init, headers }), {
+      ip: this.ip,
+    });
+    this.jar.take(res);
+    const html = await res.text();
+    const m = /name="_csrf" value="([^"]+)"/.exec(html);
+    if (m) this.csrf = m[1];
+    return { res, html };
+  }
+
+  async staffLogin(username: string): Promise<void> {
+    await this.send("/admin/login");
+    const { res, html } = await this.send("/admin/login", {
+      method: "POST",
+      headers: { origin: "http://localhost" },
+      body: new URLSearchParams({ _csrf: this.csrf, username, password: PASSWORD }),
+    });
+    assert.equal(res.status, 303, `log-in of ${username} failed: ${html.slice(0, 300)}`);
+    assert.ok(this.jar.get("staff_sid"), "staff cookie set");
+  }
+}
+
+function titleOf(html: string): string | undefined {
+  return /<title>([^<]*)<\/title>/.exec(html)?.[1];
+}
+
+function assertAdminChrome(html: string, label: string): void {
+  assert.match(html, /class="admin-shell"/, `${label}: inside the admin layout`);
+  assert.doesNotMatch(html, /class="site-header"/, `${label}: not the public chrome`);
+}
+
+dbTest(
+  "admin errors: a signed-out visitor to an unknown admin path is sent to the staff log-in",
+  async () => {
+    const c = new Client();
+    for (const path of ["/admin/nope", "/admin/users/nope/deeper?x=1"]) {
+      const { res } = await c.send(path);
+      assert.equal(res.status, 303, path);
+      assert.equal(res.headers.get("location"), `/admin/login?next=${encodeURIComponent(path)}`);
+      assert.equal(res.headers.get("cache-control"), "no-store");
+    }
+  },
+);
+
+dbTest(
+  "admin errors: signed-in staff get the guard's 403 for an unmapped admin path, in admin chrome",
+  async () => {
+    const c = new Client();
+    await c.staffLogin("admin");
+    const { res, html } = await c.send("/admin/nope");
+    assert.equal(res.status, 403);
+    assertAdminChrome(html, "/admin/nope");
+    assert.match(html, /class="admin-menu"/, "the role menu is shown");
+    assert.match(html, /<h1>无权访问<\/h1>/);
+    assert.equal(titleOf(html), `无权访问 - ${PLATFORM_NAME}`);
+    assert.equal(res.headers.get("cache-control"), "no-store");
+  },
+);
+
+dbTest("admin errors: an unknown path under a permitted admin page is the admin 页面不存在", async () => {
+  const c = new Client();
+  await c.staffLogin("admin");
+  const { res, html } = await c.send("/admin/users/no-such-page");
+  assert.equal(res.status, 404);
+  assertAdminChrome(html, "/admin/users/no-such-page");
+  assert.match(html, /class="admin-menu"/);
+  assert.match(html, /<h1>页面不存在<\/h1>/);
+  assert.match(html, /href="\/admin"/);
+  assert.equal(titleOf(html), `页面不存在 - ${PLATFORM_NAME}`);
+  assert.equal(res.headers.get("cache-control"), "no-store", "the admin guard wrapped the 404");
+
+  // the public site keeps the public 404
+  const pub = await c.send("/no-such-public-page");
+  assert.equal(pub.res.status, 404);
+  assert.match(pub.html, /class="site-header"/);
+  assert.doesNotMatch(pub.html, /class="admin-shell"/);
+});
+
+dbTest(
+  "admin errors: an error under /admin renders the admin 系统繁忙 page with the request id",
+  async () => {
+    const base = await testApp();
+    const secret = "SECRET-admin-internal-detail";
+    const brokenSql = (() => Promise.reject(new Error(secret))) as unknown as Sql;
+    const app = createApp({ sql: brokenSql, kv: base.kv, config, dbKind: testDbKind, log: () => {} });
+    const originalError = console.error;
+    console.error = () => {}; // the app logs the error; keep the test output clean
+    let res: Response;
+    try {
+      // a staff cookie makes the session middleware query the (broken) database
+      res = await app.handler()(
+        new Request("http://localhost/admin/login", {
+          headers: { cookie: `staff_sid=${newSessionId()}`, "x-request-id": "req-admin-500-abcdef" },
+        }),
+      );
+    } finally {
+      console.error = originalError;
+    }
+    assert.equal(res.status, 500);
+    const html = await res.text();
+    assertAdminChrome(html, "admin 500");
+    assert.match(html, /<h1>系统繁忙<\/h1>/);
+    assert.match(html, /请求编号：<code>req-admin-500-abcdef<\/code>/);
+    assert.equal(titleOf(html), `系统繁忙 - ${PLATFORM_NAME}`);
+    assert.ok(!html.includes(secret), "the error message is not shown");
+  },
+);
