@@ -15,7 +15,7 @@ export interface ScheduleTableProps {
 export function ScheduleTable({ schedule, caption = "还款计划" }: ScheduleTableProps) {
   const single = schedule.periods.length === 1;
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="数据表格（可左右滑动查看）">
       <table class="data" data-testid="schedule-table">
         <caption class="visually-hidden">{caption}</caption>
         <thead>

@@ -129,7 +129,7 @@ export default define.page<typeof handler>(({ data, url }) => {
         </div>
       </form>
 
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="数据表格（可左右滑动查看）">
         <table class="data admin-table">
           <thead>
             <tr>

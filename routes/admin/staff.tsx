@@ -105,7 +105,7 @@ export default define.page<typeof handler>(({ data, state }) => {
     <>
       <h1>员工管理</h1>
       {data.notice && <p class="form-ok" role="status">{data.notice}</p>}
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="数据表格（可左右滑动查看）">
         <table class="data admin-table">
           <thead>
             <tr>

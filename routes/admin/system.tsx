@@ -46,7 +46,7 @@ function Ok({ ok }: { ok: boolean }) {
 export default define.page<typeof handler>(({ data }) => (
   <>
     <h1>系统状态</h1>
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="数据表格（可左右滑动查看）">
       <table class="data admin-table">
         <tbody>
           <tr>
@@ -75,7 +75,7 @@ export default define.page<typeof handler>(({ data }) => (
     </div>
 
     <h2>数据库迁移（{data.migrations.length}）</h2>
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label="数据表格（可左右滑动查看）">
       <table class="data admin-table">
         <thead>
           <tr>
@@ -97,61 +97,65 @@ export default define.page<typeof handler>(({ data }) => (
     </div>
 
     <h2>最近的定时任务</h2>
-    {data.jobRuns.length === 0 ? <p class="empty">还没有定时任务运行记录。</p> : (
-      <div class="table-wrap">
-        <table class="data admin-table">
-          <thead>
-            <tr>
-              <th scope="col" class="text">任务</th>
-              <th scope="col" class="text">运行键</th>
-              <th scope="col" class="text">状态</th>
-              <th scope="col">开始</th>
-              <th scope="col">结束</th>
-              <th scope="col" class="text">详情</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.jobRuns.map((r) => (
+    {data.jobRuns.length === 0
+      ? <p class="empty">还没有定时任务运行记录。</p>
+      : (
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="数据表格（可左右滑动查看）">
+          <table class="data admin-table">
+            <thead>
               <tr>
-                <td class="text mono">{r.job}</td>
-                <td class="text mono">{r.runKey}</td>
-                <td class="text">{JOB_STATUS_LABELS[r.status] ?? r.status}</td>
-                <td>{formatShanghaiDateTime(r.startedAt, { withSeconds: true })}</td>
-                <td>{r.finishedAt ? formatShanghaiDateTime(r.finishedAt, { withSeconds: true }) : "—"}</td>
-                <td class="text mono">{JSON.stringify(r.detail).slice(0, 200)}</td>
+                <th scope="col" class="text">任务</th>
+                <th scope="col" class="text">运行键</th>
+                <th scope="col" class="text">状态</th>
+                <th scope="col">开始</th>
+                <th scope="col">结束</th>
+                <th scope="col" class="text">详情</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    )}
+            </thead>
+            <tbody>
+              {data.jobRuns.map((r) => (
+                <tr>
+                  <td class="text mono">{r.job}</td>
+                  <td class="text mono">{r.runKey}</td>
+                  <td class="text">{JOB_STATUS_LABELS[r.status] ?? r.status}</td>
+                  <td>{formatShanghaiDateTime(r.startedAt, { withSeconds: true })}</td>
+                  <td>{r.finishedAt ? formatShanghaiDateTime(r.finishedAt, { withSeconds: true }) : "—"}</td>
+                  <td class="text mono">{JSON.stringify(r.detail).slice(0, 200)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
 
     <h2>死信（共 {data.deadLetters.total} 条）</h2>
-    {data.deadLetters.rows.length === 0 ? <p class="empty">没有死信。</p> : (
-      <div class="table-wrap">
-        <table class="data admin-table">
-          <thead>
-            <tr>
-              <th scope="col">ID</th>
-              <th scope="col" class="text">队列</th>
-              <th scope="col" class="text">错误</th>
-              <th scope="col">尝试次数</th>
-              <th scope="col">时间</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.deadLetters.rows.map((d) => (
+    {data.deadLetters.rows.length === 0
+      ? <p class="empty">没有死信。</p>
+      : (
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="数据表格（可左右滑动查看）">
+          <table class="data admin-table">
+            <thead>
               <tr>
-                <td>{d.id}</td>
-                <td class="text mono">{d.queue}</td>
-                <td class="text mono">{d.error}</td>
-                <td>{d.attempts}</td>
-                <td>{formatShanghaiDateTime(d.createdAt, { withSeconds: true })}</td>
+                <th scope="col">ID</th>
+                <th scope="col" class="text">队列</th>
+                <th scope="col" class="text">错误</th>
+                <th scope="col">尝试次数</th>
+                <th scope="col">时间</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    )}
+            </thead>
+            <tbody>
+              {data.deadLetters.rows.map((d) => (
+                <tr>
+                  <td>{d.id}</td>
+                  <td class="text mono">{d.queue}</td>
+                  <td class="text mono">{d.error}</td>
+                  <td>{d.attempts}</td>
+                  <td>{formatShanghaiDateTime(d.createdAt, { withSeconds: true })}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
   </>
 ));

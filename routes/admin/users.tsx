@@ -150,7 +150,7 @@ export default define.page<typeof handler>(({ data, url }) => {
         共 {list.totals.total} 人（出借人 {list.totals.investors}，借款人{" "}
         {list.totals.borrowers}）。导出为脱敏数据，最多 {USERS_EXPORT_MAX_ROWS} 行，并记入操作日志。
       </p>
-      <div class="table-wrap">
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="数据表格（可左右滑动查看）">
         <table class="data admin-table">
           <thead>
             <tr>

@@ -44,7 +44,7 @@ export default define.page<typeof handler>(({ data }) => (
     {data.entries.length === 0
       ? <p class="empty">发件箱是空的。注册时获取短信验证码后，验证码会出现在这里。</p>
       : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="数据表格（可左右滑动查看）">
           <table class="data outbox-table">
             <thead>
               <tr>

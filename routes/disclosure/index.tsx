@@ -85,7 +85,7 @@ export default define.page<typeof handler>(({ data }) => {
           </div>
         </div>
         {!f.hasLoans && <p class="form-ok disclosure-note">平台尚未撮合借款，数据将随业务开展实时更新。</p>}
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="数据表格（可左右滑动查看）">
           <table class="data disclosure-table">
             <thead>
               <tr>

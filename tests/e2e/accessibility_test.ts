@@ -1,0 +1,118 @@
+/**
+ * Accessibility: axe-core (WCAG 2.0/2.1 A and AA rules) on every page a visitor, a signed-in user and a
+ * staff member sees, on a phone-sized screen. Any violation fails the test with the rule, the impact and
+ * the offending elements.
+ */
+import assert from "node:assert/strict";
+import axe from "axe-core";
+import type { Page } from "puppeteer-core";
+import { loadConfig } from "../../config.ts";
+import { seed } from "../../db/seed.ts";
+import { serveTestApp } from "../helpers/app.ts";
+import { launchBrowser, skipBrowser } from "../helpers/browser.ts";
+
+const AXE_SOURCE = (axe as unknown as { source: string }).source;
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+async function violations(page: Page): Promise<AxeViolation[]> {
+  // evaluate runs through the DevTools protocol, so the page's CSP does not block the injected library.
+  await page.evaluate(AXE_SOURCE);
+  return await page.evaluate(async () => {
+    const run = (globalThis as unknown as {
+      axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> };
+    }).axe.run;
+    const result = await run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+      resultTypes: ["violations"],
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target })),
+    }));
+  });
+}
+
+function describe(path: string, list: AxeViolation[]): string {
+  return list.map((v) =>
+    `${path}: [${v.impact}] ${v.id} — ${v.help}: ${
+      v.nodes.slice(0, 5).map((n) => n.target.join(" ")).join(", ")
+    }`
+  ).join("\n");
+}
+
+async function logIn(page: Page, baseUrl: string, path: string, fields: Record<string, string>) {
+  await page.goto(`${baseUrl}${path}`, { waitUntil: "load" });
+  for (const [name, value] of Object.entries(fields)) {
+    await page.$eval(`[name="${name}"]`, (el, v) => ((el as HTMLInputElement).value = v as string), value);
+  }
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: "load" }),
+    page.$eval("form.stack, main form", (form) => (form as HTMLFormElement).submit()),
+  ]);
+}
+
+Deno.test({
+  name: "e2e: axe finds no WCAG 2.1 A/AA violations on public, account and staff pages (phone screen)",
+  ignore: skipBrowser,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { baseUrl, server, app } = await serveTestApp();
+    await seed(app.sql, { ...loadConfig({ APP_ENV: "test" }), demo: true });
+    const browser = await launchBrowser();
+    try {
+      const problems: string[] = [];
+      const check = async (page: Page, path: string, navigate = true) => {
+        if (navigate) await page.goto(`${baseUrl}${path}`, { waitUntil: "load" });
+        const found = await violations(page);
+        if (found.length > 0) problems.push(describe(path, found));
+      };
+
+      const visitor = await browser.newPage();
+      await visitor.setViewport({ width: 375, height: 740, isMobile: true, hasTouch: true });
+      for (
+        const path of [
+          "/",
+          "/calculator",
+          "/calculator?principal=abc&annualRate=50&term=6&termUnit=month&method=equal_installment",
+          "/register",
+          "/login",
+          "/help",
+          "/help/user-agreement",
+          "/risk",
+          "/disclosure",
+          "/no-such-page",
+          "/admin/login",
+        ]
+      ) await check(visitor, path);
+
+      const user = await browser.newPage();
+      await user.setViewport({ width: 375, height: 740, isMobile: true, hasTouch: true });
+      await logIn(user, baseUrl, "/login", { phone: "13800000001", password: "Demo@2026!" });
+      assert.match(new URL(user.url()).pathname, /^\/account/);
+      await check(user, "/account", false);
+      await check(user, "/account/messages");
+
+      const staff = await browser.newPage();
+      await staff.setViewport({ width: 375, height: 740, isMobile: true, hasTouch: true });
+      await logIn(staff, baseUrl, "/admin/login", { username: "admin", password: "Demo@2026!" });
+      assert.equal(new URL(staff.url()).pathname, "/admin");
+      for (const path of ["/admin", "/admin/users", "/admin/staff", "/admin/audit", "/admin/system"]) {
+        await check(staff, path, path !== "/admin");
+      }
+
+      assert.deepEqual(problems, [], `accessibility violations:\n${problems.join("\n")}`);
+    } finally {
+      await browser.close();
+      await server.shutdown();
+    }
+  },
+});
