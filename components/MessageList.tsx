@@ -1,16 +1,8 @@
+import type { Message } from "../domain/message.ts";
 import { LocalTime } from "./LocalTime.tsx";
 
-/** One message-centre row as the pages read it. */
-export interface MessageRow {
-  id: string;
-  title: string;
-  body: string;
-  readAt: Date | null;
-  createdAt: Date;
-}
-
 /** One message in a list: unread ones are highlighted and marked 未读; `compact` shows the title only. */
-export function MessageItem({ message, compact = false }: { message: MessageRow; compact?: boolean }) {
+export function MessageItem({ message, compact = false }: { message: Message; compact?: boolean }) {
   const unread = message.readAt === null;
   return (
     <li class={unread ? "message unread" : "message"} data-message-id={message.id}>

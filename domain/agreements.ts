@@ -65,6 +65,31 @@ export async function recordAgreementAcceptance(
   }
 }
 
+/** One recorded acceptance of a document version. */
+export interface AcceptedAgreement {
+  document: AgreementDocument;
+  version: string;
+  acceptedAt: Date;
+}
+
+/** The most acceptances {@link listAcceptedAgreements} returns. */
+export const MAX_ACCEPTED_AGREEMENTS = 20;
+
+/**
+ * The document versions a user accepted, latest first (at most `limit`, 1–{@link MAX_ACCEPTED_AGREEMENTS},
+ * default {@link MAX_ACCEPTED_AGREEMENTS}).
+ */
+export async function listAcceptedAgreements(
+  db: Db,
+  userId: string,
+  limit: number = MAX_ACCEPTED_AGREEMENTS,
+): Promise<AcceptedAgreement[]> {
+  const n = Math.min(MAX_ACCEPTED_AGREEMENTS, Math.max(1, Math.trunc(limit) || 1));
+  return await db<AcceptedAgreement[]>`
+    select document, version, accepted_at as "acceptedAt" from user_agreements
+    where user_id = ${userId} order by accepted_at desc, document desc limit ${n}`;
+}
+
 /** The current documents the user has not accepted yet (empty when up to date). */
 export async function missingAgreements(db: Db, userId: string): Promise<AgreementVersion[]> {
   const rows = await db<{ document: AgreementDocument; version: string }[]>`

@@ -46,6 +46,12 @@ export interface AuditRow {
   hash: string;
 }
 
+/** The columns of `audit_log` as an {@link AuditRow} (a query fragment). */
+function auditColumns(db: Db) {
+  return db`id, staff_id as "staffId", action, target, detail, ip, created_at as "createdAt",
+    prev_hash as "prevHash", hash`;
+}
+
 /** JSON with object keys sorted at every level (the form the hash is computed over). */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
@@ -124,29 +130,12 @@ export async function verifyAuditChain(db: Db): Promise<AuditVerifyResult> {
   let prevHash: string | null = null;
   let count = 0;
   for (;;) {
-    const rows: {
-      id: string;
-      staff_id: string | null;
-      action: string;
-      target: string | null;
-      detail: Record<string, JsonValue>;
-      ip: string | null;
-      created_at: Date;
-      prev_hash: string | null;
-      hash: string;
-    }[] = await db`
-      select id, staff_id, action, target, detail, ip, created_at, prev_hash, hash
-      from audit_log where id > ${lastId} order by id limit ${AUDIT_VERIFY_PAGE_SIZE}`;
+    const rows = await db<AuditRow[]>`
+      select ${auditColumns(db)} from audit_log
+      where id > ${lastId} order by id limit ${AUDIT_VERIFY_PAGE_SIZE}`;
     for (const r of rows) {
-      if (r.prev_hash !== prevHash) return { ok: false, brokenAtId: r.id, reason: "prev_hash_mismatch" };
-      const expected = await auditRowHash(prevHash, {
-        staffId: r.staff_id,
-        action: r.action,
-        target: r.target,
-        detail: r.detail,
-        ip: r.ip,
-        createdAt: r.created_at,
-      });
+      if (r.prevHash !== prevHash) return { ok: false, brokenAtId: r.id, reason: "prev_hash_mismatch" };
+      const expected = await auditRowHash(prevHash, r);
       if (expected !== r.hash) return { ok: false, brokenAtId: r.id, reason: "hash_mismatch" };
       prevHash = r.hash;
       lastId = r.id;
@@ -162,31 +151,10 @@ export async function listAudit(
   options: { limit?: number; beforeId?: string; staffId?: string; action?: string } = {},
 ): Promise<AuditRow[]> {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
-  const rows = await db<{
-    id: string;
-    staff_id: string | null;
-    action: string;
-    target: string | null;
-    detail: Record<string, JsonValue>;
-    ip: string | null;
-    created_at: Date;
-    prev_hash: string | null;
-    hash: string;
-  }[]>`
-    select id, staff_id, action, target, detail, ip, created_at, prev_hash, hash from audit_log
+  return await db<AuditRow[]>`
+    select ${auditColumns(db)} from audit_log
     where (${options.beforeId ?? null}::bigint is null or id < ${options.beforeId ?? null}::bigint)
       and (${options.staffId ?? null}::bigint is null or staff_id = ${options.staffId ?? null}::bigint)
       and (${options.action ?? null}::text is null or action = ${options.action ?? null}::text)
     order by id desc limit ${limit}`;
-  return rows.map((r) => ({
-    id: r.id,
-    staffId: r.staff_id,
-    action: r.action,
-    target: r.target,
-    detail: r.detail,
-    ip: r.ip,
-    createdAt: r.created_at,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  }));
 }

@@ -38,6 +38,16 @@ export interface CreatedSession {
   absoluteExpiresAt: Date;
 }
 
+/** Who a new session is for, and where it comes from. */
+export interface NewSessionInput {
+  subjectType: SubjectType;
+  subjectId: string;
+  ip: string | null;
+  userAgent: string | null;
+  /** Clock (tests). */
+  now?: Date;
+}
+
 /** A loaded session. */
 export interface LoadedSession {
   subjectType: SubjectType;
@@ -68,13 +78,7 @@ const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 /** Create a session for a user or staff member. */
 export async function createSession(
   db: Db,
-  input: {
-    subjectType: SubjectType;
-    subjectId: string;
-    ip: string | null;
-    userAgent: string | null;
-    now?: Date;
-  },
+  input: NewSessionInput,
 ): Promise<CreatedSession> {
   const now = input.now ?? new Date();
   const t = SESSION_TIMEOUTS[input.subjectType];
@@ -163,13 +167,7 @@ export async function destroySessionsFor(
 export async function rotateSession(
   db: Db,
   oldRawId: string | null | undefined,
-  input: {
-    subjectType: SubjectType;
-    subjectId: string;
-    ip: string | null;
-    userAgent: string | null;
-    now?: Date;
-  },
+  input: NewSessionInput,
 ): Promise<CreatedSession> {
   await destroySession(db, oldRawId);
   return await createSession(db, input);

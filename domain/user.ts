@@ -3,7 +3,7 @@
  * log-in with phone + password.
  */
 import { z } from "zod";
-import type { Sql } from "../db/connection.ts";
+import type { Sql, TransactionSql } from "../db/connection.ts";
 import type { SessionUser } from "./session_subject.ts";
 import { recordAgreementAcceptance } from "./agreements.ts";
 import { maskPhone, type PiiCipher } from "./pii.ts";
@@ -129,6 +129,29 @@ export const REGISTER_MESSAGES = {
   invalid_invite_code: "邀请码不存在，请核对或不填",
 } as const;
 
+/**
+ * Whether a user with this phone exists (any status). Takes the phone's look-up hash
+ * (`PiiCipher.hash` of the normalised number), never the number itself.
+ */
+export async function isPhoneRegistered(sql: Sql | TransactionSql, phoneHash: string): Promise<boolean> {
+  const [row] = await sql`select 1 from users where phone_hash = ${phoneHash} limit 1`;
+  return row !== undefined;
+}
+
+/** What 我的账户 shows about the account itself. */
+export interface AccountProfile {
+  createdAt: Date;
+  /** `null` for accounts made without one (e.g. imported). */
+  inviteCode: string | null;
+}
+
+/** The registration time and invite code of a user, or `null` when there is no such user. */
+export async function getAccountProfile(sql: Sql, userId: string): Promise<AccountProfile | null> {
+  const [row] = await sql<AccountProfile[]>`
+    select created_at as "createdAt", invite_code as "inviteCode" from users where id = ${userId}`;
+  return row ?? null;
+}
+
 /** A fresh invite code (8 characters without look-alikes: no I, L, O, 0, 1). */
 export function generateInviteCode(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(INVITE_CODE_LENGTH));
@@ -152,8 +175,7 @@ export async function registerUser(
   const now = deps.now ?? new Date();
   const phoneHash = await deps.cipher.hash(data.phone);
   const phoneEnc = await deps.cipher.encrypt(data.phone);
-  const [taken] = await sql`select 1 from users where phone_hash = ${phoneHash}`;
-  if (taken) return { ok: false, code: "phone_taken" };
+  if (await isPhoneRegistered(sql, phoneHash)) return { ok: false, code: "phone_taken" };
   let invitedBy: string | null = null;
   if (data.inviteCode) {
     const [inviter] = await sql<
@@ -194,9 +216,8 @@ export async function registerUser(
           await recordAgreementAcceptance(tx, { userId: row.id, ip: input.ip, now });
           return { ok: true, userId: row.id };
         }
-        const [dup] = await tx`select 1 from users where phone_hash = ${phoneHash}`;
         // registered concurrently: undo the code consumption
-        if (dup) throw new Rollback({ ok: false, code: "phone_taken" });
+        if (await isPhoneRegistered(tx, phoneHash)) throw new Rollback({ ok: false, code: "phone_taken" });
         // else the invite code collided: try another
       }
       throw new Error("could not generate a unique invite code");

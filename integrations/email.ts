@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { Sql, TransactionSql } from "../db/connection.ts";
-import { insertOutbox } from "./outbox.ts";
+import { recordSandboxSend } from "./outbox.ts";
 
 /** What to send. `dedupeKey` makes a retried send a no-op that returns the first send's id. */
 export interface EmailMessage {
@@ -51,21 +51,10 @@ export const sandboxEmail: EmailGateway = {
     if (text.length === 0 || text.length > EMAIL_MAX_TEXT_CHARS) {
       throw new RangeError(`e-mail text must be 1–${EMAIL_MAX_TEXT_CHARS} characters`);
     }
-    if (dedupeKey !== undefined) {
-      const [existing] = await sql<{ id: string }[]>`select id from outbox where dedupe_key = ${dedupeKey}`;
-      if (existing) return { ok: true, id: existing.id };
-    }
-    const [{ sent }] = await sql<{ sent: number }[]>`
-      select count(*)::int as sent from outbox
-      where channel = 'email' and recipient = ${to} and created_at > now() - interval '1 hour'`;
-    if (sent >= SANDBOX_EMAIL_PER_RECIPIENT_PER_HOUR) return { ok: false, code: "rate_limited" };
-    const id = await insertOutbox(sql, {
-      channel: "email",
-      recipient: to,
-      subject,
-      body: text,
-      dedupeKey: dedupeKey ?? null,
-    });
-    return { ok: true, id };
+    return await recordSandboxSend(
+      sql,
+      { channel: "email", recipient: to, subject, body: text, dedupeKey: dedupeKey ?? null },
+      SANDBOX_EMAIL_PER_RECIPIENT_PER_HOUR,
+    );
   },
 };

@@ -24,16 +24,7 @@ export const OUTBOX_MAX_LIMIT = 200;
  * Insert one outbox row and return its id; when `dedupeKey` is already present, insert nothing and
  * return the existing row's id. Used by the sandbox gateways.
  */
-export async function insertOutbox(
-  sql: Sql | TransactionSql,
-  entry: {
-    channel: OutboxChannel;
-    recipient: string;
-    subject: string | null;
-    body: string;
-    dedupeKey: string | null;
-  },
-): Promise<string> {
+export async function insertOutbox(sql: Sql | TransactionSql, entry: SandboxSend): Promise<string> {
   const { channel, recipient, subject, body, dedupeKey } = entry;
   const [row] = await sql<{ id: string }[]>`
     insert into outbox (channel, recipient, subject, body, dedupe_key)
@@ -43,6 +34,38 @@ export async function insertOutbox(
   if (row) return row.id;
   const [existing] = await sql<{ id: string }[]>`select id from outbox where dedupe_key = ${dedupeKey}`;
   return existing.id;
+}
+
+/** A message as a sandbox gateway records it. */
+export interface SandboxSend {
+  channel: OutboxChannel;
+  recipient: string;
+  subject: string | null;
+  body: string;
+  dedupeKey: string | null;
+}
+
+/**
+ * What the sandbox gateways do once a message is valid: a send with a known `dedupeKey` answers the
+ * first send's id; otherwise, at most `maxPerHour` messages per channel and recipient in the last hour
+ * (like a provider's frequency cap), then the message is recorded in the outbox.
+ */
+export async function recordSandboxSend(
+  sql: Sql | TransactionSql,
+  message: SandboxSend,
+  maxPerHour: number,
+): Promise<{ ok: true; id: string } | { ok: false; code: "rate_limited" }> {
+  if (message.dedupeKey !== null) {
+    const [existing] = await sql<{ id: string }[]>`
+      select id from outbox where dedupe_key = ${message.dedupeKey}`;
+    if (existing) return { ok: true, id: existing.id };
+  }
+  const [{ sent }] = await sql<{ sent: number }[]>`
+    select count(*)::int as sent from outbox
+    where channel = ${message.channel} and recipient = ${message.recipient}
+      and created_at > now() - interval '1 hour'`;
+  if (sent >= maxPerHour) return { ok: false, code: "rate_limited" };
+  return { ok: true, id: await insertOutbox(sql, message) };
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { Sql, TransactionSql } from "../db/connection.ts";
 import { PLATFORM_NAME } from "../domain/brand.ts";
 import { MAINLAND_MOBILE_PATTERN } from "../domain/phone.ts";
-import { insertOutbox } from "./outbox.ts";
+import { recordSandboxSend } from "./outbox.ts";
 
 /** What to send. `dedupeKey` makes a retried send a no-op that returns the first send's id. */
 export interface SmsMessage {
@@ -50,24 +50,10 @@ export const sandboxSms: SmsGateway = {
     if (text.length === 0 || text.length > SMS_MAX_TEXT_CHARS) {
       throw new RangeError(`SMS text must be 1–${SMS_MAX_TEXT_CHARS} characters, got ${text.length}`);
     }
-    if (dedupeKey !== undefined) {
-      const [existing] = await sql<{ id: string }[]>`
-        select id from outbox where dedupe_key = ${dedupeKey}`;
-      if (existing) return { ok: true, id: existing.id };
-    }
-    const [{ sent }] = await sql<{ sent: number }[]>`
-      select count(*)::int as sent from outbox
-      where channel = 'sms' and recipient = ${to} and created_at > now() - interval '1 hour'`;
-    if (sent >= SANDBOX_SMS_PER_RECIPIENT_PER_HOUR) return { ok: false, code: "rate_limited" };
-    return {
-      ok: true,
-      id: await insertOutbox(sql, {
-        channel: "sms",
-        recipient: to,
-        subject: null,
-        body: text,
-        dedupeKey: dedupeKey ?? null,
-      }),
-    };
+    return await recordSandboxSend(
+      sql,
+      { channel: "sms", recipient: to, subject: null, body: text, dedupeKey: dedupeKey ?? null },
+      SANDBOX_SMS_PER_RECIPIENT_PER_HOUR,
+    );
   },
 };

@@ -96,6 +96,26 @@ export default function Calculator({ initial }: CalculatorProps) {
   const described = (name: string, hint: boolean) =>
     [hint ? `calc-${name}-hint` : "", errors[name] ? `calc-${name}-error` : ""].filter(Boolean).join(" ") ||
     undefined;
+  /** A text field of the form, bound to its signal; its hint and error describe it. */
+  const textInput = (
+    name: "principal" | "annualRate" | "term",
+    target: { value: string },
+    inputMode: "decimal" | "numeric",
+    maxLength: number,
+  ) => (
+    <input
+      id={`calc-${name}`}
+      name={name}
+      type="text"
+      inputMode={inputMode}
+      autocomplete="off"
+      maxLength={maxLength}
+      value={target.value}
+      onInput={set(target)}
+      aria-invalid={errors[name] ? "true" : undefined}
+      aria-describedby={described(name, true)}
+    />
+  );
   const error = (name: string) =>
     errors[name] && <p class="field-error" id={`calc-${name}-error`} role="alert">{errors[name][0]}</p>;
 
@@ -107,52 +127,19 @@ export default function Calculator({ initial }: CalculatorProps) {
       <form class="card stack" method="get" action="/calculator" novalidate aria-label="借款计算器">
         <div class="form-field">
           <label for="calc-principal">借款金额（元）</label>
-          <input
-            id="calc-principal"
-            name="principal"
-            type="text"
-            inputMode="decimal"
-            autocomplete="off"
-            maxLength={16}
-            value={principal.value}
-            onInput={set(principal)}
-            aria-invalid={errors.principal ? "true" : undefined}
-            aria-describedby={described("principal", true)}
-          />
+          {textInput("principal", principal, "decimal", 16)}
           <p class="hint" id="calc-principal-hint">0.01 元至 1 亿元，最多两位小数</p>
           {error("principal")}
         </div>
         <div class="form-field">
           <label for="calc-annualRate">约定年化利率（%）</label>
-          <input
-            id="calc-annualRate"
-            name="annualRate"
-            type="text"
-            inputMode="decimal"
-            autocomplete="off"
-            maxLength={8}
-            value={annualRate.value}
-            onInput={set(annualRate)}
-            aria-invalid={errors.annualRate ? "true" : undefined}
-            aria-describedby={described("annualRate", true)}
-          />
+          {textInput("annualRate", annualRate, "decimal", 8)}
           <p class="hint" id="calc-annualRate-hint">0%–36%，最多四位小数</p>
           {error("annualRate")}
         </div>
         <div class="form-field">
           <label for="calc-term">借款期限</label>
-          <input
-            id="calc-term"
-            name="term"
-            type="text"
-            inputMode="numeric"
-            autocomplete="off"
-            maxLength={3}
-            value={term.value}
-            onInput={set(term)}
-            aria-invalid={errors.term ? "true" : undefined}
-            aria-describedby={described("term", true)}
-          />
+          {textInput("term", term, "numeric", 3)}
           <div class="radio-row" role="radiogroup" aria-label="期限单位">
             {TERM_UNITS.map(([unit, label]) => (
               <label class="choice" key={unit}>

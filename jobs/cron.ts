@@ -3,6 +3,7 @@
  * lock to claim its run in `job_runs` under a run key (normally the day in Asia/Shanghai): running a job
  * twice for the same key — in one instance or in two, one after the other or at once — does the work once.
  */
+import { formatShanghaiDate } from "../domain/shanghai_time.ts";
 import { errorText, type JobDeps, logJob } from "./deps.ts";
 
 /** A scheduled job. */
@@ -47,16 +48,9 @@ export function defineCronJob(job: CronJob): CronJob {
   return job;
 }
 
-const shanghaiDate = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "Asia/Shanghai",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-});
-
 /** The calendar day of `at` in Asia/Shanghai, as `YYYY-MM-DD`. */
 export function shanghaiDay(at: Date = new Date()): string {
-  return shanghaiDate.format(at);
+  return formatShanghaiDate(at);
 }
 
 /**

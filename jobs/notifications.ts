@@ -6,7 +6,9 @@
 import { z } from "zod";
 import type { TransactionSql } from "../db/connection.ts";
 import { PLATFORM_NAME, SERVICE_PHONE } from "../domain/brand.ts";
+import { addMessage } from "../domain/message.ts";
 import { createPiiCipher } from "../domain/pii.ts";
+import { formatShanghaiDateTime } from "../domain/shanghai_time.ts";
 import { type EmailGateway, sandboxEmail } from "../integrations/email.ts";
 import { sandboxSms, SMS_MAX_TEXT_CHARS, SMS_SIGNATURE, type SmsGateway } from "../integrations/sms.ts";
 import { logJob } from "./deps.ts";
@@ -52,22 +54,6 @@ export interface RenderedNotification {
   email: { subject: string; text: string } | null;
 }
 
-const shanghaiDateTime = new Intl.DateTimeFormat("zh-CN", {
-  timeZone: "Asia/Shanghai",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  hour12: false,
-});
-
-/** `2026-11-27 14:05` in Asia/Shanghai. */
-function formatShanghai(at: Date): string {
-  const parts = Object.fromEntries(shanghaiDateTime.formatToParts(at).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
-}
-
 function smsText(text: string): string {
   const full = SMS_SIGNATURE + text;
   return full.length <= SMS_MAX_TEXT_CHARS ? full : full.slice(0, SMS_MAX_TEXT_CHARS - 1) + "…";
@@ -92,7 +78,7 @@ export function renderNotification(
       };
     }
     case "password_changed": {
-      const when = formatShanghai(new Date(n.payload.changedAt));
+      const when = formatShanghaiDateTime(new Date(n.payload.changedAt));
       const title = "登录密码已修改";
       const body =
         `${greeting}您的登录密码已于 ${when} 修改成功。如非本人操作，请立即致电客服 ${SERVICE_PHONE}。`;
@@ -142,12 +128,14 @@ export function createNotificationHandler(
           return;
         }
         const content = renderNotification(n, user);
-        const inserted = await tx`
-          insert into messages (user_id, kind, title, body, dedupe_key)
-          values (${n.userId}, ${n.kind}, ${content.title}, ${content.body}, ${ctx.dedupeKey})
-          on conflict (dedupe_key) do nothing
-          returning id`;
-        if (inserted.length === 0) return; // delivered by an earlier attempt
+        const messageId = await addMessage(tx, {
+          userId: n.userId,
+          kind: n.kind,
+          title: content.title,
+          body: content.body,
+          dedupeKey: ctx.dedupeKey,
+        });
+        if (messageId === null) return; // delivered by an earlier attempt
         if (content.sms) {
           const phone = await cipher.decrypt(user.phoneEnc);
           const sent = await gateways.sms.send(tx, {

@@ -6,11 +6,12 @@
  */
 import { page } from "../framework/mod.ts";
 import { emptyRegisterDraft, type RegisterDraft, RegisterForm } from "../components/RegisterForm.tsx";
+import { sendRegisterSmsCode } from "../domain/register_sms_code.ts";
 import { rotateSession, sessionCookie, sessionCookieName } from "../domain/session.ts";
 import { type FieldErrors, REGISTER_MESSAGES, type RegisterField, registerUser } from "../domain/user.ts";
+import { sandboxSms } from "../integrations/sms.ts";
 import { notify } from "../jobs/notifications.ts";
 import { clientIp, define, getCookie, secureCookies } from "../utils.ts";
-import { sendRegisterSmsCode } from "./api/sms_code.ts";
 
 interface RegisterPageData {
   draft: RegisterDraft;
@@ -51,7 +52,10 @@ export const handler = define.handlers({
     const ip = clientIp(ctx.info);
 
     if (form.intent === "send_code") {
-      const sent = await sendRegisterSmsCode(ctx.state, draft.phone, ip);
+      const sent = await sendRegisterSmsCode(ctx.state.sql, { rawPhone: draft.phone, ip }, {
+        sms: sandboxSms,
+        cipher: ctx.state.pii,
+      });
       if (sent.ok) return page<RegisterPageData>({ draft, errors: {}, codeSent: sent });
       const status = sent.code === "throttled" ? 429 : sent.code === "send_failed" ? 503 : 422;
       return page<RegisterPageData>({

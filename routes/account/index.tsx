@@ -5,10 +5,11 @@
  */
 import { HttpError, page } from "../../framework/mod.ts";
 import { LocalTime } from "../../components/LocalTime.tsx";
-import { MessageItem, type MessageRow } from "../../components/MessageList.tsx";
-import { type AgreementDocument, CURRENT_AGREEMENTS } from "../../domain/agreements.ts";
+import { MessageItem } from "../../components/MessageList.tsx";
+import { CURRENT_AGREEMENTS, listAcceptedAgreements } from "../../domain/agreements.ts";
 import { PLATFORM_NAME } from "../../domain/brand.ts";
-import { USER_KIND_LABELS } from "../../domain/user.ts";
+import { countUnreadMessages, listMessages } from "../../domain/message.ts";
+import { getAccountProfile, USER_KIND_LABELS } from "../../domain/user.ts";
 import { define } from "../../utils.ts";
 
 /** Messages shown on the account page. */
@@ -19,17 +20,13 @@ export const handler = define.handlers({
     const user = ctx.state.user!; // guaranteed by _middleware.ts
     const sql = ctx.state.sql;
     ctx.state.title = "我的账户";
-    const [row] = await sql<{ createdAt: Date; inviteCode: string | null }[]>`
-      select created_at as "createdAt", invite_code as "inviteCode" from users where id = ${user.id}`;
+    const row = await getAccountProfile(sql, user.id);
     if (!row) throw new HttpError(404);
-    const agreements = await sql<{ document: AgreementDocument; version: string; acceptedAt: Date }[]>`
-      select document, version, accepted_at as "acceptedAt" from user_agreements
-      where user_id = ${user.id} order by accepted_at desc, document desc limit 20`;
-    const [{ unread }] = await sql<{ unread: number }[]>`
-      select count(*)::int as unread from messages where user_id = ${user.id} and read_at is null`;
-    const latest = await sql<MessageRow[]>`
-      select id, title, body, read_at as "readAt", created_at as "createdAt" from messages
-      where user_id = ${user.id} order by created_at desc, id desc limit ${LATEST_MESSAGES}`;
+    const [agreements, unread, latest] = await Promise.all([
+      listAcceptedAgreements(sql, user.id),
+      countUnreadMessages(sql, user.id),
+      listMessages(sql, user.id, { limit: LATEST_MESSAGES }),
+    ]);
     const inviteLink = row.inviteCode ? `${ctx.url.origin}/register?invite=${row.inviteCode}` : null;
     return page({
       createdAt: row.createdAt,

@@ -5,11 +5,15 @@
  */
 import { page } from "../../framework/mod.ts";
 import { CsrfField } from "../../components/Field.tsx";
-import { MessageItem, type MessageRow } from "../../components/MessageList.tsx";
+import { MessageItem } from "../../components/MessageList.tsx";
+import {
+  countMessages,
+  listMessages,
+  markAllMessagesRead,
+  MESSAGES_PAGE_SIZE,
+} from "../../domain/message.ts";
 import { define } from "../../utils.ts";
 
-/** Messages per page. */
-export const MESSAGES_PAGE_SIZE = 20;
 /** Highest page number accepted. */
 const MAX_PAGE = 10_000;
 
@@ -23,13 +27,13 @@ export const handler = define.handlers({
     const userId = ctx.state.user!.id; // guaranteed by _middleware.ts
     ctx.state.title = "消息中心";
     const current = pageNumber(ctx.url);
-    const [{ total, unread }] = await ctx.state.sql<{ total: number; unread: number }[]>`
-      select count(*)::int as total, count(*) filter (where read_at is null)::int as unread
-      from messages where user_id = ${userId}`;
-    const messages = await ctx.state.sql<MessageRow[]>`
-      select id, title, body, read_at as "readAt", created_at as "createdAt" from messages
-      where user_id = ${userId} order by created_at desc, id desc
-      limit ${MESSAGES_PAGE_SIZE} offset ${(current - 1) * MESSAGES_PAGE_SIZE}`;
+    const [{ total, unread }, messages] = await Promise.all([
+      countMessages(ctx.state.sql, userId),
+      listMessages(ctx.state.sql, userId, {
+        limit: MESSAGES_PAGE_SIZE,
+        offset: (current - 1) * MESSAGES_PAGE_SIZE,
+      }),
+    ]);
     const pages = Math.max(1, Math.ceil(total / MESSAGES_PAGE_SIZE));
     return page({
       messages,
@@ -43,7 +47,7 @@ export const handler = define.handlers({
 
   async POST(ctx) {
     const userId = ctx.state.user!.id;
-    await ctx.state.sql`update messages set read_at = now() where user_id = ${userId} and read_at is null`;
+    await markAllMessagesRead(ctx.state.sql, userId);
     return ctx.redirect("/account/messages?read=all", 303);
   },
 });

@@ -11,11 +11,10 @@
  * @module
  */
 import { z } from "zod";
-import { normalizePhone } from "../../domain/phone.ts";
-import { requestSmsCode, SMS_CODE_MESSAGES } from "../../domain/sms_code.ts";
-import { REGISTER_MESSAGES } from "../../domain/user.ts";
+import { sendRegisterSmsCode } from "../../domain/register_sms_code.ts";
+import { SMS_CODE_MESSAGES } from "../../domain/sms_code.ts";
 import { sandboxSms } from "../../integrations/sms.ts";
-import { clientIp, define, type State } from "../../utils.ts";
+import { clientIp, define } from "../../utils.ts";
 
 const bodySchema = z.object({
   phone: z.string({ error: "请输入手机号码" }).trim().min(1, { error: "请输入手机号码" }).max(30, {
@@ -23,56 +22,6 @@ const bodySchema = z.object({
   }),
   purpose: z.enum(["register"], { error: "验证码用途无效" }),
 });
-
-/** Outcome of {@link sendRegisterSmsCode}, worded for the phone field. */
-export type SendCodeOutcome =
-  | { ok: true; resendAfterSeconds: number }
-  | { ok: false; code: "invalid_phone" | "phone_taken"; message: string }
-  | { ok: false; code: "throttled"; message: string; retryAfterSeconds: number }
-  | { ok: false; code: "send_failed"; message: string };
-
-/** The throttle message with the wait, e.g. 「验证码发送过于频繁，请 58 秒后再试」. */
-export function throttledMessage(retryAfterSeconds: number): string {
-  if (retryAfterSeconds <= 120) return `验证码发送过于频繁，请 ${retryAfterSeconds} 秒后再试`;
-  const minutes = Math.ceil(retryAfterSeconds / 60);
-  return minutes <= 90
-    ? `验证码发送过于频繁，请 ${minutes} 分钟后再试`
-    : `${SMS_CODE_MESSAGES.throttled}（今日次数已用完）`;
-}
-
-/**
- * Send a register code to `rawPhone` (as typed): refuses an invalid or already registered number, then
- * `requestSmsCode` through the sandbox SMS gateway. Shared by this API and the no-script form path.
- */
-export async function sendRegisterSmsCode(
-  state: Pick<State, "sql" | "pii">,
-  rawPhone: string,
-  ip: string | null,
-): Promise<SendCodeOutcome> {
-  const phone = normalizePhone(rawPhone);
-  if (!phone) return { ok: false, code: "invalid_phone", message: SMS_CODE_MESSAGES.invalid_phone };
-  const phoneHash = await state.pii.hash(phone);
-  const [taken] = await state.sql`select 1 from users where phone_hash = ${phoneHash}`;
-  if (taken) return { ok: false, code: "phone_taken", message: REGISTER_MESSAGES.phone_taken };
-  const sent = await requestSmsCode(state.sql, { phone, purpose: "register", ip }, {
-    sms: sandboxSms,
-    cipher: state.pii,
-  });
-  if (sent.ok) return { ok: true, resendAfterSeconds: sent.resendAfterSeconds };
-  switch (sent.code) {
-    case "throttled":
-      return {
-        ok: false,
-        code: "throttled",
-        message: throttledMessage(sent.retryAfterSeconds),
-        retryAfterSeconds: sent.retryAfterSeconds,
-      };
-    case "invalid_phone":
-      return { ok: false, code: "invalid_phone", message: SMS_CODE_MESSAGES.invalid_phone };
-    case "send_failed":
-      return { ok: false, code: "send_failed", message: SMS_CODE_MESSAGES.send_failed };
-  }
-}
 
 export const handler = define.handlers({
   async POST(ctx) {
@@ -95,7 +44,11 @@ export const handler = define.handlers({
       }
       return ctx.json({ error: { code: "invalid_input", fields } }, { status: 400 });
     }
-    const result = await sendRegisterSmsCode(ctx.state, parsed.data.phone, clientIp(ctx.info));
+    const result = await sendRegisterSmsCode(
+      ctx.state.sql,
+      { rawPhone: parsed.data.phone, ip: clientIp(ctx.info) },
+      { sms: sandboxSms, cipher: ctx.state.pii },
+    );
     if (result.ok) return ctx.json({ ok: true, resendAfterSeconds: result.resendAfterSeconds });
     switch (result.code) {
       case "invalid_phone":

@@ -7,8 +7,7 @@ import type { Page } from "puppeteer-core";
 import { serveTestApp } from "../helpers/app.ts";
 import { launchBrowser, skipBrowser } from "../helpers/browser.ts";
 import { randomPhone } from "../helpers/db.ts";
-
-const PASSWORD = "Lend-2026-ok";
+import { latestSmsCode, TEST_PASSWORD } from "../helpers/forms.ts";
 /** Bound on the whole test. */
 const TEST_TIMEOUT_MS = 120_000;
 /** Bound on each page wait. */
@@ -51,8 +50,6 @@ Deno.test({
           const page = await browser.newPage();
           page.setDefaultTimeout(STEP_TIMEOUT_MS);
           await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true });
-          // the island's fetch shares 127.0.0.1's SMS quota with the other tests
-          await app.sql`delete from rate_limits where key = 'smsip:127.0.0.1'`;
           const phone = randomPhone();
           const masked = `${phone.slice(0, 3)}****${phone.slice(-4)}`;
 
@@ -72,14 +69,11 @@ Deno.test({
             true,
           );
 
-          const [row] = await app.sql<{ body: string }[]>`
-          select body from outbox where channel = 'sms' and recipient = ${phone} order by id desc limit 1`;
-          const code = /(\d{6})/.exec(row?.body ?? "")?.[1];
-          assert.ok(code, "the code is in the sandbox outbox");
+          const code = await latestSmsCode(app.sql, phone); // fails when the outbox has no code
 
           await page.type("#f-smsCode", code);
-          await page.type("#f-password", PASSWORD);
-          await page.type("#f-passwordConfirm", PASSWORD);
+          await page.type("#f-password", TEST_PASSWORD);
+          await page.type("#f-passwordConfirm", TEST_PASSWORD);
           await tap(page, 'input[name="acceptAgreements"]');
           await tapAndWait(page, "button.btn-block[value=register]");
           assert.equal(new URL(page.url()).pathname, "/account");
@@ -97,7 +91,7 @@ Deno.test({
 
           // log in (the page came with ?next=/account)
           await page.type("#f-phone", phone);
-          await page.type("#f-password", PASSWORD);
+          await page.type("#f-password", TEST_PASSWORD);
           await tapAndWait(page, 'form[action="/login"] button[type=submit]');
           assert.equal(new URL(page.url()).pathname, "/account");
           assert.ok((await page.$eval("main", (el) => el.textContent ?? "")).includes(masked));

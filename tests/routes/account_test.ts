@@ -3,96 +3,9 @@
  * unread highlighting, 全部标为已读, and that nobody sees another user's messages.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/connection.ts";
 import { CURRENT_AGREEMENTS } from "../../domain/agreements.ts";
-import { createPiiCipher } from "../../domain/pii.ts";
-import { requestSmsCode } from "../../domain/sms_code.ts";
-import { registerUser } from "../../domain/user.ts";
-import { sandboxSms } from "../../integrations/sms.ts";
-import { CookieJar, type TestApp, testApp } from "../helpers/app.ts";
-import { randomPhone } from "../helpers/db.ts";
-
-const BASE = "http://localhost";
-const PASSWORD = "Lend-2026-ok";
-const cipher = createPiiCipher(loadConfig({ APP_ENV: "test" }));
-
-/** A test with sanitizers off (shared DB) and a bounded run time. */
-function t(name: string, fn: (app: TestApp) => Promise<void>, timeoutMs = 60_000): void {
-  Deno.test({
-    name,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      const app = await testApp();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${name}: timed out after ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        await Promise.race([fn(app), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  });
-}
-
-/** A browser-like client: keeps cookies and the page's CSRF token. */
-class Client {
-  jar = new CookieJar();
-  csrf = "";
-  constructor(readonly app: TestApp) {}
-  async send(path: string, init: RequestInit = {}): Promise<{ res: Response; html: string }> {
-    const headers = new Headers(init.headers);
-    headers.set("cookie", this.jar.header());
-    const res = await this.app.handle(new Request(BASE + path, { ...init, headers }));
-    this.jar.take(res);
-    const html = await res.text();
-    const m = /name="_csrf" value="([^"]+)"/.exec(html);
-    if (m) this.csrf = m[1];
-    return { res, html };
-  }
-  get(path: string) {
-    return this.send(path);
-  }
-  post(path: string, fields: Record<string, string>) {
-    return this.send(path, {
-      method: "POST",
-      headers: { origin: BASE },
-      body: new URLSearchParams({ _csrf: this.csrf, ...fields }),
-    });
-  }
-  /** GET /login, then POST it. */
-  async login(phone: string, password: string, extra: Record<string, string> = {}) {
-    await this.get("/login");
-    return await this.post("/login", { phone, password, ...extra });
-  }
-}
-
-/** Register a user through the domain (fast, bcrypt cost 4). */
-async function createUser(
-  sql: Sql,
-  kind: "investor" | "borrower" = "investor",
-): Promise<{ phone: string; userId: string }> {
-  const phone = randomPhone();
-  await requestSmsCode(sql, { phone, purpose: "register", ip: null }, {
-    sms: sandboxSms,
-    cipher,
-    generateCode: () => "135790",
-  });
-  const r = await registerUser(sql, {
-    kind,
-    phone,
-    smsCode: "135790",
-    password: PASSWORD,
-    passwordConfirm: PASSWORD,
-    acceptAgreements: true,
-    ip: null,
-  }, { cipher, bcryptCost: 4 });
-  assert.ok(r.ok, JSON.stringify(r));
-  return { phone, userId: r.userId };
-}
+import { appTest, BASE, Client, createUser, TEST_PASSWORD } from "../helpers/forms.ts";
 
 /** Insert `count` messages for a user, one minute apart (the last is the newest). */
 async function addMessages(
@@ -116,7 +29,7 @@ function titles(html: string, prefix: string): string[] {
   return [...html.matchAll(new RegExp(`class="message-title">(${prefix} \\d+)<`, "g"))].map((m) => m[1]);
 }
 
-t("/account and /account/messages require a log-in (303 to /login with next)", async (app) => {
+appTest("/account and /account/messages require a log-in (303 to /login with next)", async (app) => {
   for (
     const [path, next] of [["/account", "%2Faccount"], [
       "/account/messages?page=2",
@@ -131,42 +44,45 @@ t("/account and /account/messages require a log-in (303 to /login with next)", a
   assert.ok(post.status === 303 || post.status === 403, String(post.status));
 });
 
-t("/account shows masked phone, kind, date, invite code and link, agreements, messages", async (app) => {
-  const user = await createUser(app.sql, "borrower");
-  await app.sql`update users set created_at = '2026-11-26T17:30:00Z' where id = ${user.userId}`;
-  const c = new Client(app);
-  await c.login(user.phone, PASSWORD);
-  const plain = await c.get("/account");
-  assert.equal(plain.res.status, 200);
-  assert.equal(plain.res.headers.get("cache-control"), "no-store");
-  const html = plain.html;
-  assert.match(
-    html,
-    new RegExp(`data-field="phone">${user.phone.slice(0, 3)}\\*{4}${user.phone.slice(-4)}<`),
-  );
-  assert.ok(!html.includes(user.phone));
-  assert.match(html, /<dd>借款人<\/dd>/);
-  assert.match(html, /<time[^>]*>2026-11-27<\/time>/, "registration date in Asia/Shanghai");
-  const [{ invite_code: code }] = await app.sql<{ invite_code: string }[]>`
+appTest(
+  "/account shows masked phone, kind, date, invite code and link, agreements, messages",
+  async (app) => {
+    const user = await createUser(app.sql, "borrower");
+    await app.sql`update users set created_at = '2026-11-26T17:30:00Z' where id = ${user.userId}`;
+    const c = new Client(app);
+    await c.login(user.phone, TEST_PASSWORD);
+    const plain = await c.get("/account");
+    assert.equal(plain.res.status, 200);
+    assert.equal(plain.res.headers.get("cache-control"), "no-store");
+    const html = plain.html;
+    assert.match(
+      html,
+      new RegExp(`data-field="phone">${user.phone.slice(0, 3)}\\*{4}${user.phone.slice(-4)}<`),
+    );
+    assert.ok(!html.includes(user.phone));
+    assert.match(html, /<dd>借款人<\/dd>/);
+    assert.match(html, /<time[^>]*>2026-11-27<\/time>/, "registration date in Asia/Shanghai");
+    const [{ invite_code: code }] = await app.sql<{ invite_code: string }[]>`
     select invite_code from users where id = ${user.userId}`;
-  assert.ok(html.includes(code));
-  assert.ok(html.includes(`${BASE}/register?invite=${code}`));
-  for (const a of Object.values(CURRENT_AGREEMENTS)) {
-    assert.ok(html.includes(a.title) && html.includes(`版本 ${a.version}`), a.title);
-  }
-  assert.match(html, /暂无消息/);
-  assert.ok(!html.includes("注册成功"), "no welcome banner without ?welcome=1");
-  assert.ok(!html.includes("出借记录"), "no placeholder features");
+    assert.ok(html.includes(code));
+    assert.ok(html.includes(`${BASE}/register?invite=${code}`));
+    for (const a of Object.values(CURRENT_AGREEMENTS)) {
+      assert.ok(html.includes(a.title) && html.includes(`版本 ${a.version}`), a.title);
+    }
+    assert.match(html, /暂无消息/);
+    assert.ok(!html.includes("注册成功"), "no welcome banner without ?welcome=1");
+    assert.ok(!html.includes("出借记录"), "no placeholder features");
 
-  await addMessages(app.sql, user.userId, 7, "通知");
-  const withMessages = await c.get("/account?welcome=1");
-  assert.match(withMessages.html, /注册成功/);
-  assert.match(withMessages.html, /7 条未读/);
-  assert.deepEqual(titles(withMessages.html, "通知"), ["通知 7", "通知 6", "通知 5", "通知 4", "通知 3"]);
-  assert.match(withMessages.html, /href="\/account\/messages"/);
-});
+    await addMessages(app.sql, user.userId, 7, "通知");
+    const withMessages = await c.get("/account?welcome=1");
+    assert.match(withMessages.html, /注册成功/);
+    assert.match(withMessages.html, /7 条未读/);
+    assert.deepEqual(titles(withMessages.html, "通知"), ["通知 7", "通知 6", "通知 5", "通知 4", "通知 3"]);
+    assert.match(withMessages.html, /href="\/account\/messages"/);
+  },
+);
 
-t(
+appTest(
   "/account/messages: 20 a page newest first, unread highlighted, only my own, mark all read",
   async (app) => {
     const me = await createUser(app.sql);
@@ -175,7 +91,7 @@ t(
     await addMessages(app.sql, me.userId, 22, "我的消息");
     await addMessages(app.sql, other.userId, 2, "别人的消息");
     const c = new Client(app);
-    await c.login(me.phone, PASSWORD);
+    await c.login(me.phone, TEST_PASSWORD);
 
     const p1 = await c.get("/account/messages");
     assert.equal(p1.res.status, 200);

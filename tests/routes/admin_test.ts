@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
 import { seed } from "../../db/seed.ts";
 import type { Sql } from "../../db/connection.ts";
-import { createApp } from "../../main.ts";
 import { registrationsPerDay } from "../../domain/admin_dashboard.ts";
 import { verifyAuditChain } from "../../domain/audit_log.ts";
 import { createPiiCipher, maskPhone } from "../../domain/pii.ts";
@@ -15,86 +14,45 @@ import { createSession } from "../../domain/session.ts";
 import { createStaff, menuFor, permissionsFor } from "../../domain/staff.ts";
 import { shanghaiDay } from "../../jobs/cron.ts";
 import { handler as adminGuard } from "../../routes/admin/_middleware.ts";
-import { CookieJar, testApp } from "../helpers/app.ts";
+import { type TestApp, testApp } from "../helpers/app.ts";
 import { dbTest, randomPhone, testDbKind } from "../helpers/db.ts";
+import { Client, type Page } from "../helpers/forms.ts";
 
 const PASSWORD = "Demo@2026!";
 const config = { ...loadConfig({ APP_ENV: "test" }), demo: true };
 const cipher = createPiiCipher(config);
 
-function randomIp(): string {
-  const b = crypto.getRandomValues(new Uint8Array(3));
-  return `10.${b[0]}.${b[1]}.${b[2]}`;
-}
-
 function uniqueName(prefix: string): string {
   return `${prefix}${crypto.randomUUID().replace(/-/g, "").slice(0, 10)}`;
 }
 
-let handlerPromise: Promise<(req: Request, ip: string) => Promise<Response>> | null = null;
+let seeded: Promise<TestApp> | null = null;
 
-/**
- * The shared test app's database and KV behind an app whose requests come from a chosen IP: failed
- * log-ins count per IP, so these tests use their own addresses and never lock out 127.0.0.1 for others.
- */
-function appHandler(): Promise<(req: Request, ip: string) => Promise<Response>> {
-  handlerPromise ??= (async () => {
-    const base = await testApp();
-    await seed(base.sql, config);
-    const app = createApp({ sql: base.sql, kv: base.kv, config, dbKind: testDbKind, log: () => {} });
-    const h = app.handler();
-    return (req: Request, ip: string) =>
-      h(req, { remoteAddr: { transport: "tcp", hostname: ip, port: 40000 } } as Deno.ServeHandlerInfo);
+/** The shared test app with the demo staff accounts seeded (once per test process). */
+function seededApp(): Promise<TestApp> {
+  seeded ??= (async () => {
+    const app = await testApp();
+    await seed(app.sql, config);
+    return app;
   })();
-  return handlerPromise;
+  return seeded;
 }
 
-interface Page {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-/** A browser-like client: cookie jar, CSRF token from the last HTML page, one IP. */
-class Client {
-  jar = new CookieJar();
-  csrf = "";
-  ip = randomIp();
-
-  async request(method: string, path: string, body?: Record<string, string>): Promise<Page> {
-    const handle = await appHandler();
-    const headers = new Headers({ cookie: this.jar.header() });
-    let payload: string | undefined;
-    if (body) {
-      headers.set("content-type", "application/x-www-form-urlencoded");
-      payload = new URLSearchParams({ _csrf: this.csrf, ...body }).toString();
-    }
-    const res = await handle(
-      new Request(`http://localhost${path}`, { method, headers, body: payload }),
-      this.ip,
-    );
-    this.jar.take(res);
-    const text = await res.text();
-    const m = /name="_csrf" value="([^"]+)"/.exec(text);
-    if (m) this.csrf = m[1];
-    return { status: res.status, headers: res.headers, text };
+/** A browser on the seeded app, from its own client IP (failed staff log-ins count per IP). */
+class StaffClient extends Client {
+  constructor() {
+    super(seededApp());
   }
-  get(path: string): Promise<Page> {
-    return this.request("GET", path);
-  }
-  post(path: string, body: Record<string, string>): Promise<Page> {
-    return this.request("POST", path, body);
-  }
-  async login(username: string, password = PASSWORD, next?: string): Promise<Page> {
-    await this.get(next ? `/admin/login?next=${encodeURIComponent(next)}` : "/admin/login");
-    return await this.post("/admin/login", { username, password, ...(next ? { next } : {}) });
+  /** Staff log-in, with the demo password unless given. */
+  loginAs(username: string, password = PASSWORD, next?: string): Promise<Page> {
+    return this.staffLogin(username, password, next);
   }
 }
 
-async function loggedIn(username: string): Promise<Client> {
-  const c = new Client();
-  const res = await c.login(username);
-  assert.equal(res.status, 303, `log-in of ${username} failed: ${res.text.slice(0, 300)}`);
+async function loggedIn(username: string): Promise<StaffClient> {
+  const c = new StaffClient();
+  const res = await c.loginAs(username);
+  assert.equal(res.status, 303, `log-in of ${username} failed: ${res.html.slice(0, 300)}`);
   assert.ok(c.jar.get("staff_sid"), "staff cookie set");
   return c;
 }
@@ -126,7 +84,7 @@ async function insertUser(sql: Sql, kind: "investor" | "borrower", phone: string
 }
 
 dbTest("admin: signed out, every admin page redirects to the log-in form with next", async () => {
-  const c = new Client();
+  const c = new StaffClient();
   for (
     const path of ["/admin", "/admin/users?kind=investor", "/admin/staff", "/admin/audit", "/admin/system"]
   ) {
@@ -136,34 +94,34 @@ dbTest("admin: signed out, every admin page redirects to the log-in form with ne
   }
   const form = await c.get("/admin/login");
   assert.equal(form.status, 200);
-  assert.match(form.text, /员工登录/);
-  assert.match(form.text, /name="username"/);
-  assert.doesNotMatch(form.text, /class="site-header"/, "the public chrome does not wrap admin pages");
-  assert.doesNotMatch(form.text, /class="admin-menu"/, "no menu before log-in");
+  assert.match(form.html, /员工登录/);
+  assert.match(form.html, /name="username"/);
+  assert.doesNotMatch(form.html, /class="site-header"/, "the public chrome does not wrap admin pages");
+  assert.doesNotMatch(form.html, /class="admin-menu"/, "no menu before log-in");
   assert.equal(form.headers.get("cache-control"), "no-store");
 });
 
 dbTest(
   "admin: log-in errors are in Chinese and keep the username; next is honoured but stays in /admin",
   async () => {
-    const c = new Client();
+    const c = new StaffClient();
     await c.get("/admin/login");
     const empty = await c.post("/admin/login", { username: "", password: "" });
     assert.equal(empty.status, 400);
-    assert.match(empty.text, /请输入用户名/);
-    assert.match(empty.text, /请输入密码/);
+    assert.match(empty.html, /请输入用户名/);
+    assert.match(empty.html, /请输入密码/);
     const wrong = await c.post("/admin/login", { username: "ops", password: "wrong-password-1" });
     assert.equal(wrong.status, 401);
-    assert.match(wrong.text, /用户名或密码错误/);
-    assert.match(wrong.text, /value="ops"/);
+    assert.match(wrong.html, /用户名或密码错误/);
+    assert.match(wrong.html, /value="ops"/);
     assert.equal(c.jar.get("staff_sid"), undefined);
 
-    const next = await new Client().login("ops", PASSWORD, "/admin/users?kind=borrower");
+    const next = await new StaffClient().loginAs("ops", PASSWORD, "/admin/users?kind=borrower");
     assert.equal(next.status, 303);
     assert.equal(next.headers.get("location"), "/admin/users?kind=borrower");
-    const evil = await new Client().login("ops", PASSWORD, "https://evil.example/admin");
+    const evil = await new StaffClient().loginAs("ops", PASSWORD, "https://evil.example/admin");
     assert.equal(evil.headers.get("location"), "/admin");
-    const slashes = await new Client().login("ops", PASSWORD, "//evil.example/admin");
+    const slashes = await new StaffClient().loginAs("ops", PASSWORD, "//evil.example/admin");
     assert.equal(slashes.headers.get("location"), "/admin");
   },
 );
@@ -189,10 +147,10 @@ dbTest("admin: each role sees exactly its menu", async () => {
     const c = await loggedIn(username);
     const res = await c.get("/admin");
     assert.equal(res.status, 200, username);
-    assert.deepEqual(menuLabels(res.text), labels, username);
+    assert.deepEqual(menuLabels(res.html), labels, username);
     assert.deepEqual(labels, menuFor(roles[username]).map((m) => m.label));
-    assert.match(res.text, /<a href="\/admin" aria-current="page">概览<\/a>/);
-    assert.match(res.text, /管理后台/);
+    assert.match(res.html, /<a href="\/admin" aria-current="page">概览<\/a>/);
+    assert.match(res.html, /管理后台/);
     // every menu entry opens for the role
     for (const item of menuFor(roles[username])) {
       const page = await c.get(item.href);
@@ -215,8 +173,8 @@ dbTest("admin: a role without the permission gets 403 无权访问", async () =>
     const c = await loggedIn(username);
     const res = await c.get(path);
     assert.equal(res.status, 403, `${username} ${path}`);
-    assert.match(res.text, /无权访问/);
-    assert.match(res.text, /class="admin-menu"/, "shown inside the admin shell");
+    assert.match(res.html, /无权访问/);
+    assert.match(res.html, /class="admin-menu"/, "shown inside the admin shell");
   }
   // a forbidden POST changes nothing
   const ops = await loggedIn("ops");
@@ -288,10 +246,10 @@ dbTest(
       password: "12345678",
     });
     assert.equal(bad.status, 400);
-    assert.match(bad.text, /用户名为 2–32 位小写字母/);
-    assert.match(bad.text, /请填写姓名/);
-    assert.match(bad.text, /请选择角色/);
-    assert.match(bad.text, /value="9bad"/, "what was typed stays");
+    assert.match(bad.html, /用户名为 2–32 位小写字母/);
+    assert.match(bad.html, /请填写姓名/);
+    assert.match(bad.html, /请选择角色/);
+    assert.match(bad.html, /value="9bad"/, "what was typed stays");
 
     const username = uniqueName("n");
     const res = await admin.post("/admin/staff", {
@@ -301,7 +259,7 @@ dbTest(
       role: "operations",
       password: "Str0ng-pass!",
     });
-    assert.equal(res.status, 303, res.text.slice(0, 500));
+    assert.equal(res.status, 303, res.html.slice(0, 500));
     assert.equal(res.headers.get("location"), "/admin/staff?done=created");
     const id = await staffId(sql, username);
     const rows = await auditRows(sql, "staff.create", `staff:${id}`);
@@ -309,8 +267,8 @@ dbTest(
     assert.equal(rows[0].staff_id, await staffId(sql, "admin"));
     assert.deepEqual(rows[0].detail, { username, role: "operations" });
     const list = await admin.get("/admin/staff?done=created");
-    assert.match(list.text, /员工账户已创建/);
-    assert.match(list.text, new RegExp(username));
+    assert.match(list.html, /员工账户已创建/);
+    assert.match(list.html, new RegExp(username));
 
     const taken = await admin.post("/admin/staff", {
       intent: "create",
@@ -320,22 +278,22 @@ dbTest(
       password: "Str0ng-pass!",
     });
     assert.equal(taken.status, 409);
-    assert.match(taken.text, /该用户名已被使用/);
+    assert.match(taken.html, /该用户名已被使用/);
 
     // the new member can log in and sees the operations menu
-    const fresh = new Client();
-    const login = await fresh.login(username, "Str0ng-pass!");
+    const fresh = new StaffClient();
+    const login = await fresh.loginAs(username, "Str0ng-pass!");
     assert.equal(login.status, 303);
-    assert.deepEqual(menuLabels((await fresh.get("/admin")).text), ["概览", "用户管理"]);
+    assert.deepEqual(menuLabels((await fresh.get("/admin")).html), ["概览", "用户管理"]);
 
     const verified = await verifyAuditChain(sql);
     assert.ok(verified.ok);
     const page = await admin.get("/admin/audit?verify=1");
     assert.equal(page.status, 200);
-    assert.match(page.text, /哈希链校验通过（\d+ 条）/);
+    assert.match(page.html, /哈希链校验通过（\d+ 条）/);
     const filtered = await admin.get(`/admin/audit?action=staff.create&staff=${await staffId(sql, "admin")}`);
-    assert.match(filtered.text, new RegExp(`staff:${id}`));
-    assert.doesNotMatch(filtered.text, /staff\.login_failed<\/div>/);
+    assert.match(filtered.html, new RegExp(`staff:${id}`));
+    assert.doesNotMatch(filtered.html, /staff\.login_failed<\/div>/);
   },
 );
 
@@ -350,8 +308,8 @@ dbTest("admin: disabling a staff member needs a reason, ends their sessions, is 
     { bcryptCost: 4 },
   );
   assert.ok(created.ok);
-  const victim = new Client();
-  assert.equal((await victim.login(username, "Str0ng-pass!")).status, 303);
+  const victim = new StaffClient();
+  assert.equal((await victim.loginAs(username, "Str0ng-pass!")).status, 303);
   assert.equal((await victim.get("/admin")).status, 200);
 
   await admin.get("/admin/staff");
@@ -362,7 +320,7 @@ dbTest("admin: disabling a staff member needs a reason, ends their sessions, is 
     reason: " ",
   });
   assert.equal(noReason.status, 400);
-  assert.match(noReason.text, /请填写原因/);
+  assert.match(noReason.html, /请填写原因/);
   const [still] = await sql<{ status: string }[]>`select status from staff where id = ${created.staffId}`;
   assert.equal(still.status, "active");
   assert.equal((await auditRows(sql, "staff.disable", `staff:${created.staffId}`)).length, 0);
@@ -374,7 +332,7 @@ dbTest("admin: disabling a staff member needs a reason, ends their sessions, is 
     reason: "测试停用自己",
   });
   assert.equal(self.status, 400);
-  assert.match(self.text, /不能停用自己的账户/);
+  assert.match(self.html, /不能停用自己的账户/);
 
   const ok = await admin.post("/admin/staff", {
     intent: "status",
@@ -393,8 +351,8 @@ dbTest("admin: disabling a staff member needs a reason, ends their sessions, is 
   // their open session is gone, and they cannot log in again
   const kicked = await victim.get("/admin");
   assert.equal(kicked.status, 303);
-  const again = await new Client().login(username, "Str0ng-pass!");
-  assert.match(again.text, /该员工账户已停用/);
+  const again = await new StaffClient().loginAs(username, "Str0ng-pass!");
+  assert.match(again.html, /该员工账户已停用/);
 
   const enable = await admin.post("/admin/staff", {
     intent: "status",
@@ -419,28 +377,28 @@ dbTest(
 
     const list = await ops.get(`/admin/users?phone=${phone}`);
     assert.equal(list.status, 200);
-    assert.match(list.text, /共 1 人/);
-    assert.ok(list.text.includes(maskPhone(phone)));
-    const tbody = /<tbody>([\s\S]*?)<\/tbody>/.exec(list.text)?.[1] ?? "";
+    assert.match(list.html, /共 1 人/);
+    assert.ok(list.html.includes(maskPhone(phone)));
+    const tbody = /<tbody>([\s\S]*?)<\/tbody>/.exec(list.html)?.[1] ?? "";
     assert.ok(tbody.includes(maskPhone(phone)));
     assert.ok(
       !tbody.includes(phone),
       "the table never shows a full phone (only the search box keeps what was typed)",
     );
-    assert.ok(list.text.includes(name));
+    assert.ok(list.html.includes(name));
     assert.equal((await auditRows(sql, "users.export")).length, exportsBefore, "viewing is not audited");
 
     const other = await ops.get(`/admin/users?phone=${phone}&kind=investor`);
-    assert.match(other.text, /共 0 人/);
-    assert.match(other.text, /没有符合条件的用户/);
+    assert.match(other.html, /共 0 人/);
+    assert.match(other.html, /没有符合条件的用户/);
     const invalid = await ops.get(`/admin/users?phone=12345&from=2026-02-30`);
-    assert.match(invalid.text, /请输入正确的 11 位手机号码/);
-    assert.match(invalid.text, /日期格式应为 YYYY-MM-DD/);
+    assert.match(invalid.html, /请输入正确的 11 位手机号码/);
+    assert.match(invalid.html, /日期格式应为 YYYY-MM-DD/);
     const today = shanghaiDay();
     const byDay = await ops.get(`/admin/users?from=${today}&to=${today}&kind=borrower`);
-    assert.ok(byDay.text.includes(name), "registered today is inside today's range");
+    assert.ok(byDay.html.includes(name), "registered today is inside today's range");
     const future = await ops.get(`/admin/users?from=2099-01-01&phone=${phone}`);
-    assert.match(future.text, /共 0 人/);
+    assert.match(future.html, /共 0 人/);
 
     const csv = await ops.get(`/admin/users?phone=${phone}&format=csv`);
     assert.equal(csv.status, 200);
@@ -449,11 +407,11 @@ dbTest(
       csv.headers.get("content-disposition") ?? "",
       /attachment; filename="users-\d{4}-\d{2}-\d{2}\.csv"/,
     );
-    const lines = csv.text.replace(/^\uFEFF/, "").trim().split("\r\n");
+    const lines = csv.html.replace(/^\uFEFF/, "").trim().split("\r\n");
     assert.equal(lines[0], `"用户ID","手机号","类型","昵称","状态","注册时间"`);
     assert.equal(lines.length, 2);
     assert.ok(lines[1].startsWith(`"${userId}","${maskPhone(phone)}","借款人","${name}","正常",`));
-    assert.ok(!csv.text.includes(phone), "CSV has no full phone");
+    assert.ok(!csv.html.includes(phone), "CSV has no full phone");
     const exports = await auditRows(sql, "users.export");
     assert.equal(exports.length, exportsBefore + 1);
     const last = exports.at(-1)!;
@@ -473,14 +431,14 @@ dbTest("admin: five wrong passwords lock a staff account with a Chinese message"
     { bcryptCost: 4 },
   );
   assert.ok(created.ok);
-  const c = new Client();
+  const c = new StaffClient();
   await c.get("/admin/login");
   const statuses: number[] = [];
   let last = "";
   for (let i = 0; i < 5; i++) {
     const res = await c.post("/admin/login", { username, password: `wrong-${i}-password` });
     statuses.push(res.status);
-    last = res.text;
+    last = res.html;
   }
   assert.deepEqual(statuses.slice(0, 4), [401, 401, 401, 401]);
   assert.equal(statuses[4], 429);
@@ -498,11 +456,13 @@ dbTest("admin: a user session cannot open /admin; staff and user cookies are sep
     ip: null,
     userAgent: null,
   });
-  const c = new Client();
+  const c = new StaffClient();
   // the user cookie, and the same id smuggled into the staff cookie
   for (const cookie of [`sid=${session.sessionId}`, `staff_sid=${session.sessionId}`]) {
-    const handle = await appHandler();
-    const res = await handle(new Request("http://localhost/admin", { headers: { cookie } }), c.ip);
+    const app = await seededApp();
+    const res = await app.handle(new Request("http://localhost/admin", { headers: { cookie } }), {
+      ip: c.ip,
+    });
     assert.equal(res.status, 303, cookie);
     assert.match(res.headers.get("location") ?? "", /^\/admin\/login/);
   }
@@ -522,10 +482,10 @@ dbTest("admin: log-out ends the session server-side and clears the cookie", asyn
   assert.equal(res.headers.get("location"), "/admin/login");
   assert.equal(c.jar.get("staff_sid"), undefined);
   assert.equal((await auditRows(sql, "staff.logout")).length, before + 1);
-  const handle = await appHandler();
-  const reuse = await handle(
+  const app = await seededApp();
+  const reuse = await app.handle(
     new Request("http://localhost/admin", { headers: { cookie: `staff_sid=${sid}` } }),
-    c.ip,
+    { ip: c.ip },
   );
   assert.equal(reuse.status, 303, "the old session id no longer works");
   // log-out without a CSRF token is refused
@@ -551,21 +511,21 @@ dbTest("admin: overview counts and the 14-day registration chart (Asia/Shanghai 
   const c = await loggedIn("finance");
   const res = await c.get("/admin");
   assert.equal(res.status, 200);
-  assert.match(res.text, /<svg class="bar-chart"/);
-  assert.match(res.text, /近 14 天每日注册/);
-  assert.match(res.text, /财务：/);
+  assert.match(res.html, /<svg class="bar-chart"/);
+  assert.match(res.html, /近 14 天每日注册/);
+  assert.match(res.html, /财务：/);
   const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from users`;
-  assert.match(res.text, new RegExp(`注册用户</div><div class="value">${total}<`));
-  assert.doesNotMatch(res.text, /<script/, "no script on admin pages");
+  assert.match(res.html, new RegExp(`注册用户</div><div class="value">${total}<`));
+  assert.doesNotMatch(res.html, /<script/, "no script on admin pages");
 });
 
 dbTest("admin: system status shows the database kind, migrations and KV", async () => {
   const c = await loggedIn("tech");
   const res = await c.get("/admin/system");
   assert.equal(res.status, 200);
-  assert.match(res.text, new RegExp(`（${testDbKind}）`));
-  assert.match(res.text, /0001/);
-  assert.match(res.text, /accounts/);
-  assert.match(res.text, /Deno KV/);
-  assert.doesNotMatch(res.text, /异常/);
+  assert.match(res.html, new RegExp(`（${testDbKind}）`));
+  assert.match(res.html, /0001/);
+  assert.match(res.html, /accounts/);
+  assert.match(res.html, /Deno KV/);
+  assert.doesNotMatch(res.html, /异常/);
 });

@@ -1,26 +1,14 @@
 /** 帮助中心 and the agreements: the FAQ topics, real agreement text with version and effective date. */
 import assert from "node:assert/strict";
 import { CURRENT_AGREEMENTS } from "../../domain/agreements.ts";
-import { testApp } from "../helpers/app.ts";
-
-const BANNED = ["保本", "保息", "稳赚", "无风险", "理财产品", "预期收益"];
+import { appTest, BANNED_PROMISES, Client, mainOf } from "../helpers/forms.ts";
 
 async function page(path: string): Promise<{ status: number; main: string; title: string }> {
-  const app = await testApp();
-  const res = await app.handle(new Request(`http://localhost${path}`));
-  const html = await res.text();
-  return {
-    status: res.status,
-    main: html.slice(html.indexOf("<main"), html.indexOf("</main>")),
-    title: /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? "",
-  };
+  const { status, html } = await new Client().get(path);
+  return { status, main: mainOf(html), title: /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? "" };
 }
 
-function test(name: string, fn: () => Promise<void>) {
-  Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
-}
-
-test("/help answers the common questions without script", async () => {
+appTest("/help answers the common questions without script", async () => {
   const p = await page("/help");
   assert.equal(p.status, 200);
   assert.match(p.title, /^帮助中心 - /);
@@ -35,10 +23,10 @@ test("/help answers the common questions without script", async () => {
   assert.match(p.main, /连续输错 5 次，账户将锁定 15 分钟/);
   assert.match(p.main, /href="\/help\/user-agreement"/);
   assert.match(p.main, /href="\/help\/privacy-policy"/);
-  for (const word of BANNED) assert.ok(!p.main.includes(word), word);
+  for (const word of BANNED_PROMISES) assert.ok(!p.main.includes(word), word);
 });
 
-test("/help/user-agreement and /help/privacy-policy show the current text, version and date", async () => {
+appTest("/help/user-agreement and /help/privacy-policy show the current text, version and date", async () => {
   for (
     const [path, doc] of [
       ["/help/user-agreement", CURRENT_AGREEMENTS.user_agreement],
@@ -53,7 +41,7 @@ test("/help/user-agreement and /help/privacy-policy show the current text, versi
     const sections = p.main.match(/<section id="s\d+">/g) ?? [];
     assert.ok(sections.length >= 6, `${path}: ${sections.length} sections`);
     assert.ok(p.main.length > 1500, `${path} has real text (${p.main.length} characters)`);
-    for (const word of BANNED) assert.ok(!p.main.includes(word), `${path}: ${word}`);
+    for (const word of BANNED_PROMISES) assert.ok(!p.main.includes(word), `${path}: ${word}`);
   }
   assert.match((await page("/help/user-agreement")).main, /网络借贷信息中介平台/);
   assert.match((await page("/help/privacy-policy")).main, /138\*\*\*\*5678/);

@@ -1,102 +1,7 @@
 /** 首页 through the whole app: the platform's description, real counts, calls to action, the risk line. */
 import assert from "node:assert/strict";
-import { loadConfig } from "../../config.ts";
-import type { Sql } from "../../db/connection.ts";
 import { RISK_LINE } from "../../domain/brand.ts";
-import { createPiiCipher } from "../../domain/pii.ts";
-import { requestSmsCode } from "../../domain/sms_code.ts";
-import { registerUser } from "../../domain/user.ts";
-import { sandboxSms } from "../../integrations/sms.ts";
-import { CookieJar, type TestApp, testApp } from "../helpers/app.ts";
-import { randomPhone } from "../helpers/db.ts";
-
-const BASE = "http://localhost";
-const PASSWORD = "Lend-2026-ok";
-const cipher = createPiiCipher(loadConfig({ APP_ENV: "test" }));
-
-/** A test with sanitizers off (shared DB) and a bounded run time. */
-function t(name: string, fn: (app: TestApp) => Promise<void>, timeoutMs = 60_000): void {
-  Deno.test({
-    name,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      const app = await testApp();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${name}: timed out after ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        await Promise.race([fn(app), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  });
-}
-
-/** A browser-like client: keeps cookies and the page's CSRF token. */
-class Client {
-  jar = new CookieJar();
-  csrf = "";
-  constructor(readonly app: TestApp) {}
-  async send(path: string, init: RequestInit = {}): Promise<{ res: Response; html: string }> {
-    const headers = new Headers(init.headers);
-    headers.set("cookie", this.jar.header());
-    const res = await this.app.handle(new Request(BASE + path, { ...init, headers }));
-    this.jar.take(res);
-    const html = await res.text();
-    const m = /name="_csrf" value="([^"]+)"/.exec(html);
-    if (m) this.csrf = m[1];
-    return { res, html };
-  }
-  get(path: string) {
-    return this.send(path);
-  }
-  post(path: string, fields: Record<string, string>) {
-    return this.send(path, {
-      method: "POST",
-      headers: { origin: BASE },
-      body: new URLSearchParams({ _csrf: this.csrf, ...fields }),
-    });
-  }
-  /** GET /login, then POST it. */
-  async login(phone: string, password: string, extra: Record<string, string> = {}) {
-    await this.get("/login");
-    return await this.post("/login", { phone, password, ...extra });
-  }
-}
-
-/** Register a user through the domain (fast, bcrypt cost 4). */
-async function createUser(
-  sql: Sql,
-  kind: "investor" | "borrower" = "investor",
-): Promise<{ phone: string; userId: string }> {
-  const phone = randomPhone();
-  await requestSmsCode(sql, { phone, purpose: "register", ip: null }, {
-    sms: sandboxSms,
-    cipher,
-    generateCode: () => "135790",
-  });
-  const r = await registerUser(sql, {
-    kind,
-    phone,
-    smsCode: "135790",
-    password: PASSWORD,
-    passwordConfirm: PASSWORD,
-    acceptAgreements: true,
-    ip: null,
-  }, { cipher, bcryptCost: 4 });
-  assert.ok(r.ok, JSON.stringify(r));
-  return { phone, userId: r.userId };
-}
-
-/** The words UX.md bans as promises. */
-const BANNED = ["保本", "保息", "稳赚", "无风险", "理财产品", "预期收益"];
-
-function main(html: string): string {
-  return html.slice(html.indexOf("<main"), html.indexOf("</main>"));
-}
+import { appTest, BANNED_PROMISES, Client, createUser, mainOf, TEST_PASSWORD } from "../helpers/forms.ts";
 
 function stat(html: string, name: string): number {
   const m = new RegExp(`data-stat="${name}">([\\d,]+)<`).exec(html);
@@ -104,17 +9,17 @@ function stat(html: string, name: string): number {
   return Number(m[1].replaceAll(",", ""));
 }
 
-t(
+appTest(
   "home: describes the platform without promises, links register/login, calculator and /risk",
   async (app) => {
     const c = new Client(app);
     const { res, html } = await c.get("/");
     assert.equal(res.status, 200);
-    const body = main(html);
+    const body = mainOf(html);
     assert.match(body, /网络借贷信息中介/);
     assert.match(body, /银行存管/);
     assert.match(body, /不提供担保/);
-    for (const word of BANNED) assert.ok(!body.includes(word), `no 「${word}」 on the home page`);
+    for (const word of BANNED_PROMISES) assert.ok(!body.includes(word), `no 「${word}」 on the home page`);
     assert.match(body, /href="\/register"/);
     assert.match(body, /href="\/login"/);
     assert.match(body, /href="\/calculator"/);
@@ -124,7 +29,7 @@ t(
   },
 );
 
-t("home: counts come from the database and grow with a registration", async (app) => {
+appTest("home: counts come from the database and grow with a registration", async (app) => {
   const c = new Client(app);
   const before = (await c.get("/")).html;
   const [db] = await app.sql<{ total: number; investors: number; borrowers: number }[]>`
@@ -141,11 +46,11 @@ t("home: counts come from the database and grow with a registration", async (app
   assert.equal(stat(after, "investors"), db.investors);
 });
 
-t("home: a signed-in user gets 我的账户 instead of 注册/登录", async (app) => {
+appTest("home: a signed-in user gets 我的账户 instead of 注册/登录", async (app) => {
   const user = await createUser(app.sql);
   const c = new Client(app);
-  await c.login(user.phone, PASSWORD);
-  const body = main((await c.get("/")).html);
+  await c.login(user.phone, TEST_PASSWORD);
+  const body = mainOf((await c.get("/")).html);
   assert.match(body, /href="\/account"[^>]*>我的账户</);
   assert.ok(!body.includes('href="/register"'));
 });

@@ -3,148 +3,60 @@
  * wrong-password and lockout messages, safe `next=`, and log-out killing the session server-side.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../../config.ts";
-import type { Sql } from "../../db/connection.ts";
-import { createPiiCipher } from "../../domain/pii.ts";
 import { hashSessionId } from "../../domain/session.ts";
-import { requestSmsCode } from "../../domain/sms_code.ts";
-import { registerUser } from "../../domain/user.ts";
-import { sandboxSms } from "../../integrations/sms.ts";
 import { safeNextPath } from "../../routes/login.tsx";
-import { CookieJar, type TestApp, testApp } from "../helpers/app.ts";
-import { randomPhone } from "../helpers/db.ts";
+import { appTest, BASE, Client, createUser, TEST_PASSWORD } from "../helpers/forms.ts";
 
-const BASE = "http://localhost";
-const PASSWORD = "Lend-2026-ok";
-const cipher = createPiiCipher(loadConfig({ APP_ENV: "test" }));
+appTest(
+  "login: success sets an HttpOnly SameSite=Lax cookie and a NEW session id every time",
+  async (app) => {
+    const user = await createUser(app.sql);
+    const c = new Client(app);
+    const form = await c.get("/login");
+    assert.equal(form.res.status, 200);
+    assert.match(form.html, /name="phone"/);
 
-/** A test with sanitizers off (shared DB) and a bounded run time. */
-function t(name: string, fn: (app: TestApp) => Promise<void>, timeoutMs = 60_000): void {
-  Deno.test({
-    name,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      const app = await testApp();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${name}: timed out after ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        await Promise.race([fn(app), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  });
-}
+    const first = await c.post("/login", { phone: user.phone, password: TEST_PASSWORD });
+    assert.equal(first.res.status, 303);
+    assert.equal(first.res.headers.get("location"), "/account");
+    const cookie = first.res.headers.getSetCookie().find((l) => l.startsWith("sid="));
+    assert.ok(cookie);
+    assert.match(cookie, /; Path=\//);
+    assert.match(cookie, /; HttpOnly/);
+    assert.match(cookie, /; SameSite=Lax/);
+    const sid1 = c.jar.get("sid")!;
+    assert.match(sid1, /^[A-Za-z0-9_-]{43}$/);
 
-/** A browser-like client: keeps cookies and the page's CSRF token. */
-class Client {
-  jar = new CookieJar();
-  csrf = "";
-  constructor(readonly app: TestApp) {}
-  async send(path: string, init: RequestInit = {}): Promise<{ res: Response; html: string }> {
-    const headers = new Headers(init.headers);
-    headers.set("cookie", this.jar.header());
-    const res = await this.app.handle(new Request(BASE + path, { ...init, headers }));
-    this.jar.take(res);
-    const html = await res.text();
-    const m = /name="_csrf" value="([^"]+)"/.exec(html);
-    if (m) this.csrf = m[1];
-    return { res, html };
-  }
-  get(path: string) {
-    return this.send(path);
-  }
-  post(path: string, fields: Record<string, string>) {
-    return this.send(path, {
-      method: "POST",
-      headers: { origin: BASE },
-      body: new URLSearchParams({ _csrf: this.csrf, ...fields }),
-    });
-  }
-  /** GET /login, then POST it. */
-  async login(phone: string, password: string, extra: Record<string, string> = {}) {
-    await this.get("/login");
-    return await this.post("/login", { phone, password, ...extra });
-  }
-}
+    const account = await c.get("/account");
+    assert.equal(account.res.status, 200);
+    assert.ok(account.html.includes(`${user.phone.slice(0, 3)}****${user.phone.slice(-4)}`));
 
-/** Register a user through the domain (fast, bcrypt cost 4). */
-async function createUser(sql: Sql): Promise<{ phone: string; userId: string }> {
-  const phone = randomPhone();
-  await requestSmsCode(sql, { phone, purpose: "register", ip: null }, {
-    sms: sandboxSms,
-    cipher,
-    generateCode: () => "135790",
-  });
-  const r = await registerUser(sql, {
-    kind: "investor",
-    phone,
-    smsCode: "135790",
-    password: PASSWORD,
-    passwordConfirm: PASSWORD,
-    acceptAgreements: true,
-    ip: null,
-  }, { cipher, bcryptCost: 4 });
-  assert.ok(r.ok, JSON.stringify(r));
-  return { phone, userId: r.userId };
-}
+    // already signed in: the log-in page sends to the account
+    const again = await c.get("/login");
+    assert.equal(again.res.status, 303);
+    assert.equal(again.res.headers.get("location"), "/account");
 
-/** All test requests come from 127.0.0.1: clear its failed-login counter so other tests don't count. */
-async function resetIpFailures(sql: Sql): Promise<void> {
-  await sql`delete from rate_limits where key = 'ip:127.0.0.1'`;
-}
-
-t("login: success sets an HttpOnly SameSite=Lax cookie and a NEW session id every time", async (app) => {
-  const user = await createUser(app.sql);
-  const c = new Client(app);
-  const form = await c.get("/login");
-  assert.equal(form.res.status, 200);
-  assert.match(form.html, /name="phone"/);
-
-  const first = await c.post("/login", { phone: user.phone, password: PASSWORD });
-  assert.equal(first.res.status, 303);
-  assert.equal(first.res.headers.get("location"), "/account");
-  const cookie = first.res.headers.getSetCookie().find((l) => l.startsWith("sid="));
-  assert.ok(cookie);
-  assert.match(cookie, /; Path=\//);
-  assert.match(cookie, /; HttpOnly/);
-  assert.match(cookie, /; SameSite=Lax/);
-  const sid1 = c.jar.get("sid")!;
-  assert.match(sid1, /^[A-Za-z0-9_-]{43}$/);
-
-  const account = await c.get("/account");
-  assert.equal(account.res.status, 200);
-  assert.ok(account.html.includes(`${user.phone.slice(0, 3)}****${user.phone.slice(-4)}`));
-
-  // already signed in: the log-in page sends to the account
-  const again = await c.get("/login");
-  assert.equal(again.res.status, 303);
-  assert.equal(again.res.headers.get("location"), "/account");
-
-  // logging in again (e.g. another tab) rotates: new id, the old one is dead server-side
-  const second = await c.post("/login", { phone: user.phone, password: PASSWORD });
-  assert.equal(second.res.status, 303);
-  const sid2 = c.jar.get("sid")!;
-  assert.notEqual(sid2, sid1);
-  const [{ n }] = await app.sql<{ n: number }[]>`
+    // logging in again (e.g. another tab) rotates: new id, the old one is dead server-side
+    const second = await c.post("/login", { phone: user.phone, password: TEST_PASSWORD });
+    assert.equal(second.res.status, 303);
+    const sid2 = c.jar.get("sid")!;
+    assert.notEqual(sid2, sid1);
+    const [{ n }] = await app.sql<{ n: number }[]>`
     select count(*)::int as n from sessions where id_hash = ${await hashSessionId(sid1)}`;
-  assert.equal(n, 0);
-  const stale = await app.handle(new Request(`${BASE}/account`, { headers: { cookie: `sid=${sid1}` } }));
-  assert.equal(stale.status, 303);
+    assert.equal(n, 0);
+    const stale = await app.handle(new Request(`${BASE}/account`, { headers: { cookie: `sid=${sid1}` } }));
+    assert.equal(stale.status, 303);
 
-  // a fresh browser gets yet another id
-  const other = new Client(app);
-  await other.login(user.phone, PASSWORD);
-  assert.ok(other.jar.get("sid"));
-  assert.notEqual(other.jar.get("sid"), sid2);
-});
+    // a fresh browser gets yet another id
+    const other = new Client(app);
+    await other.login(user.phone, TEST_PASSWORD);
+    assert.ok(other.jar.get("sid"));
+    assert.notEqual(other.jar.get("sid"), sid2);
+  },
+);
 
-t("login: wrong password says how many attempts are left; the 5th locks the account", async (app) => {
+appTest("login: wrong password says how many attempts are left; the 5th locks the account", async (app) => {
   const user = await createUser(app.sql);
-  await resetIpFailures(app.sql);
   const c = new Client(app);
   const wrong = await c.login(user.phone, "not-the-password");
   assert.equal(wrong.res.status, 422);
@@ -161,14 +73,13 @@ t("login: wrong password says how many attempts are left; the 5th locks the acco
   assert.equal(locked.res.status, 429);
   assert.match(locked.html, /账户已锁定，请 15 分钟后再试/);
   // even the right password is refused while locked
-  const right = await c.post("/login", { phone: user.phone, password: PASSWORD });
+  const right = await c.post("/login", { phone: user.phone, password: TEST_PASSWORD });
   assert.equal(right.res.status, 429);
   assert.match(right.html, /账户已锁定/);
   assert.equal(c.jar.get("sid"), undefined);
-  await resetIpFailures(app.sql);
 });
 
-t("login: empty or malformed fields are field errors and count no failure", async (app) => {
+appTest("login: empty or malformed fields are field errors and count no failure", async (app) => {
   const c = new Client(app);
   const empty = await c.login("", "");
   assert.equal(empty.res.status, 422);
@@ -180,12 +91,16 @@ t("login: empty or malformed fields are field errors and count no failure", asyn
   assert.match(bad.html, /name="phone" type="tel" value="12345"/);
 });
 
-t("login: next= goes only to same-site paths", async (app) => {
+appTest("login: next= goes only to same-site paths", async (app) => {
   const user = await createUser(app.sql);
   const ok = new Client(app);
   const form = await ok.get("/login?next=%2Faccount%2Fmessages");
   assert.match(form.html, /name="next" value="\/account\/messages"/);
-  const r = await ok.post("/login", { phone: user.phone, password: PASSWORD, next: "/account/messages" });
+  const r = await ok.post("/login", {
+    phone: user.phone,
+    password: TEST_PASSWORD,
+    next: "/account/messages",
+  });
   assert.equal(r.res.headers.get("location"), "/account/messages");
 
   for (
@@ -200,7 +115,7 @@ t("login: next= goes only to same-site paths", async (app) => {
     const c = new Client(app);
     const page = await c.get(`/login?next=${encodeURIComponent(evil)}`);
     assert.ok(!page.html.includes('name="next"'), `no hidden next for ${evil}`);
-    const res = await c.post("/login", { phone: user.phone, password: PASSWORD, next: evil });
+    const res = await c.post("/login", { phone: user.phone, password: TEST_PASSWORD, next: evil });
     assert.equal(res.res.status, 303);
     assert.equal(res.res.headers.get("location"), "/account", `refused ${evil}`);
   }
@@ -225,10 +140,10 @@ Deno.test("safeNextPath accepts site paths and refuses everything else", () => {
   }
 });
 
-t("logout: POST kills the session server-side and clears the cookie; GET is 405", async (app) => {
+appTest("logout: POST kills the session server-side and clears the cookie; GET is 405", async (app) => {
   const user = await createUser(app.sql);
   const c = new Client(app);
-  await c.login(user.phone, PASSWORD);
+  await c.login(user.phone, TEST_PASSWORD);
   const sid = c.jar.get("sid")!;
   assert.ok(sid);
   const account = await c.get("/account");

@@ -1,0 +1,171 @@
+/**
+ * Driving the app like a browser in route tests: a {@link Client} that keeps cookies (via `CookieJar`) and
+ * the CSRF token of the last page, users made through the domain, the SMS code read from the sandbox
+ * outbox, a bounded app test, and what UX.md forbids pages to say.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { loadConfig } from "../../config.ts";
+import type { Sql } from "../../db/connection.ts";
+import { createPiiCipher, type PiiCipher } from "../../domain/pii.ts";
+import { requestSmsCode } from "../../domain/sms_code.ts";
+import { registerUser, type UserKind } from "../../domain/user.ts";
+import { sandboxSms } from "../../integrations/sms.ts";
+import { CookieJar, type TestApp, testApp } from "./app.ts";
+import { randomPhone } from "./db.ts";
+
+/** The origin test requests are made to (and send as `Origin` with forms). */
+export const BASE = "http://localhost";
+/** The password of users made by {@link createUser}. */
+export const TEST_PASSWORD = "Lend-2026-ok";
+/** The PII cipher of the test configuration (the app under test uses the same keys). */
+export const testCipher: PiiCipher = createPiiCipher(loadConfig({ APP_ENV: "test" }));
+
+/** UX.md's banned promises: no page may say them, not even negated. */
+export const BANNED_PROMISES: readonly string[] = ["保本", "保息", "稳赚", "无风险", "理财产品", "预期收益"];
+
+/** The `<main>` element of a page (its content without the header and footer). */
+export function mainOf(html: string): string {
+  return html.slice(html.indexOf("<main"), html.indexOf("</main>"));
+}
+
+/** A random private client address (`10.x.y.z`). */
+export function randomIp(): string {
+  const b = crypto.getRandomValues(new Uint8Array(3));
+  return `10.${b[0]}.${b[1]}.${b[2]}`;
+}
+
+/** An answer as a test reads it: the response (body consumed) and its body text. */
+export interface Page {
+  res: Response;
+  status: number;
+  headers: Headers;
+  /** The body as text (HTML, JSON or CSV). */
+  html: string;
+}
+
+/**
+ * A browser-like client of the test app: keeps cookies and the page's CSRF token (`name="_csrf"`), and
+ * sends every request from one client IP (random unless given), as one browser would.
+ */
+export class Client {
+  readonly jar = new CookieJar();
+  /** The CSRF token of the last page that had one; sent with {@link post} and {@link api}. */
+  csrf = "";
+  /** The client IP of every request of this client. */
+  readonly ip: string;
+  readonly #app: Promise<TestApp>;
+
+  /** `app` defaults to the shared {@link testApp}. */
+  constructor(app: TestApp | Promise<TestApp> = testApp(), options: { ip?: string } = {}) {
+    this.#app = Promise.resolve(app);
+    this.ip = options.ip ?? randomIp();
+  }
+
+  /** Send a request with the jar's cookies; store the answer's cookies and CSRF token. */
+  async send(path: string, init: RequestInit = {}): Promise<Page> {
+    const app = await this.#app;
+    const headers = new Headers(init.headers);
+    headers.set("cookie", this.jar.header());
+    const res = await app.handle(new Request(BASE + path, { ...init, headers }), { ip: this.ip });
+    this.jar.take(res);
+    const html = await res.text();
+    const m = /name="_csrf" value="([^"]+)"/.exec(html);
+    if (m) this.csrf = m[1];
+    return { res, status: res.status, headers: res.headers, html };
+  }
+
+  /** GET a page. */
+  get(path: string): Promise<Page> {
+    return this.send(path);
+  }
+
+  /** POST a form (urlencoded) with the CSRF token and a same-site `Origin`. */
+  post(path: string, fields: Record<string, string>): Promise<Page> {
+    return this.send(path, {
+      method: "POST",
+      headers: { origin: BASE },
+      body: new URLSearchParams({ _csrf: this.csrf, ...fields }),
+    });
+  }
+
+  /** POST JSON with the token in `X-CSRF-Token`; a string `body` is sent as is. */
+  async api(path: string, body: unknown, csrf = this.csrf): Promise<{ status: number; json: unknown }> {
+    const { status, html } = await this.send(path, {
+      method: "POST",
+      headers: { origin: BASE, "content-type": "application/json", "x-csrf-token": csrf },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+    return { status, json: JSON.parse(html) };
+  }
+
+  /** GET /login, then POST it (user log-in with phone and password). */
+  async login(phone: string, password: string, extra: Record<string, string> = {}): Promise<Page> {
+    await this.get("/login");
+    return await this.post("/login", { phone, password, ...extra });
+  }
+
+  /** GET /admin/login (with `next`), then POST it (staff log-in). */
+  async staffLogin(username: string, password: string, next?: string): Promise<Page> {
+    await this.get(next ? `/admin/login?next=${encodeURIComponent(next)}` : "/admin/login");
+    return await this.post("/admin/login", { username, password, ...(next ? { next } : {}) });
+  }
+}
+
+/**
+ * Register a user through the domain (fast: bcrypt cost 4, fixed SMS code, no IP), with a random phone
+ * and {@link TEST_PASSWORD}.
+ */
+export async function createUser(
+  sql: Sql,
+  kind: UserKind = "investor",
+): Promise<{ phone: string; userId: string }> {
+  const phone = randomPhone();
+  const code = "135790";
+  await requestSmsCode(sql, { phone, purpose: "register", ip: null }, {
+    sms: sandboxSms,
+    cipher: testCipher,
+    generateCode: () => code,
+  });
+  const r = await registerUser(sql, {
+    kind,
+    phone,
+    smsCode: code,
+    password: TEST_PASSWORD,
+    passwordConfirm: TEST_PASSWORD,
+    acceptAgreements: true,
+    ip: null,
+  }, { cipher: testCipher, bcryptCost: 4 });
+  assert.ok(r.ok, JSON.stringify(r));
+  return { phone, userId: r.userId };
+}
+
+/** The code of the latest SMS sent to `phone`, read from the sandbox outbox (fails when there is none). */
+export async function latestSmsCode(sql: Sql, phone: string): Promise<string> {
+  const [row] = await sql<{ body: string }[]>`
+    select body from outbox where channel = 'sms' and recipient = ${phone} order by id desc limit 1`;
+  const code = row && /(\d{6})/.exec(row.body)?.[1];
+  assert.ok(code, `no code in the outbox for ${phone}`);
+  return code;
+}
+
+/** A test against the shared test app: sanitizers off (shared DB and KV), run time bounded. */
+export function appTest(name: string, fn: (app: TestApp) => Promise<void>, timeoutMs = 60_000): void {
+  Deno.test({
+    name,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const app = await testApp();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${name}: timed out after ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([fn(app), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
+}
