@@ -2,7 +2,15 @@
  * Composes the platform: configuration, database (embedded PGlite or Postgres), migrations, demo seed,
  * Deno KV jobs, middleware and file routes. `deno task start` runs this file.
  */
-import { App, compression, csrf, requestLog, securityHeaders, staticFiles } from "./framework/mod.ts";
+import {
+  App,
+  bodyLimit,
+  compression,
+  csrf,
+  requestLog,
+  securityHeaders,
+  staticFiles,
+} from "./framework/mod.ts";
 import freshConfig from "./fresh.config.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { type DatabaseKind, openDatabase, type Sql } from "./db/connection.ts";
@@ -53,6 +61,9 @@ export function createApp(deps: AppDeps): App<State> {
     ctx.state.staff = null;
     return ctx.next();
   });
+  // Before anything reads a body (csrf() parses forms), after the state the 413 page needs: bodies
+  // above 64 KiB are refused with 413.
+  app.use(bodyLimit());
   app.use(csrf({
     secret: deps.config.csrfSecret,
     secureCookies: deps.config.secureCookies ? true : (url) => url.protocol === "https:",

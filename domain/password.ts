@@ -110,8 +110,13 @@ export async function hashPassword(password: string, options: HashOptions = {}):
   return await hash(password, options.cost ?? BCRYPT_COST);
 }
 
-/** Verify a password against a bcrypt hash; `false` (never a throw) for a malformed hash. */
+/**
+ * Verify a password against a bcrypt hash; `false` (never a throw) for a malformed hash, and for a
+ * password longer than {@link PASSWORD_MAX_BYTES} — bcrypt would ignore its tail, so a 72-byte password
+ * plus any suffix would otherwise also match (no accepted password is that long).
+ */
 export async function verifyPassword(password: string, passwordHash: string): Promise<boolean> {
+  if (new TextEncoder().encode(password).length > PASSWORD_MAX_BYTES) return false;
   try {
     return await verify(password, passwordHash);
   } catch {

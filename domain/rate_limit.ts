@@ -7,7 +7,11 @@
  * - **quotas** ({@link consumeQuota}): at most `limit` events per window; an event over the limit is
  *   refused and not counted (SMS sending).
  * - **failure lockouts** ({@link checkLock}, {@link recordFailure}, {@link resetFailures}): count failures
- *   in a window; reaching `maxFailures` locks the key for `lockSeconds` (logins).
+ *   in a window; reaching `maxFailures` locks the key for `lockSeconds`.
+ * - **attempt reservations** ({@link reserveAttempts}, {@link refundAttempt}) for logins: an attempt is
+ *   counted as a failure *before* the password is checked, and refused when the key is locked, so
+ *   concurrent guesses can never get more than `maxFailures` password checks per window (a check-then-
+ *   count scheme lets a burst of parallel guesses all pass the check). A success then resets or refunds.
  */
 import type { Sql, TransactionSql } from "../db/connection.ts";
 
@@ -78,6 +82,33 @@ export async function checkLock(db: Db, keys: readonly string[], now: Date = new
   return { locked: true, key: rows[0].key, retryAfterSeconds: secondsUntil(rows[0].locked_until, now) };
 }
 
+/** The upsert that counts one failure for `key` (shared by {@link recordFailure} and reservations). */
+function countFailure(db: Db, key: string, rule: LockoutRule, now: Date, onlyWhenUnlocked: boolean) {
+  const cutoff = new Date(now.getTime() - rule.windowSeconds * 1000);
+  const lockUntil = new Date(now.getTime() + rule.lockSeconds * 1000);
+  const firstLock = rule.maxFailures <= 1 ? lockUntil : null;
+  const unlocked = onlyWhenUnlocked ? db`where r.locked_until is null or r.locked_until <= ${now}` : db``;
+  // In ON CONFLICT … SET every r.* is the old row, so "restart" and the new count are spelled out.
+  return db<{ count: number; locked_until: Date | null }[]>`
+    insert into rate_limits as r (key, window_started_at, count, locked_until, updated_at)
+    values (${key}, ${now}, 1, ${firstLock}, ${now})
+    on conflict (key) do update set
+      window_started_at = case
+        when r.window_started_at <= ${cutoff} or r.locked_until <= ${now} then ${now}
+        else r.window_started_at end,
+      count = case
+        when r.window_started_at <= ${cutoff} or r.locked_until <= ${now} then 1
+        else r.count + 1 end,
+      locked_until = case
+        when (case when r.window_started_at <= ${cutoff} or r.locked_until <= ${now} then 1
+                   else r.count + 1 end) >= ${rule.maxFailures} then ${lockUntil}::timestamptz
+        when r.window_started_at <= ${cutoff} or r.locked_until <= ${now} then null
+        else r.locked_until end,
+      updated_at = ${now}
+    ${unlocked}
+    returning count, locked_until`;
+}
+
 /** Outcome of {@link recordFailure}: failures so far in the window, and the lock if this one set it. */
 export interface FailureResult {
   count: number;
@@ -95,32 +126,66 @@ export async function recordFailure(
   rule: LockoutRule,
   now: Date = new Date(),
 ): Promise<FailureResult> {
-  const cutoff = new Date(now.getTime() - rule.windowSeconds * 1000);
-  const lockUntil = new Date(now.getTime() + rule.lockSeconds * 1000);
-  const firstLock = rule.maxFailures <= 1 ? lockUntil : null;
-  // In ON CONFLICT … SET every r.* is the old row, so "restart" and the new count are spelled out.
-  const [row] = await db<{ count: number; locked_until: Date | null }[]>`
-    insert into rate_limits as r (key, window_started_at, count, locked_until, updated_at)
-    values (${key}, ${now}, 1, ${firstLock}, ${now})
-    on conflict (key) do update set
-      window_started_at = case
-        when r.window_started_at <= ${cutoff} or r.locked_until <= ${now} then ${now}
-        else r.window_started_at end,
-      count = case
-        when r.window_started_at <= ${cutoff} or r.locked_until <= ${now} then 1
-        else r.count + 1 end,
-      locked_until = case
-        when (case when r.window_started_at <= ${cutoff} or r.locked_until <= ${now} then 1
-                   else r.count + 1 end) >= ${rule.maxFailures} then ${lockUntil}::timestamptz
-        when r.window_started_at <= ${cutoff} or r.locked_until <= ${now} then null
-        else r.locked_until end,
-      updated_at = ${now}
-    returning count, locked_until`;
+  const [row] = await countFailure(db, key, rule, now, false);
   return {
     count: row.count,
     remaining: Math.max(0, rule.maxFailures - row.count),
     lockedUntil: row.count >= rule.maxFailures ? row.locked_until : null,
   };
+}
+
+/** Outcome of {@link reserveAttempts}. */
+export type ReserveResult =
+  | { ok: true; results: FailureResult[] }
+  | { ok: false; retryAfterSeconds: number };
+
+class Refused extends Error {}
+
+/**
+ * Reserve one attempt on every key, all-or-nothing (one transaction; take keys in a fixed order): each
+ * key's failure count goes up by one *before* the caller checks the password, unless a key is locked —
+ * then nothing is counted and the answer is `ok: false` with the longest remaining lock. `results[i]`
+ * is what {@link recordFailure} would have returned for `entries[i]` (its `lockedUntil` is set when this
+ * attempt reached `maxFailures`). On success, call {@link resetFailures} and/or {@link refundAttempt}.
+ */
+export async function reserveAttempts(
+  sql: Sql,
+  entries: readonly { key: string; rule: LockoutRule }[],
+  now: Date = new Date(),
+): Promise<ReserveResult> {
+  try {
+    const results = await sql.begin(async (tx) => {
+      const out: FailureResult[] = [];
+      for (const { key, rule } of entries) {
+        const [row] = await countFailure(tx, key, rule, now, true);
+        if (!row) throw new Refused();
+        out.push({
+          count: row.count,
+          remaining: Math.max(0, rule.maxFailures - row.count),
+          lockedUntil: row.count >= rule.maxFailures ? row.locked_until : null,
+        });
+      }
+      return out;
+    });
+    return { ok: true, results };
+  } catch (error) {
+    if (!(error instanceof Refused)) throw error;
+    const lock = await checkLock(sql, entries.map((e) => e.key), now);
+    return { ok: false, retryAfterSeconds: lock.locked ? lock.retryAfterSeconds : 1 };
+  }
+}
+
+/**
+ * Give back an attempt reserved by {@link reserveAttempts} that turned out not to be a failure (a
+ * successful login, for keys that are not simply reset, such as the client IP). Lifts the lock when the
+ * count falls below `maxFailures` again.
+ */
+export async function refundAttempt(db: Db, key: string, rule: LockoutRule): Promise<void> {
+  await db`
+    update rate_limits set
+      count = greatest(count - 1, 0),
+      locked_until = case when count - 1 < ${rule.maxFailures} then null else locked_until end
+    where key = ${key}`;
 }
 
 /** Forget a key's failures and lock (after a successful login). */

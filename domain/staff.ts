@@ -3,11 +3,11 @@
  * staff log-in (rate-limited, audited, new session) and staff creation (audited).
  */
 import { z } from "zod";
-import type { Sql } from "../db/connection.ts";
+import type { Sql, TransactionSql } from "../db/connection.ts";
 import type { SessionStaff } from "./session_subject.ts";
 import { appendAudit } from "./audit_log.ts";
 import { dummyVerify, hashPassword, validatePassword, verifyPassword } from "./password.ts";
-import { checkLock, type LockoutRule, recordFailure, resetFailures } from "./rate_limit.ts";
+import { type LockoutRule, refundAttempt, reserveAttempts, resetFailures } from "./rate_limit.ts";
 import { rotateSession } from "./session.ts";
 
 /** Every permission. A route under `/admin` needs one of these; nothing is allowed without it. */
@@ -174,9 +174,13 @@ export async function loginStaff(
   const username = normalizeUsername(input.username).slice(0, 64);
   const acctKey = `staff:${username}`;
   const ipKey = input.ip ? `ip:${input.ip}` : null;
-  const keys = ipKey ? [acctKey, ipKey] : [acctKey];
-  const lock = await checkLock(sql, keys, now);
-  if (lock.locked) return { ok: false, code: "locked", retryAfterSeconds: lock.retryAfterSeconds };
+  // Count the attempt before the password check, so parallel guesses get at most 5 checks per account.
+  const reserved = await reserveAttempts(sql, [
+    { key: acctKey, rule: STAFF_LOCKOUT },
+    ...(ipKey ? [{ key: ipKey, rule: IP_LOCKOUT }] : []),
+  ], now);
+  if (!reserved.ok) return { ok: false, code: "locked", retryAfterSeconds: reserved.retryAfterSeconds };
+  const [acct, ip = null] = reserved.results;
 
   const [row] = await sql<
     {
@@ -195,8 +199,7 @@ export async function loginStaff(
 
   if (!valid) {
     return await sql.begin(async (tx) => {
-      const acct = await recordFailure(tx, acctKey, STAFF_LOCKOUT, now);
-      const ip = ipKey ? await recordFailure(tx, ipKey, IP_LOCKOUT, now) : null;
+      // The failure was counted by the reservation.
       await appendAudit(tx, {
         staffId: row?.id ?? null,
         action: "staff.login_failed",
@@ -220,10 +223,18 @@ export async function loginStaff(
       };
     });
   }
-  if (row.status !== "active") return { ok: false, code: "account_disabled" };
+  /** The right password is not a failure: reset the account, give the IP its attempt back. */
+  const notAFailure = async (tx: TransactionSql) => {
+    await resetFailures(tx, acctKey);
+    if (ipKey) await refundAttempt(tx, ipKey, IP_LOCKOUT);
+  };
+  if (row.status !== "active") {
+    await sql.begin(notAFailure);
+    return { ok: false, code: "account_disabled" };
+  }
 
   return await sql.begin(async (tx) => {
-    await resetFailures(tx, acctKey);
+    await notAFailure(tx);
     const session = await rotateSession(tx, input.previousSessionId, {
       subjectType: "staff",
       subjectId: row.id,

@@ -9,7 +9,7 @@ import { recordAgreementAcceptance } from "./agreements.ts";
 import { maskPhone, type PiiCipher } from "./pii.ts";
 import { dummyVerify, hashPassword, validatePassword, verifyPassword } from "./password.ts";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "./phone.ts";
-import { checkLock, type LockoutRule, recordFailure, resetFailures } from "./rate_limit.ts";
+import { type LockoutRule, refundAttempt, reserveAttempts, resetFailures } from "./rate_limit.ts";
 import { rotateSession } from "./session.ts";
 import { SMS_CODE_MESSAGES, verifySmsCode } from "./sms_code.ts";
 import { IP_LOCKOUT } from "./staff.ts";
@@ -263,8 +263,10 @@ export function loginErrorMessage(result: Exclude<LoginResult, { ok: true }>): s
 /**
  * Log in with phone and password. Locked accounts and IPs are refused before any password check; an
  * unknown phone costs one bcrypt verification like a wrong password; a failure counts against the
- * account and the IP (5 per account / 20 per IP in 15 minutes lock for 15 minutes). On success the
- * account's failures are reset, `previousSessionId` (if any) is destroyed and a new session created.
+ * account and the IP (5 per account / 20 per IP in 15 minutes lock for 15 minutes). The attempt is
+ * counted *before* the password check ({@link reserveAttempts}), so concurrent guesses get at most 5
+ * checks per account. On success the account's failures are reset, the IP's attempt is given back,
+ * `previousSessionId` (if any) is destroyed and a new session created.
  */
 export async function loginUser(
   sql: Sql,
@@ -283,9 +285,14 @@ export async function loginUser(
   const phoneHash = phone ? await deps.cipher.hash(phone) : null;
   const acctKey = phoneHash ? `acct:${phoneHash}` : null;
   const ipKey = input.ip ? `ip:${input.ip}` : null;
-  const keys = [acctKey, ipKey].filter((k): k is string => k !== null);
-  const lock = await checkLock(sql, keys, now);
-  if (lock.locked) return { ok: false, code: "locked", retryAfterSeconds: lock.retryAfterSeconds };
+  const entries = [
+    ...(acctKey ? [{ key: acctKey, rule: ACCOUNT_LOCKOUT }] : []),
+    ...(ipKey ? [{ key: ipKey, rule: IP_LOCKOUT }] : []),
+  ];
+  const reserved = await reserveAttempts(sql, entries, now);
+  if (!reserved.ok) return { ok: false, code: "locked", retryAfterSeconds: reserved.retryAfterSeconds };
+  const acct = acctKey ? reserved.results[0] : null;
+  const ip = ipKey ? reserved.results[entries.length - 1] : null;
 
   const [row] = phoneHash
     ? await sql<
@@ -304,28 +311,33 @@ export async function loginUser(
   else await dummyVerify(password);
 
   if (!valid) {
-    return await sql.begin(async (tx): Promise<LoginResult> => {
-      const acct = acctKey ? await recordFailure(tx, acctKey, ACCOUNT_LOCKOUT, now) : null;
-      const ip = ipKey ? await recordFailure(tx, ipKey, IP_LOCKOUT, now) : null;
-      const until = [acct?.lockedUntil, ip?.lockedUntil].filter((d): d is Date => d instanceof Date);
-      if (until.length > 0) {
-        const latest = Math.max(...until.map((d) => d.getTime()));
-        return { ok: false, code: "locked", retryAfterSeconds: Math.ceil((latest - now.getTime()) / 1000) };
-      }
-      return {
-        ok: false,
-        code: "invalid_credentials",
-        remainingAttempts: Math.min(
-          acct?.remaining ?? ACCOUNT_LOCKOUT.maxFailures,
-          ip?.remaining ?? Infinity,
-        ),
-      };
-    });
+    // The failure was counted by the reservation.
+    const until = [acct?.lockedUntil, ip?.lockedUntil].filter((d): d is Date => d instanceof Date);
+    if (until.length > 0) {
+      const latest = Math.max(...until.map((d) => d.getTime()));
+      return { ok: false, code: "locked", retryAfterSeconds: Math.ceil((latest - now.getTime()) / 1000) };
+    }
+    return {
+      ok: false,
+      code: "invalid_credentials",
+      remainingAttempts: Math.min(
+        acct?.remaining ?? ACCOUNT_LOCKOUT.maxFailures,
+        ip?.remaining ?? Infinity,
+      ),
+    };
   }
-  if (row.status !== "active") return { ok: false, code: "account_disabled" };
+  /** The right password is not a failure: reset the account, give the IP its attempt back. */
+  const notAFailure = async (tx: TransactionSql) => {
+    if (acctKey) await resetFailures(tx, acctKey);
+    if (ipKey) await refundAttempt(tx, ipKey, IP_LOCKOUT);
+  };
+  if (row.status !== "active") {
+    await sql.begin(notAFailure);
+    return { ok: false, code: "account_disabled" };
+  }
 
   return await sql.begin(async (tx): Promise<LoginResult> => {
-    if (acctKey) await resetFailures(tx, acctKey);
+    await notAFailure(tx);
     const session = await rotateSession(tx, input.previousSessionId, {
       subjectType: "user",
       subjectId: row.id,

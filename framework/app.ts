@@ -97,8 +97,11 @@ class RequestContext<State> implements Context<State> {
   /** Error pages for this request: the matched route's, or the containing folder's, or the root's. */
   errorPages: ErrorPages;
 
+  /** The request; `bodyLimit()` replaces it with one whose body is counted while it streams. */
+  req: Request;
+
   constructor(
-    readonly req: Request,
+    req: Request,
     readonly url: URL,
     readonly info: Deno.ServeHandlerInfo | undefined,
     readonly config: ResolvedAppConfig,
@@ -106,6 +109,7 @@ class RequestContext<State> implements Context<State> {
     setup: RenderSetup,
     errorPages: ErrorPages,
   ) {
+    this.req = req;
     this.setup = setup;
     this.errorPages = errorPages;
   }

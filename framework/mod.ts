@@ -12,6 +12,13 @@ export { defaultStatusText, HttpError } from "./http_error.ts";
 export { asset, BUILD_URL_PREFIX, staticFiles, type StaticFilesOptions } from "./static_files.ts";
 export { contentSecurityPolicy, securityHeaders, type SecurityHeadersOptions } from "./security_headers.ts";
 export { csrf, CSRF_FIELD, CSRF_HEADER, type CsrfOptions } from "./csrf.ts";
+export {
+  bodyLimit,
+  type BodyLimitOptions,
+  DEFAULT_MAX_BODY_BYTES,
+  PayloadTooLargeError,
+} from "./body_limit.ts";
+export { readForm } from "./request_body.ts";
 export { requestLog, type RequestLogOptions } from "./request_log.ts";
 export { compression, type CompressionOptions } from "./compression.ts";
 export { BOOT_SCRIPT, BOOT_SCRIPT_CSP_HASH } from "./islands.ts";

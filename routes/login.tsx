@@ -4,7 +4,7 @@
  * `?next=` (a same-site path) or `/account`.
  * @module
  */
-import { page } from "../framework/mod.ts";
+import { page, readForm } from "../framework/mod.ts";
 import { CsrfField, Field } from "../components/Field.tsx";
 import { sessionCookie, sessionCookieName } from "../domain/session.ts";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "../domain/phone.ts";
@@ -43,7 +43,7 @@ export const handler = define.handlers({
 
   async POST(ctx) {
     ctx.state.title = "登录";
-    const form = await ctx.req.formData();
+    const form = await readForm(ctx.req);
     const phone = String(form.get("phone") ?? "").slice(0, 30);
     const password = String(form.get("password") ?? "");
     const next = safeNextPath(String(form.get("next") ?? ""));

@@ -4,7 +4,7 @@
  * at once (new session, cookie), welcomed through the message centre and sent to `/account?welcome=1`.
  * @module
  */
-import { page } from "../framework/mod.ts";
+import { page, readForm } from "../framework/mod.ts";
 import { emptyRegisterDraft, type RegisterDraft, RegisterForm } from "../components/RegisterForm.tsx";
 import { sendRegisterSmsCode } from "../domain/register_sms_code.ts";
 import { rotateSession, sessionCookie, sessionCookieName } from "../domain/session.ts";
@@ -28,7 +28,7 @@ function inviteFromQuery(url: URL): string {
 /** The submitted form as strings (files are ignored). */
 async function formStrings(req: Request): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const [k, v] of await req.formData()) if (typeof v === "string" && !(k in out)) out[k] = v;
+  for (const [k, v] of await readForm(req)) if (typeof v === "string" && !(k in out)) out[k] = v;
   return out;
 }
 
