@@ -15,6 +15,8 @@ export interface FieldProps {
   required?: boolean;
   maxLength?: number;
   placeholder?: string;
+  /** The id of a `<datalist>` of suggestions. */
+  list?: string;
   /** Extra content after the input (e.g. a "get code" button). */
   addon?: ComponentChildren;
 }
@@ -38,6 +40,7 @@ export function Field(props: FieldProps) {
       required={props.required}
       maxLength={props.maxLength}
       placeholder={props.placeholder}
+      list={props.list}
       aria-invalid={error ? "true" : undefined}
       aria-describedby={describedBy || undefined}
     />
@@ -47,9 +50,53 @@ export function Field(props: FieldProps) {
       <label for={id}>{props.label}</label>
       {props.addon ? <div class="input-with-button">{input}{props.addon}</div> : input}
       {props.hint && <p class="hint" id={`${id}-hint`}>{props.hint}</p>}
-      {error && <p class="field-error" id={`${id}-error`} role="alert">{error}</p>}
+      <FieldError id={id} error={error} />
     </div>
   );
+}
+
+/** Props of {@link SelectField}. */
+export interface SelectFieldProps {
+  /** The select's name (also its id, prefixed with `f-`). */
+  name: string;
+  label: string;
+  /** The chosen value (`""`: the empty choice). */
+  value: string;
+  /** The choices as `[value, label]`. */
+  options: readonly (readonly [string, string])[];
+  /** The label of the first, empty choice (全部, 请选择). */
+  emptyLabel: string;
+  required?: boolean;
+  /** Chinese messages for this field; the first is shown. */
+  errors?: string[];
+}
+
+/** A labelled `<select>` with an empty first choice and its field-level error, accessible like {@link Field}. */
+export function SelectField(props: SelectFieldProps) {
+  const id = `f-${props.name}`;
+  const error = props.errors?.[0];
+  return (
+    <div class="form-field">
+      <label for={id}>{props.label}</label>
+      <select
+        id={id}
+        name={props.name}
+        required={props.required}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+      >
+        <option value="">{props.emptyLabel}</option>
+        {props.options.map(([value, label]) => (
+          <option value={value} selected={value === props.value}>{label}</option>
+        ))}
+      </select>
+      <FieldError id={id} error={error} />
+    </div>
+  );
+}
+
+function FieldError({ id, error }: { id: string; error: string | undefined }) {
+  return error ? <p class="field-error" id={`${id}-error`} role="alert">{error}</p> : null;
 }
 
 /** A hidden CSRF field for every state-changing form. */

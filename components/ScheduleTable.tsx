@@ -1,5 +1,6 @@
 import { formatFen } from "../domain/money.ts";
 import type { Schedule } from "../domain/schedule.ts";
+import { ScrollTable } from "./DataTable.tsx";
 
 /** Props of {@link ScheduleTable}. */
 export interface ScheduleTableProps {
@@ -15,39 +16,37 @@ export interface ScheduleTableProps {
 export function ScheduleTable({ schedule, caption = "还款计划" }: ScheduleTableProps) {
   const single = schedule.periods.length === 1;
   return (
-    <div class="table-wrap" tabIndex={0} role="region" aria-label="数据表格（可左右滑动查看）">
-      <table class="data" data-testid="schedule-table">
-        <caption class="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">期数</th>
-            <th scope="col">还款额</th>
-            <th scope="col">本金</th>
-            <th scope="col">利息</th>
-            <th scope="col">剩余本金</th>
+    <ScrollTable testId="schedule-table">
+      <caption class="visually-hidden">{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">期数</th>
+          <th scope="col">还款额</th>
+          <th scope="col">本金</th>
+          <th scope="col">利息</th>
+          <th scope="col">剩余本金</th>
+        </tr>
+      </thead>
+      <tbody>
+        {schedule.periods.map((p) => (
+          <tr key={p.period}>
+            <th scope="row">{single ? "到期" : `第${p.period}期`}</th>
+            <td>{formatFen(p.paymentFen)}</td>
+            <td>{formatFen(p.principalFen)}</td>
+            <td>{formatFen(p.interestFen)}</td>
+            <td>{formatFen(p.remainingFen)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {schedule.periods.map((p) => (
-            <tr key={p.period}>
-              <th scope="row">{single ? "到期" : `第${p.period}期`}</th>
-              <td>{formatFen(p.paymentFen)}</td>
-              <td>{formatFen(p.principalFen)}</td>
-              <td>{formatFen(p.interestFen)}</td>
-              <td>{formatFen(p.remainingFen)}</td>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr>
-            <td>合计</td>
-            <td>{formatFen(schedule.totalPaymentFen)}</td>
-            <td>{formatFen(schedule.principalFen)}</td>
-            <td>{formatFen(schedule.totalInterestFen)}</td>
-            <td></td>
-          </tr>
-        </tfoot>
-      </table>
-    </div>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr>
+          <td>合计</td>
+          <td>{formatFen(schedule.totalPaymentFen)}</td>
+          <td>{formatFen(schedule.principalFen)}</td>
+          <td>{formatFen(schedule.totalInterestFen)}</td>
+          <td></td>
+        </tr>
+      </tfoot>
+    </ScrollTable>
   );
 }

@@ -81,16 +81,9 @@ export function compilePattern(pattern: string): CompiledPattern {
       isStatic = false;
       continue;
     }
-    src += "/";
-    let last = 0;
-    for (const m of seg.matchAll(/:([\w$]+)/g)) {
-      src += escapeRegExp(encodeURIComponent(seg.slice(last, m.index)));
-      src += "([^/]+)";
-      names.push(m[1]);
-      last = m.index! + m[0].length;
-      isStatic = false;
-    }
-    src += escapeRegExp(encodeURIComponent(seg.slice(last)));
+    const before = names.length;
+    src += segmentSource(seg, names);
+    if (names.length > before) isStatic = false;
   }
   if (segs.length === 0) src += "/";
   src += "$";
@@ -103,16 +96,7 @@ export function compilePattern(pattern: string): CompiledPattern {
     match(pathname) {
       if (isStatic) return pathname === staticPath ? {} : null;
       const m = re.exec(pathname);
-      if (!m) return null;
-      const params: Record<string, string> = {};
-      try {
-        for (let i = 0; i < names.length; i++) {
-          params[names[i]] = m[i + 1] ? decodeURIComponent(m[i + 1]) : "";
-        }
-      } catch {
-        return null;
-      }
-      return params;
+      return m ? decodeParams(names, m) : null;
     },
   };
 }
@@ -191,16 +175,8 @@ export class PrefixTable<T> {
     for (const d of this.#dynamic) {
       if (best !== undefined && d.depth <= best.depth) break;
       const m = d.re.exec(pathname);
-      if (!m) continue;
-      const params: Record<string, string> = {};
-      try {
-        for (let i = 0; i < d.names.length; i++) {
-          params[d.names[i]] = m[i + 1] ? decodeURIComponent(m[i + 1]) : "";
-        }
-      } catch {
-        continue;
-      }
-      return { value: d.value, params };
+      const params = m && decodeParams(d.names, m);
+      if (params) return { value: d.value, params };
     }
     return best === undefined ? null : { value: best.value, params: {} };
   }
@@ -217,15 +193,36 @@ function prefixSource(pattern: string): { source: string; names: string[] } {
       names.push(rest[1]);
       return { source: src + "(?:/(.*))?$", names };
     }
-    src += "/";
-    let last = 0;
-    for (const m of seg.matchAll(/:([\w$]+)/g)) {
-      src += escapeRegExp(encodeURIComponent(seg.slice(last, m.index)));
-      src += "([^/]+)";
-      names.push(m[1]);
-      last = m.index! + m[0].length;
-    }
-    src += escapeRegExp(encodeURIComponent(seg.slice(last)));
+    src += segmentSource(seg, names);
   }
   return { source: src + "(?:/.*)?$", names };
+}
+
+/**
+ * The regular expression source of one path segment (`/loans`, `/:id`, `/x-:id.pdf`): literal text
+ * URL-encoded and escaped, each `:name` a `([^/]+)` group whose name is appended to `names`.
+ */
+function segmentSource(seg: string, names: string[]): string {
+  let src = "/";
+  let last = 0;
+  for (const m of seg.matchAll(/:([\w$]+)/g)) {
+    src += escapeRegExp(encodeURIComponent(seg.slice(last, m.index)));
+    src += "([^/]+)";
+    names.push(m[1]);
+    last = m.index! + m[0].length;
+  }
+  return src + escapeRegExp(encodeURIComponent(seg.slice(last)));
+}
+
+/** The decoded params of a match (groups in `names` order; empty for an absent group); null on a malformed escape. */
+function decodeParams(names: string[], m: RegExpExecArray): Record<string, string> | null {
+  const params: Record<string, string> = {};
+  try {
+    for (let i = 0; i < names.length; i++) {
+      params[names[i]] = m[i + 1] ? decodeURIComponent(m[i + 1]) : "";
+    }
+  } catch {
+    return null;
+  }
+  return params;
 }

@@ -12,6 +12,7 @@ const CLIENT_ERRORS: Record<number, { title: string; text: string }> = {
   405: { title: "请求方式不支持", text: "请通过页面上的链接或按钮操作。" },
   409: { title: "操作冲突", text: "数据已被他人更改，请刷新页面后重试。" },
   413: { title: "内容过大", text: "上传的内容超过了大小限制。" },
+  415: { title: "内容格式不支持", text: "提交的内容格式无法处理，请通过页面上的表单提交。" },
   429: { title: "操作过于频繁", text: "请稍等片刻后再试。" },
 };
 

@@ -4,7 +4,7 @@
  * with a new one and goes to `next` (an `/admin` path) or `/admin`.
  */
 import { CsrfField, Field } from "../../components/Field.tsx";
-import { page } from "../../framework/mod.ts";
+import { page, readForm } from "../../framework/mod.ts";
 import { sessionCookie, sessionCookieName } from "../../domain/session.ts";
 import { loginStaff, STAFF_LOGIN_MESSAGES } from "../../domain/staff.ts";
 import { clientIp, define, getCookie, secureCookies } from "../../utils.ts";
@@ -38,7 +38,7 @@ export const handler = define.handlers({
   },
   async POST(ctx) {
     ctx.state.title = "员工登录";
-    const form = await ctx.req.formData();
+    const form = await readForm(ctx.req);
     const username = String(form.get("username") ?? "").trim().slice(0, 64);
     const password = String(form.get("password") ?? "").slice(0, 200);
     const next = safeAdminNext(String(form.get("next") ?? ""));

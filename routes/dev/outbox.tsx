@@ -3,14 +3,31 @@
  * 100), filterable by channel, so a developer can read a verification code. Only in demo mode; in
  * production it does not exist (404). Full phone numbers are shown on purpose: nothing here is real.
  */
+import { type Column, DataTable } from "../../components/DataTable.tsx";
 import { HttpError, page } from "../../framework/mod.ts";
-import { listOutbox, type OutboxChannel } from "../../integrations/outbox.ts";
+import { listOutbox, type OutboxChannel, type OutboxEntry } from "../../integrations/outbox.ts";
 import { formatShanghaiDateTime } from "../../domain/shanghai_time.ts";
 import { define } from "../../utils.ts";
 
 /** Rows shown. */
 const OUTBOX_PAGE_LIMIT = 100;
 const CHANNEL_LABELS: Record<OutboxChannel, string> = { sms: "短信", email: "邮件" };
+
+const COLUMNS: Column<OutboxEntry>[] = [
+  { header: "时间", cell: (e) => formatShanghaiDateTime(e.createdAt, { withSeconds: true }) },
+  { header: "渠道", text: true, cell: (e) => CHANNEL_LABELS[e.channel] ?? e.channel },
+  { header: "收件人", text: true, cellClass: "mono", cell: (e) => e.recipient },
+  {
+    header: "内容",
+    text: true,
+    cell: (e) => (
+      <>
+        {e.subject && <strong>{e.subject}</strong>}
+        <div class="outbox-body">{e.body}</div>
+      </>
+    ),
+  },
+];
 
 export const handler = define.handlers({
   async GET(ctx) {
@@ -41,34 +58,12 @@ export default define.page<typeof handler>(({ data }) => (
       ))}
     </nav>
     <p class="muted">最新的 {OUTBOX_PAGE_LIMIT} 条，按发送时间倒序。</p>
-    {data.entries.length === 0
-      ? <p class="empty">发件箱是空的。注册时获取短信验证码后，验证码会出现在这里。</p>
-      : (
-        <div class="table-wrap" tabIndex={0} role="region" aria-label="数据表格（可左右滑动查看）">
-          <table class="data outbox-table">
-            <thead>
-              <tr>
-                <th scope="col">时间</th>
-                <th scope="col" class="text">渠道</th>
-                <th scope="col" class="text">收件人</th>
-                <th scope="col" class="text">内容</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.entries.map((e) => (
-                <tr>
-                  <td>{formatShanghaiDateTime(e.createdAt, { withSeconds: true })}</td>
-                  <td class="text">{CHANNEL_LABELS[e.channel] ?? e.channel}</td>
-                  <td class="text mono">{e.recipient}</td>
-                  <td class="text">
-                    {e.subject && <strong>{e.subject}</strong>}
-                    <div class="outbox-body">{e.body}</div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+    <DataTable
+      columns={COLUMNS}
+      rows={data.entries}
+      tableClass="data outbox-table"
+      empty="发件箱是空的。注册时获取短信验证码后，验证码会出现在这里。"
+      hideEmptyTable
+    />
   </>
 ));

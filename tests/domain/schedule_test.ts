@@ -57,27 +57,88 @@ Deno.test("methods and their Chinese labels", () => {
   assert.equal(isRepaymentMethod(undefined), false);
 });
 
-Deno.test("the issue's example: 100 yuan, 7% a year, 6 months, equal installments", () => {
-  const schedule = computeSchedule({
-    method: "equal_installment",
-    principalFen: 10000,
-    annualRateMicros: 70000,
-    months: 6,
+/** Hand-checked schedules, each compared whole (its method and principal are the input's). */
+const EXACT_SCHEDULES: {
+  name: string;
+  input: ScheduleInput;
+  want: Omit<Schedule, "method" | "principalFen">;
+}[] = [
+  {
+    name: "the issue's example: 100 yuan, 7% a year, 6 months, equal installments",
+    input: { method: "equal_installment", principalFen: 10000, annualRateMicros: 70000, months: 6 },
+    want: {
+      totalInterestFen: 205,
+      totalPaymentFen: 10205,
+      periods: [
+        row(1, 1701, 1643, 58, 8357),
+        row(2, 1701, 1652, 49, 6705),
+        row(3, 1701, 1662, 39, 5043),
+        row(4, 1701, 1672, 29, 3371),
+        row(5, 1701, 1681, 20, 1690),
+        row(6, 1700, 1690, 10, 0),
+      ],
+    },
+  },
+  {
+    // r = 1%; share = round(10000 / 3) = 3333.
+    name: "equal_principal: hand-checked 100 yuan at 12% over 3 months",
+    input: { method: "equal_principal", principalFen: 10000, annualRateMicros: 120_000, months: 3 },
+    want: {
+      totalInterestFen: 200,
+      totalPaymentFen: 10200,
+      periods: [
+        row(1, 3433, 3333, 100, 6667),
+        row(2, 3400, 3333, 67, 3334), // 66.67 → 67
+        row(3, 3367, 3334, 33, 0), // 33.34 → 33
+      ],
+    },
+  },
+  {
+    name: "interest_first: interest every month, principal at the end",
+    input: { method: "interest_first", principalFen: 10000, annualRateMicros: 120_000, months: 3 },
+    want: {
+      totalInterestFen: 300,
+      totalPaymentFen: 10300,
+      periods: [row(1, 100, 0, 100, 10000), row(2, 100, 0, 100, 10000), row(3, 10100, 10000, 100, 0)],
+    },
+  },
+  {
+    name: "bullet by months: round(P × r × months) in one period",
+    input: { method: "bullet", principalFen: 10000, annualRateMicros: 120_000, months: 3 },
+    want: { totalInterestFen: 300, totalPaymentFen: 10300, periods: [row(1, 10300, 10000, 300, 0)] },
+  },
+];
+
+for (const { name, input, want } of EXACT_SCHEDULES) {
+  Deno.test(name, () => {
+    assert.deepEqual(computeSchedule(input), {
+      method: input.method,
+      principalFen: input.principalFen,
+      ...want,
+    });
   });
-  assert.deepEqual(schedule, {
-    method: "equal_installment",
-    principalFen: 10000,
-    totalInterestFen: 205,
-    totalPaymentFen: 10205,
-    periods: [
-      row(1, 1701, 1643, 58, 8357),
-      row(2, 1701, 1652, 49, 6705),
-      row(3, 1701, 1662, 39, 5043),
-      row(4, 1701, 1672, 29, 3371),
-      row(5, 1701, 1681, 20, 1690),
-      row(6, 1700, 1690, 10, 0),
-    ],
+}
+
+Deno.test("interest_first: a tie in the monthly interest rounds up", () => {
+  // round(P × r) with a tie: 1000 fen × 0.0005 = 0.5 → 1 every month.
+  const tie = computeSchedule({
+    method: "interest_first",
+    principalFen: 1000,
+    annualRateMicros: 6000,
+    months: 2,
   });
+  assert.deepEqual(tie.periods, [row(1, 1, 0, 1, 1000), row(2, 1001, 1000, 1, 0)]);
+});
+
+Deno.test("bullet by months: the interest is rounded once, not per month", () => {
+  // 10001 × 7% / 12 × 5 = 291.69… → 292 (per-month rounding would give 290).
+  const once = computeSchedule({
+    method: "bullet",
+    principalFen: 10001,
+    annualRateMicros: 70_000,
+    months: 5,
+  });
+  assert.equal(once.totalInterestFen, 292);
 });
 
 Deno.test("equal_installment matches published mortgage figures (100万元 at 4.9%)", () => {
@@ -135,27 +196,6 @@ Deno.test("equal_installment with a zero rate pays round(P ÷ n), the last perio
   ]);
 });
 
-Deno.test("equal_principal: hand-checked 100 yuan at 12% over 3 months", () => {
-  // r = 1%; share = round(10000 / 3) = 3333.
-  const schedule = computeSchedule({
-    method: "equal_principal",
-    principalFen: 10000,
-    annualRateMicros: 120_000,
-    months: 3,
-  });
-  assert.deepEqual(schedule, {
-    method: "equal_principal",
-    principalFen: 10000,
-    totalInterestFen: 200,
-    totalPaymentFen: 10200,
-    periods: [
-      row(1, 3433, 3333, 100, 6667),
-      row(2, 3400, 3333, 67, 3334), // 66.67 → 67
-      row(3, 3367, 3334, 33, 0), // 33.34 → 33
-    ],
-  });
-});
-
 Deno.test("equal_principal matches the published first payment (100万元, 4.9%, 30 years)", () => {
   const schedule = computeSchedule({
     method: "equal_principal",
@@ -166,54 +206,6 @@ Deno.test("equal_principal matches the published first payment (100万元, 4.9%,
   assert.deepEqual(schedule.periods[0], row(1, 686_111, 277_778, 408_333, 99_722_222));
   // The last period takes what the 359 rounded-up shares left: 1e8 − 359 × 277,778.
   assert.equal(schedule.periods[359].principalFen, 100_000_000 - 359 * 277_778);
-});
-
-Deno.test("interest_first: interest every month, principal at the end", () => {
-  const schedule = computeSchedule({
-    method: "interest_first",
-    principalFen: 10000,
-    annualRateMicros: 120_000,
-    months: 3,
-  });
-  assert.deepEqual(schedule, {
-    method: "interest_first",
-    principalFen: 10000,
-    totalInterestFen: 300,
-    totalPaymentFen: 10300,
-    periods: [row(1, 100, 0, 100, 10000), row(2, 100, 0, 100, 10000), row(3, 10100, 10000, 100, 0)],
-  });
-  // round(P × r) with a tie: 1000 fen × 0.0005 = 0.5 → 1 every month.
-  const tie = computeSchedule({
-    method: "interest_first",
-    principalFen: 1000,
-    annualRateMicros: 6000,
-    months: 2,
-  });
-  assert.deepEqual(tie.periods, [row(1, 1, 0, 1, 1000), row(2, 1001, 1000, 1, 0)]);
-});
-
-Deno.test("bullet by months: round(P × r × months) in one period", () => {
-  const schedule = computeSchedule({
-    method: "bullet",
-    principalFen: 10000,
-    annualRateMicros: 120_000,
-    months: 3,
-  });
-  assert.deepEqual(schedule, {
-    method: "bullet",
-    principalFen: 10000,
-    totalInterestFen: 300,
-    totalPaymentFen: 10300,
-    periods: [row(1, 10300, 10000, 300, 0)],
-  });
-  // Rounded once, not per month: 10001 × 7% / 12 × 5 = 291.69… → 292 (per-month rounding would give 290).
-  const once = computeSchedule({
-    method: "bullet",
-    principalFen: 10001,
-    annualRateMicros: 70_000,
-    months: 5,
-  });
-  assert.equal(once.totalInterestFen, 292);
 });
 
 Deno.test("bullet by days: round(P × annual × days ÷ 365)", () => {

@@ -1,12 +1,53 @@
 /**
- * Shared helpers of the browser tests: a watcher for console errors, page errors and CSP violations,
- * the hydration signal of the island runtime, typing into a field, and reading the calculator's figures.
+ * Shared helpers of the browser tests: a browser test against a served app, a watcher for console errors,
+ * page errors and CSP violations, the hydration signal of the island runtime, typing into a field, and
+ * reading the calculator's figures.
  * @module
  */
 import assert from "node:assert/strict";
-import type { Page } from "puppeteer-core";
+import type { Browser, HTTPResponse, Page } from "puppeteer-core";
+import { serveTestApp } from "../helpers/app.ts";
+import { launchBrowser, skipBrowser } from "../helpers/browser.ts";
 import { formatFen } from "../../domain/money.ts";
 import { computeSchedule, type Schedule, type ScheduleInput } from "../../domain/schedule.ts";
+
+/** Runs `fn` with a served app and a browser, closing both whatever happens. */
+export async function withBrowser(fn: (browser: Browser, baseUrl: string) => Promise<void>): Promise<void> {
+  const { baseUrl, server } = await serveTestApp();
+  let browser: Browser | null = null;
+  try {
+    browser = await launchBrowser();
+    await fn(browser, baseUrl);
+  } finally {
+    await browser?.close();
+    await server.shutdown();
+  }
+}
+
+/**
+ * A browser test: `fn` runs {@link withBrowser} (sanitizers off: the served app and Chromium outlive
+ * one test's ops). Skipped, visibly, when Chromium is missing outside CI.
+ */
+export function browserTest(name: string, fn: (browser: Browser, baseUrl: string) => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: skipBrowser,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: () => withBrowser(fn),
+  });
+}
+
+/** Opens `url` (until `load`) and waits until its islands have hydrated; returns the document's answer. */
+export async function gotoHydrated(
+  page: Page,
+  url: string,
+  timeoutMs = 15_000,
+): Promise<HTTPResponse | null> {
+  const res = await page.goto(url, { waitUntil: "load" });
+  await waitForHydration(page, timeoutMs);
+  return res;
+}
 
 /** One CSP violation as the page reported it (`securitypolicyviolation` event). */
 export interface CspViolation {

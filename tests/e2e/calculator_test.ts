@@ -6,12 +6,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import type { Browser, HTTPRequest, Page } from "puppeteer-core";
-import { serveTestApp } from "../helpers/app.ts";
-import { launchBrowser, skipBrowser } from "../helpers/browser.ts";
+import type { HTTPRequest, Page } from "puppeteer-core";
 import { CALCULATOR_MESSAGES } from "../../domain/calculator_input.ts";
+import type { ScheduleInput } from "../../domain/schedule.ts";
 import {
   assertNoProblems,
+  browserTest,
+  type ExpectedFigures,
   expectedFigures,
   expectedRows,
   retype,
@@ -29,19 +30,6 @@ const DEFAULTS = expectedFigures({
   annualRateMicros: 85_000,
   months: 12,
 });
-
-/** Runs `fn` with a served app and a browser, closing both whatever happens. */
-async function withBrowser(fn: (browser: Browser, baseUrl: string) => Promise<void>): Promise<void> {
-  const { baseUrl, server } = await serveTestApp();
-  let browser: Browser | null = null;
-  try {
-    browser = await launchBrowser();
-    await fn(browser, baseUrl);
-  } finally {
-    await browser?.close();
-    await server.shutdown();
-  }
-}
 
 /** Asserts the calculator shows no result and the given Chinese error under `field`. */
 async function assertFieldError(page: Page, field: string, message: string): Promise<void> {
@@ -63,9 +51,8 @@ async function assertFieldError(page: Page, field: string, message: string): Pro
   assert.equal(await page.$('[data-testid="schedule-chart"]'), null, "no stale schedule chart");
 }
 
-/** Asserts every figure and every table row the calculator shows. */
-async function assertShows(page: Page, want: ReturnType<typeof expectedFigures>, label: string) {
-  await waitForTestIdText(page, "calc-first-payment", want.firstPayment);
+/** Asserts every figure (under the headline `label`) and every table row the calculator shows now. */
+async function assertShown(page: Page, want: ExpectedFigures, label: string): Promise<void> {
   const shown = await shownResult(page);
   assert.equal(shown.label, label);
   assert.equal(shown.firstPayment, want.firstPayment);
@@ -74,118 +61,124 @@ async function assertShows(page: Page, want: ReturnType<typeof expectedFigures>,
   assert.deepEqual(shown.rows, expectedRows(want.schedule));
 }
 
-Deno.test({
-  name: "calculator (desktop): the island hydrates, recomputes as the user types, shows Chinese errors",
-  ignore: skipBrowser,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: () =>
-    withBrowser(async (browser, baseUrl) => {
-      const page = await browser.newPage();
-      await page.setViewport({ width: 1280, height: 900 });
-      const problems = await watchPage(page);
-      const res = await page.goto(`${baseUrl}/calculator`, { waitUntil: "domcontentloaded" });
-      assert.equal(res?.status(), 200);
-      // Server-rendered defaults, before and after hydration.
-      assert.equal(await testIdText(page, "calc-first-payment"), DEFAULTS.firstPayment);
-      await waitForHydration(page, 15_000);
-      await assertShows(page, DEFAULTS, "每月还款");
+/** Waits until the island shows `want`'s headline figure, then asserts every figure and table row. */
+async function assertShows(page: Page, want: ExpectedFigures, label: string): Promise<void> {
+  await waitForTestIdText(page, "calc-first-payment", want.firstPayment);
+  await assertShown(page, want, label);
+}
 
-      // Typing a new principal recomputes on the client (no navigation, no request).
-      const requestsWhileTyping: string[] = [];
-      const onRequest = (req: HTTPRequest) => requestsWhileTyping.push(req.url());
-      page.on("request", onRequest);
-      await retype(page, "#calc-principal", "123456.78");
-      const principal = expectedFigures({
-        method: "equal_installment",
-        principalFen: 12_345_678,
-        annualRateMicros: 85_000,
-        months: 12,
-      });
-      await assertShows(page, principal, "每月还款");
-      page.off("request", onRequest);
-      assert.deepEqual(requestsWhileTyping, [], "recomputing needs no request");
-      // The address follows the form (shareable, same keys as the GET form).
-      const search = new URLSearchParams(await page.evaluate(() => location.search));
-      assert.equal(search.get("principal"), "123456.78");
-      assert.equal(search.get("method"), "equal_installment");
+/**
+ * Types each `[selector, text]` like a user, then asserts the island shows the domain's figures for
+ * `input` (returned).
+ */
+async function typeAndAssert(
+  page: Page,
+  typed: readonly (readonly [selector: string, text: string])[],
+  input: ScheduleInput,
+  label: string,
+): Promise<ExpectedFigures> {
+  for (const [selector, text] of typed) await retype(page, selector, text);
+  const want = expectedFigures(input);
+  await assertShows(page, want, label);
+  return want;
+}
 
-      // Rate and term too.
-      await retype(page, "#calc-annualRate", "12.5");
-      await retype(page, "#calc-term", "36");
-      const longer = expectedFigures({
-        method: "equal_installment",
-        principalFen: 12_345_678,
-        annualRateMicros: 125_000,
-        months: 36,
-      });
-      await assertShows(page, longer, "每月还款");
+browserTest(
+  "calculator (desktop): the island hydrates, recomputes as the user types, shows Chinese errors",
+  async (browser, baseUrl) => {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    const problems = await watchPage(page);
+    const res = await page.goto(`${baseUrl}/calculator`, { waitUntil: "domcontentloaded" });
+    assert.equal(res?.status(), 200);
+    // Server-rendered defaults, before and after hydration.
+    assert.equal(await testIdText(page, "calc-first-payment"), DEFAULTS.firstPayment);
+    await waitForHydration(page, 15_000);
+    await assertShows(page, DEFAULTS, "每月还款");
 
-      // 等额本金: the headline becomes 首期还款 with the domain's first payment.
-      await page.select("#calc-method", "equal_principal");
-      const principalMethod = expectedFigures({
-        method: "equal_principal",
-        principalFen: 12_345_678,
-        annualRateMicros: 125_000,
-        months: 36,
-      });
-      assert.notEqual(principalMethod.firstPayment, longer.firstPayment, "the two methods differ here");
-      await assertShows(page, principalMethod, "首期还款");
+    // Typing a new principal recomputes on the client (no navigation, no request).
+    const requestsWhileTyping: string[] = [];
+    const onRequest = (req: HTTPRequest) => requestsWhileTyping.push(req.url());
+    page.on("request", onRequest);
+    await typeAndAssert(
+      page,
+      [["#calc-principal", "123456.78"]],
+      { method: "equal_installment", principalFen: 12_345_678, annualRateMicros: 85_000, months: 12 },
+      "每月还款",
+    );
+    page.off("request", onRequest);
+    assert.deepEqual(requestsWhileTyping, [], "recomputing needs no request");
+    // The address follows the form (shareable, same keys as the GET form).
+    const search = new URLSearchParams(await page.evaluate(() => location.search));
+    assert.equal(search.get("principal"), "123456.78");
+    assert.equal(search.get("method"), "equal_installment");
 
-      // Invalid principal: Chinese error, no stale result.
-      await retype(page, "#calc-principal", "abc");
-      await assertFieldError(page, "principal", CALCULATOR_MESSAGES.principalFormat);
-      await retype(page, "#calc-principal", "5000");
-      const fixed = expectedFigures({
-        method: "equal_principal",
-        principalFen: 500_000,
-        annualRateMicros: 125_000,
-        months: 36,
-      });
-      await assertShows(page, fixed, "首期还款");
-      assert.equal(await page.$("#calc-principal-error"), null, "the error goes away once fixed");
+    // Rate and term too.
+    const longer = await typeAndAssert(
+      page,
+      [["#calc-annualRate", "12.5"], ["#calc-term", "36"]],
+      { method: "equal_installment", principalFen: 12_345_678, annualRateMicros: 125_000, months: 36 },
+      "每月还款",
+    );
 
-      // A rate above 36%.
-      await retype(page, "#calc-annualRate", "50");
-      await assertFieldError(page, "annualRate", CALCULATOR_MESSAGES.annualRateMax);
-      await retype(page, "#calc-annualRate", "6");
-      await assertShows(
-        page,
-        expectedFigures({
-          method: "equal_principal",
-          principalFen: 500_000,
-          annualRateMicros: 60_000,
-          months: 36,
-        }),
-        "首期还款",
-      );
+    // 等额本金: the headline becomes 首期还款 with the domain's first payment.
+    await page.select("#calc-method", "equal_principal");
+    const principalMethod = expectedFigures({
+      method: "equal_principal",
+      principalFen: 12_345_678,
+      annualRateMicros: 125_000,
+      months: 36,
+    });
+    assert.notEqual(principalMethod.firstPayment, longer.firstPayment, "the two methods differ here");
+    await assertShows(page, principalMethod, "首期还款");
 
-      // 到期还本付息 with a term in days (the 按天 radio).
-      await page.select("#calc-method", "bullet");
-      await page.click('input[name="termUnit"][value="day"]');
-      await retype(page, "#calc-term", "90");
-      await assertShows(
-        page,
-        expectedFigures({ method: "bullet", principalFen: 500_000, annualRateMicros: 60_000, days: 90 }),
-        "到期还款",
-      );
+    // Invalid principal: Chinese error, no stale result.
+    await retype(page, "#calc-principal", "abc");
+    await assertFieldError(page, "principal", CALCULATOR_MESSAGES.principalFormat);
+    await typeAndAssert(
+      page,
+      [["#calc-principal", "5000"]],
+      { method: "equal_principal", principalFen: 500_000, annualRateMicros: 125_000, months: 36 },
+      "首期还款",
+    );
+    assert.equal(await page.$("#calc-principal-error"), null, "the error goes away once fixed");
 
-      assertNoProblems(problems, "/calculator (desktop)");
+    // A rate above 36%.
+    await retype(page, "#calc-annualRate", "50");
+    await assertFieldError(page, "annualRate", CALCULATOR_MESSAGES.annualRateMax);
+    await typeAndAssert(
+      page,
+      [["#calc-annualRate", "6"]],
+      { method: "equal_principal", principalFen: 500_000, annualRateMicros: 60_000, months: 36 },
+      "首期还款",
+    );
 
-      // The watcher itself works, and the CSP really blocks inline script: an injected inline script
-      // must not run and must be reported as a violation.
-      await page.evaluate(() => {
-        const s = document.createElement("script");
-        s.textContent = "window.__e2eInjected = true;";
-        document.body.append(s);
-      });
-      const deadline = Date.now() + 5_000;
-      while (problems.cspViolations.length === 0 && Date.now() < deadline) await delay(50);
-      assert.equal(await page.evaluate(() => "__e2eInjected" in globalThis), false, "inline script blocked");
-      assert.equal(problems.cspViolations.length, 1, "the injected inline script is reported");
-      assert.equal(problems.cspViolations[0].directive, "script-src-elem");
-    }),
-});
+    // 到期还本付息 with a term in days (the 按天 radio).
+    await page.select("#calc-method", "bullet");
+    await page.click('input[name="termUnit"][value="day"]');
+    await typeAndAssert(
+      page,
+      [["#calc-term", "90"]],
+      { method: "bullet", principalFen: 500_000, annualRateMicros: 60_000, days: 90 },
+      "到期还款",
+    );
+
+    assertNoProblems(problems, "/calculator (desktop)");
+
+    // The watcher itself works, and the CSP really blocks inline script: an injected inline script
+    // must not run and must be reported as a violation.
+    await page.evaluate(() => {
+      const s = document.createElement("script");
+      s.textContent = "window.__e2eInjected = true;";
+      document.body.append(s);
+    });
+    const deadline = Date.now() + 5_000;
+    while (problems.cspViolations.length === 0 && Date.now() < deadline) await delay(50);
+    assert.equal(await page.evaluate(() => "__e2eInjected" in globalThis), false, "inline script blocked");
+    assert.equal(problems.cspViolations.length, 1, "the injected inline script is reported");
+    assert.equal(problems.cspViolations[0].directive, "script-src-elem");
+  },
+);
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -194,181 +187,161 @@ function delay(ms: number): Promise<void> {
 /** 400 kbit/s = 50 000 bytes/s, 400 ms latency (issue 2 §10). */
 const THROTTLE = { offline: false, latency: 400, downloadThroughput: 50_000, uploadThroughput: 50_000 };
 
-Deno.test({
-  name: "calculator (phone, 400 kbit/s + 400 ms): hydrates, updates as the user types, no sideways scroll",
-  ignore: skipBrowser,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: () =>
-    withBrowser(async (browser, baseUrl) => {
-      const page = await browser.newPage();
-      await page.setViewport({
-        width: 375,
-        height: 667,
-        isMobile: true,
-        hasTouch: true,
-        deviceScaleFactor: 2,
+browserTest(
+  "calculator (phone, 400 kbit/s + 400 ms): hydrates, updates as the user types, no sideways scroll",
+  async (browser, baseUrl) => {
+    const page = await browser.newPage();
+    await page.setViewport({
+      width: 375,
+      height: 667,
+      isMobile: true,
+      hasTouch: true,
+      deviceScaleFactor: 2,
+    });
+    const problems = await watchPage(page);
+
+    // Count what crosses the (throttled) wire, per resource type.
+    const cdp = await page.createCDPSession();
+    const types = new Map<string, string>();
+    const urls = new Map<string, string>();
+    const transfers: { url: string; type: string; bytes: number }[] = [];
+    cdp.on("Network.requestWillBeSent", (e) => {
+      types.set(e.requestId, e.type ?? "Other");
+      urls.set(e.requestId, e.request.url);
+    });
+    cdp.on("Network.loadingFinished", (e) => {
+      transfers.push({
+        url: urls.get(e.requestId) ?? "?",
+        type: types.get(e.requestId) ?? "Other",
+        bytes: e.encodedDataLength,
       });
-      const problems = await watchPage(page);
+    });
+    await cdp.send("Network.enable");
+    await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+    await cdp.send("Network.emulateNetworkConditions", THROTTLE);
 
-      // Count what crosses the (throttled) wire, per resource type.
-      const cdp = await page.createCDPSession();
-      const types = new Map<string, string>();
-      const urls = new Map<string, string>();
-      const transfers: { url: string; type: string; bytes: number }[] = [];
-      cdp.on("Network.requestWillBeSent", (e) => {
-        types.set(e.requestId, e.type ?? "Other");
-        urls.set(e.requestId, e.request.url);
-      });
-      cdp.on("Network.loadingFinished", (e) => {
-        transfers.push({
-          url: urls.get(e.requestId) ?? "?",
-          type: types.get(e.requestId) ?? "Other",
-          bytes: e.encodedDataLength,
-        });
-      });
-      await cdp.send("Network.enable");
-      await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
-      await cdp.send("Network.emulateNetworkConditions", THROTTLE);
+    // The moment the runtime marks the islands hydrated, in the page's own clock (ms since navigation).
+    await page.evaluateOnNewDocument(() => {
+      // Runs before <html> exists: watch the document for the attribute.
+      new MutationObserver((_, observer) => {
+        if (document.documentElement?.dataset.islandsHydrated === "true") {
+          (globalThis as unknown as { __e2eHydratedAt: number }).__e2eHydratedAt = performance.now();
+          observer.disconnect();
+        }
+      }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-islands-hydrated"] });
+    });
 
-      // The moment the runtime marks the islands hydrated, in the page's own clock (ms since navigation).
-      await page.evaluateOnNewDocument(() => {
-        // Runs before <html> exists: watch the document for the attribute.
-        new MutationObserver((_, observer) => {
-          if (document.documentElement?.dataset.islandsHydrated === "true") {
-            (globalThis as unknown as { __e2eHydratedAt: number }).__e2eHydratedAt = performance.now();
-            observer.disconnect();
-          }
-        }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-islands-hydrated"] });
-      });
+    const started = performance.now();
+    const res = await page.goto(`${baseUrl}/calculator`, {
+      waitUntil: "domcontentloaded",
+      timeout: 60_000,
+    });
+    assert.equal(res?.status(), 200);
+    await waitForHydration(page, 30_000);
+    const wallMs = performance.now() - started;
+    const timing = await page.evaluate(() => {
+      const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+      return {
+        hydratedAtMs: (globalThis as unknown as { __e2eHydratedAt?: number }).__e2eHydratedAt ?? null,
+        domContentLoadedMs: nav.domContentLoadedEventEnd,
+      };
+    });
+    // Not a timing assertion: proof that the throttle is in force (document + runtime module each
+    // pay at least the 400 ms latency before the island can hydrate).
+    assert.ok(wallMs >= 800, `throttling is applied (hydrated after ${wallMs.toFixed(0)} ms)`);
 
-      const started = performance.now();
-      const res = await page.goto(`${baseUrl}/calculator`, {
-        waitUntil: "domcontentloaded",
-        timeout: 60_000,
-      });
-      assert.equal(res?.status(), 200);
-      await waitForHydration(page, 30_000);
-      const wallMs = performance.now() - started;
-      const timing = await page.evaluate(() => {
-        const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
-        return {
-          hydratedAtMs: (globalThis as unknown as { __e2eHydratedAt?: number }).__e2eHydratedAt ?? null,
-          domContentLoadedMs: nav.domContentLoadedEventEnd,
-        };
-      });
-      // Not a timing assertion: proof that the throttle is in force (document + runtime module each
-      // pay at least the 400 ms latency before the island can hydrate).
-      assert.ok(wallMs >= 800, `throttling is applied (hydrated after ${wallMs.toFixed(0)} ms)`);
+    // Hydrated: typing recomputes.
+    await typeAndAssert(
+      page,
+      [["#calc-principal", "30000"], ["#calc-term", "24"]],
+      { method: "equal_installment", principalFen: 3_000_000, annualRateMicros: 85_000, months: 24 },
+      "每月还款",
+    );
 
-      // Hydrated: typing recomputes.
-      await retype(page, "#calc-principal", "30000");
-      await retype(page, "#calc-term", "24");
-      const want = expectedFigures({
-        method: "equal_installment",
-        principalFen: 3_000_000,
-        annualRateMicros: 85_000,
-        months: 24,
-      });
-      await assertShows(page, want, "每月还款");
+    // Phone layout: nothing wider than the viewport (the schedule table scrolls inside its wrapper).
+    const widths = await page.evaluate(() => ({
+      innerWidth,
+      scrollWidth: document.documentElement.scrollWidth,
+      bodyScrollWidth: document.body.scrollWidth,
+    }));
+    assert.equal(widths.innerWidth, 375);
+    assert.ok(
+      widths.scrollWidth <= widths.innerWidth && widths.bodyScrollWidth <= widths.innerWidth,
+      `no horizontal scrolling: ${JSON.stringify(widths)}`,
+    );
 
-      // Phone layout: nothing wider than the viewport (the schedule table scrolls inside its wrapper).
-      const widths = await page.evaluate(() => ({
-        innerWidth,
-        scrollWidth: document.documentElement.scrollWidth,
-        bodyScrollWidth: document.body.scrollWidth,
-      }));
-      assert.equal(widths.innerWidth, 375);
-      assert.ok(
-        widths.scrollWidth <= widths.innerWidth && widths.bodyScrollWidth <= widths.innerWidth,
-        `no horizontal scrolling: ${JSON.stringify(widths)}`,
-      );
+    assertNoProblems(problems, "/calculator (phone)");
 
-      assertNoProblems(problems, "/calculator (phone)");
+    const byType = new Map<string, number>();
+    for (const t of transfers) byType.set(t.type, (byType.get(t.type) ?? 0) + t.bytes);
+    const total = transfers.reduce((sum, t) => sum + t.bytes, 0);
+    console.log(
+      `phone 375×667 @ 400 kbit/s, 400 ms: hydrated ${timing.hydratedAtMs?.toFixed(0)} ms after navigation ` +
+        `(DOMContentLoaded ${timing.domContentLoadedMs.toFixed(0)} ms; ${wallMs.toFixed(0)} ms from goto), ` +
+        `${total} bytes over ${transfers.length} responses ` +
+        `(${[...byType].map(([type, bytes]) => `${type} ${bytes}`).join(", ")})`,
+    );
+    for (const t of transfers) {
+      console.log(`  ${t.type.padEnd(10)} ${String(t.bytes).padStart(7)}  ${t.url}`);
+    }
+    assert.ok(total > 0, "transfer sizes were recorded");
+  },
+);
 
-      const byType = new Map<string, number>();
-      for (const t of transfers) byType.set(t.type, (byType.get(t.type) ?? 0) + t.bytes);
-      const total = transfers.reduce((sum, t) => sum + t.bytes, 0);
-      console.log(
-        `phone 375×667 @ 400 kbit/s, 400 ms: hydrated ${
-          timing.hydratedAtMs?.toFixed(0)
-        } ms after navigation ` +
-          `(DOMContentLoaded ${timing.domContentLoadedMs.toFixed(0)} ms; ${
-            wallMs.toFixed(0)
-          } ms from goto), ` +
-          `${total} bytes over ${transfers.length} responses ` +
-          `(${[...byType].map(([type, bytes]) => `${type} ${bytes}`).join(", ")})`,
-      );
-      for (const t of transfers) {
-        console.log(`  ${t.type.padEnd(10)} ${String(t.bytes).padStart(7)}  ${t.url}`);
-      }
-      assert.ok(total > 0, "transfer sizes were recorded");
-    }),
-});
+browserTest(
+  "calculator without JavaScript: the GET form shows the server-computed schedule and errors",
+  async (browser, baseUrl) => {
+    const page = await browser.newPage();
+    await page.setJavaScriptEnabled(false);
+    const problems = await watchPage(page, { javaScript: false });
+    await page.goto(`${baseUrl}/calculator`, { waitUntil: "load" });
+    await retype(page, "#calc-principal", "88888.88");
+    await retype(page, "#calc-annualRate", "9.6");
+    await retype(page, "#calc-term", "24");
+    await page.select("#calc-method", "equal_principal");
+    const [res] = await Promise.all([
+      page.waitForNavigation({ waitUntil: "load" }),
+      page.click('button[type="submit"]'),
+    ]);
+    assert.equal(res?.status(), 200);
+    const url = new URL(page.url());
+    assert.equal(url.pathname, "/calculator");
+    assert.equal(url.searchParams.get("principal"), "88888.88");
+    assert.equal(url.searchParams.get("annualRate"), "9.6");
+    assert.equal(url.searchParams.get("term"), "24");
+    assert.equal(url.searchParams.get("termUnit"), "month");
+    assert.equal(url.searchParams.get("method"), "equal_principal");
+    const want = expectedFigures({
+      method: "equal_principal",
+      principalFen: 8_888_888,
+      annualRateMicros: 96_000,
+      months: 24,
+    });
+    await assertShown(page, want, "首期还款");
+    assert.equal(
+      await page.evaluate(() => document.documentElement.dataset.islandsHydrated ?? null),
+      null,
+      "nothing hydrated: this is the server's rendering",
+    );
+    assertNoProblems(problems, "/calculator (no JavaScript)");
 
-Deno.test({
-  name: "calculator without JavaScript: the GET form shows the server-computed schedule and errors",
-  ignore: skipBrowser,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: () =>
-    withBrowser(async (browser, baseUrl) => {
-      const page = await browser.newPage();
-      await page.setJavaScriptEnabled(false);
-      const problems = await watchPage(page, { javaScript: false });
-      await page.goto(`${baseUrl}/calculator`, { waitUntil: "load" });
-      await retype(page, "#calc-principal", "88888.88");
-      await retype(page, "#calc-annualRate", "9.6");
-      await retype(page, "#calc-term", "24");
-      await page.select("#calc-method", "equal_principal");
-      const [res] = await Promise.all([
-        page.waitForNavigation({ waitUntil: "load" }),
-        page.click('button[type="submit"]'),
-      ]);
-      assert.equal(res?.status(), 200);
-      const url = new URL(page.url());
-      assert.equal(url.pathname, "/calculator");
-      assert.equal(url.searchParams.get("principal"), "88888.88");
-      assert.equal(url.searchParams.get("annualRate"), "9.6");
-      assert.equal(url.searchParams.get("term"), "24");
-      assert.equal(url.searchParams.get("termUnit"), "month");
-      assert.equal(url.searchParams.get("method"), "equal_principal");
-      const want = expectedFigures({
-        method: "equal_principal",
-        principalFen: 8_888_888,
-        annualRateMicros: 96_000,
-        months: 24,
-      });
-      const shown = await shownResult(page);
-      assert.equal(shown.label, "首期还款");
-      assert.equal(shown.firstPayment, want.firstPayment);
-      assert.equal(shown.totalInterest, want.totalInterest);
-      assert.equal(shown.totalPayment, want.totalPayment);
-      assert.deepEqual(shown.rows, expectedRows(want.schedule));
-      assert.equal(
-        await page.evaluate(() => document.documentElement.dataset.islandsHydrated ?? null),
-        null,
-        "nothing hydrated: this is the server's rendering",
-      );
-      assertNoProblems(problems, "/calculator (no JavaScript)");
-
-      // Invalid input without script: 400, the Chinese error, and the form keeps what was typed.
-      await retype(page, "#calc-principal", "abc");
-      const [bad] = await Promise.all([
-        page.waitForNavigation({ waitUntil: "load" }),
-        page.click('button[type="submit"]'),
-      ]);
-      assert.equal(bad?.status(), 400);
-      assert.equal(
-        await page.$eval("#calc-principal-error", (el) => el.textContent?.trim()),
-        CALCULATOR_MESSAGES.principalFormat,
-      );
-      assert.equal(await page.$eval("#calc-principal", (el) => (el as HTMLInputElement).value), "abc");
-      assert.equal(await page.$eval("#calc-annualRate", (el) => (el as HTMLInputElement).value), "9.6");
-      assert.equal(
-        await page.$eval("#calc-method", (el) => (el as HTMLSelectElement).value),
-        "equal_principal",
-      );
-      assert.equal(await testIdText(page, "calc-first-payment"), null, "no result for invalid input");
-    }),
-});
+    // Invalid input without script: 400, the Chinese error, and the form keeps what was typed.
+    await retype(page, "#calc-principal", "abc");
+    const [bad] = await Promise.all([
+      page.waitForNavigation({ waitUntil: "load" }),
+      page.click('button[type="submit"]'),
+    ]);
+    assert.equal(bad?.status(), 400);
+    assert.equal(
+      await page.$eval("#calc-principal-error", (el) => el.textContent?.trim()),
+      CALCULATOR_MESSAGES.principalFormat,
+    );
+    assert.equal(await page.$eval("#calc-principal", (el) => (el as HTMLInputElement).value), "abc");
+    assert.equal(await page.$eval("#calc-annualRate", (el) => (el as HTMLInputElement).value), "9.6");
+    assert.equal(
+      await page.$eval("#calc-method", (el) => (el as HTMLSelectElement).value),
+      "equal_principal",
+    );
+    assert.equal(await testIdText(page, "calc-first-payment"), null, "no result for invalid input");
+  },
+);

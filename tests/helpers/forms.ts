@@ -1,18 +1,21 @@
 /**
  * Driving the app like a browser in route tests: a {@link Client} that keeps cookies (via `CookieJar`) and
  * the CSRF token of the last page, users made through the domain, the SMS code read from the sandbox
- * outbox, a bounded app test, and what UX.md forbids pages to say.
+ * outbox, a bounded app test, what UX.md forbids pages to say, the demo-seeded app, and an app whose
+ * database fails (500 pages).
  * @module
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/connection.ts";
+import { seed } from "../../db/seed.ts";
 import { createPiiCipher, type PiiCipher } from "../../domain/pii.ts";
 import { requestSmsCode } from "../../domain/sms_code.ts";
 import { registerUser, type UserKind } from "../../domain/user.ts";
 import { sandboxSms } from "../../integrations/sms.ts";
+import { createApp } from "../../main.ts";
 import { CookieJar, type TestApp, testApp } from "./app.ts";
-import { randomPhone } from "./db.ts";
+import { randomPhone, testDbKind } from "./db.ts";
 
 /** The origin test requests are made to (and send as `Origin` with forms). */
 export const BASE = "http://localhost";
@@ -168,4 +171,37 @@ export function appTest(name: string, fn: (app: TestApp) => Promise<void>, timeo
       }
     },
   });
+}
+
+let demoSeeded: Promise<TestApp> | null = null;
+
+/**
+ * The shared {@link testApp} with the demo data seeded (the demo staff accounts, password
+ * `DEMO_PASSWORD`); seeded once per test process (seeding is idempotent).
+ */
+export function seededTestApp(): Promise<TestApp> {
+  demoSeeded ??= (async () => {
+    const app = await testApp();
+    await seed(app.sql, { ...loadConfig({ APP_ENV: "test" }), demo: true });
+    return app;
+  })();
+  return demoSeeded;
+}
+
+/**
+ * Send `request` to an app (demo configuration) whose database rejects every query with `Error(message)`:
+ * the 500 path. The app's error log is silenced while it runs.
+ */
+export async function handleWithBrokenDatabase(request: Request, message: string): Promise<Response> {
+  const base = await testApp();
+  const brokenSql = (() => Promise.reject(new Error(message))) as unknown as Sql;
+  const config = { ...loadConfig({ APP_ENV: "test" }), demo: true };
+  const app = createApp({ sql: brokenSql, kv: base.kv, config, dbKind: testDbKind, log: () => {} });
+  const originalError = console.error;
+  console.error = () => {}; // the app logs the error; keep the test output clean
+  try {
+    return await app.handler()(request);
+  } finally {
+    console.error = originalError;
+  }
 }

@@ -5,65 +5,24 @@
  * the public header, and never the failed page's title.
  */
 import assert from "node:assert/strict";
-import { loadConfig } from "../../config.ts";
-import type { Sql } from "../../db/connection.ts";
-import { seed } from "../../db/seed.ts";
+import { DEMO_PASSWORD } from "../../db/seed.ts";
 import { PLATFORM_NAME } from "../../domain/brand.ts";
 import { newSessionId } from "../../domain/session.ts";
-import { createApp } from "../../main.ts";
-import { CookieJar, type TestApp, testApp } from "../helpers/app.ts";
-import { dbTest, testDbKind } from "../helpers/db.ts";
+import { dbTest } from "../helpers/db.ts";
+import { Client, handleWithBrokenDatabase, seededTestApp } from "../helpers/forms.ts";
 
-const PASSWORD = "Demo@2026!";
-const config = { ...loadConfig({ APP_ENV: "test" }), demo: true };
-
-let seeded: Promise<TestApp> | null = null;
-
-/** The shared test app with the demo staff accounts seeded (seeding is idempotent). */
-function seededApp(): Promise<TestApp> {
-  seeded ??= (async () => {
-    const app = await testApp();
-    await seed(app.sql, config);
-    return app;
-  })();
-  return seeded;
+/** A browser on the demo-seeded app. */
+function newClient(): Client {
+  return new Client(seededTestApp());
 }
 
-function randomIp(): string {
-  const b = crypto.getRandomValues(new Uint8Array(3));
-  return `10.${b[0]}.${b[1]}.${b[2]}`;
-}
-
-/** A browser-like client: cookie jar, CSRF token from the last page, one client IP. */
-class Client {
-  jar = new CookieJar();
-  csrf = "";
-  ip = randomIp();
-
-  async send(path: string, init: RequestInit = {}): Promise<{ res: Response; html: string }> {
-    const app = await seededApp();
-    const headers = new Headers(init.headers);
-    headers.set("cookie", this.jar.header());
-    const res = await app.handle(new Request(`http://localhost${path}`, { ...init, headers }), {
-      ip: this.ip,
-    });
-    this.jar.take(res);
-    const html = await res.text();
-    const m = /name="_csrf" value="([^"]+)"/.exec(html);
-    if (m) this.csrf = m[1];
-    return { res, html };
-  }
-
-  async staffLogin(username: string): Promise<void> {
-    await this.send("/admin/login");
-    const { res, html } = await this.send("/admin/login", {
-      method: "POST",
-      headers: { origin: "http://localhost" },
-      body: new URLSearchParams({ _csrf: this.csrf, username, password: PASSWORD }),
-    });
-    assert.equal(res.status, 303, `log-in of ${username} failed: ${html.slice(0, 300)}`);
-    assert.ok(this.jar.get("staff_sid"), "staff cookie set");
-  }
+/** A browser on the demo-seeded app, signed in as the demo staff member `username`. */
+async function staffClient(username: string): Promise<Client> {
+  const c = newClient();
+  const { status, html } = await c.staffLogin(username, DEMO_PASSWORD);
+  assert.equal(status, 303, `log-in of ${username} failed: ${html.slice(0, 300)}`);
+  assert.ok(c.jar.get("staff_sid"), "staff cookie set");
+  return c;
 }
 
 function titleOf(html: string): string | undefined {
@@ -78,7 +37,7 @@ function assertAdminChrome(html: string, label: string): void {
 dbTest(
   "admin errors: a signed-out visitor to an unknown admin path is sent to the staff log-in",
   async () => {
-    const c = new Client();
+    const c = newClient();
     for (const path of ["/admin/nope", "/admin/users/nope/deeper?x=1"]) {
       const { res } = await c.send(path);
       assert.equal(res.status, 303, path);
@@ -91,8 +50,7 @@ dbTest(
 dbTest(
   "admin errors: signed-in staff get the guard's 403 for an unmapped admin path, in admin chrome",
   async () => {
-    const c = new Client();
-    await c.staffLogin("admin");
+    const c = await staffClient("admin");
     const { res, html } = await c.send("/admin/nope");
     assert.equal(res.status, 403);
     assertAdminChrome(html, "/admin/nope");
@@ -104,8 +62,7 @@ dbTest(
 );
 
 dbTest("admin errors: an unknown path under a permitted admin page is the admin 页面不存在", async () => {
-  const c = new Client();
-  await c.staffLogin("admin");
+  const c = await staffClient("admin");
   const { res, html } = await c.send("/admin/users/no-such-page");
   assert.equal(res.status, 404);
   assertAdminChrome(html, "/admin/users/no-such-page");
@@ -125,23 +82,14 @@ dbTest("admin errors: an unknown path under a permitted admin page is the admin 
 dbTest(
   "admin errors: an error under /admin renders the admin 系统繁忙 page with the request id",
   async () => {
-    const base = await testApp();
     const secret = "SECRET-admin-internal-detail";
-    const brokenSql = (() => Promise.reject(new Error(secret))) as unknown as Sql;
-    const app = createApp({ sql: brokenSql, kv: base.kv, config, dbKind: testDbKind, log: () => {} });
-    const originalError = console.error;
-    console.error = () => {}; // the app logs the error; keep the test output clean
-    let res: Response;
-    try {
-      // a staff cookie makes the session middleware query the (broken) database
-      res = await app.handler()(
-        new Request("http://localhost/admin/login", {
-          headers: { cookie: `staff_sid=${newSessionId()}`, "x-request-id": "req-admin-500-abcdef" },
-        }),
-      );
-    } finally {
-      console.error = originalError;
-    }
+    // a staff cookie makes the session middleware query the (broken) database
+    const res = await handleWithBrokenDatabase(
+      new Request("http://localhost/admin/login", {
+        headers: { cookie: `staff_sid=${newSessionId()}`, "x-request-id": "req-admin-500-abcdef" },
+      }),
+      secret,
+    );
     assert.equal(res.status, 500);
     const html = await res.text();
     assertAdminChrome(html, "admin 500");

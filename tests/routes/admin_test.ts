@@ -5,18 +5,17 @@
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
-import { seed } from "../../db/seed.ts";
 import type { Sql } from "../../db/connection.ts";
 import { registrationsPerDay } from "../../domain/admin_dashboard.ts";
 import { verifyAuditChain } from "../../domain/audit_log.ts";
 import { createPiiCipher, maskPhone } from "../../domain/pii.ts";
 import { createSession } from "../../domain/session.ts";
-import { createStaff, menuFor, permissionsFor } from "../../domain/staff.ts";
+import { createStaff, menuFor, permissionsFor, type StaffRole } from "../../domain/staff.ts";
 import { shanghaiDay } from "../../jobs/cron.ts";
 import { handler as adminGuard } from "../../routes/admin/_middleware.ts";
-import { type TestApp, testApp } from "../helpers/app.ts";
+import { testApp } from "../helpers/app.ts";
 import { dbTest, randomPhone, testDbKind } from "../helpers/db.ts";
-import { Client, type Page } from "../helpers/forms.ts";
+import { Client, type Page, seededTestApp } from "../helpers/forms.ts";
 
 const PASSWORD = "Demo@2026!";
 const config = { ...loadConfig({ APP_ENV: "test" }), demo: true };
@@ -26,22 +25,10 @@ function uniqueName(prefix: string): string {
   return `${prefix}${crypto.randomUUID().replace(/-/g, "").slice(0, 10)}`;
 }
 
-let seeded: Promise<TestApp> | null = null;
-
-/** The shared test app with the demo staff accounts seeded (once per test process). */
-function seededApp(): Promise<TestApp> {
-  seeded ??= (async () => {
-    const app = await testApp();
-    await seed(app.sql, config);
-    return app;
-  })();
-  return seeded;
-}
-
 /** A browser on the seeded app, from its own client IP (failed staff log-ins count per IP). */
 class StaffClient extends Client {
   constructor() {
-    super(seededApp());
+    super(seededTestApp());
   }
   /** Staff log-in, with the demo password unless given. */
   loginAs(username: string, password = PASSWORD, next?: string): Promise<Page> {
@@ -55,6 +42,11 @@ async function loggedIn(username: string): Promise<StaffClient> {
   assert.equal(res.status, 303, `log-in of ${username} failed: ${res.html.slice(0, 300)}`);
   assert.ok(c.jar.get("staff_sid"), "staff cookie set");
   return c;
+}
+
+/** POST the 停用 / 启用 form of /admin/staff (the client has loaded the page for its CSRF token). */
+function setStatus(admin: Client, staffId: string, status: string, reason: string): Promise<Page> {
+  return admin.post("/admin/staff", { intent: "status", staffId, status, reason });
 }
 
 function menuLabels(html: string): string[] {
@@ -73,6 +65,32 @@ async function auditRows(sql: Sql, action: string, target?: string) {
 async function staffId(sql: Sql, username: string): Promise<string> {
   const [row] = await sql<{ id: string }[]>`select id from staff where username = ${username}`;
   return row.id;
+}
+
+/** The password of staff made by {@link newStaff}. */
+const NEW_STAFF_PASSWORD = "Str0ng-pass!";
+
+/** A staff member made by the demo super admin through the domain (bcrypt cost 4), unique user name. */
+async function newStaff(
+  sql: Sql,
+  input: { prefix: string; displayName: string; role: StaffRole },
+): Promise<{ username: string; staffId: string }> {
+  const adminId = await staffId(sql, "admin");
+  const username = uniqueName(input.prefix);
+  const created = await createStaff(
+    sql,
+    { username, displayName: input.displayName, role: input.role, password: NEW_STAFF_PASSWORD },
+    { staff: { id: adminId, permissions: permissionsFor("super_admin") }, ip: null },
+    { bcryptCost: 4 },
+  );
+  assert.ok(created.ok);
+  return { username, staffId: created.staffId };
+}
+
+/** The state (`active`, `disabled`) of a staff member. */
+async function staffStatus(sql: Sql, id: string): Promise<string> {
+  const [row] = await sql<{ status: string }[]>`select status from staff where id = ${id}`;
+  return row.status;
 }
 
 async function insertUser(sql: Sql, kind: "investor" | "borrower", phone: string, displayName: string) {
@@ -300,49 +318,25 @@ dbTest(
 dbTest("admin: disabling a staff member needs a reason, ends their sessions, is audited", async (sql) => {
   const admin = await loggedIn("admin");
   const adminId = await staffId(sql, "admin");
-  const username = uniqueName("d");
-  const created = await createStaff(
-    sql,
-    { username, displayName: "待停用", role: "customer_service", password: "Str0ng-pass!" },
-    { staff: { id: adminId, permissions: permissionsFor("super_admin") }, ip: null },
-    { bcryptCost: 4 },
-  );
-  assert.ok(created.ok);
+  const created = await newStaff(sql, { prefix: "d", displayName: "待停用", role: "customer_service" });
   const victim = new StaffClient();
-  assert.equal((await victim.loginAs(username, "Str0ng-pass!")).status, 303);
+  assert.equal((await victim.loginAs(created.username, NEW_STAFF_PASSWORD)).status, 303);
   assert.equal((await victim.get("/admin")).status, 200);
 
   await admin.get("/admin/staff");
-  const noReason = await admin.post("/admin/staff", {
-    intent: "status",
-    staffId: created.staffId,
-    status: "disabled",
-    reason: " ",
-  });
+  const noReason = await setStatus(admin, created.staffId, "disabled", " ");
   assert.equal(noReason.status, 400);
   assert.match(noReason.html, /请填写原因/);
-  const [still] = await sql<{ status: string }[]>`select status from staff where id = ${created.staffId}`;
-  assert.equal(still.status, "active");
+  assert.equal(await staffStatus(sql, created.staffId), "active");
   assert.equal((await auditRows(sql, "staff.disable", `staff:${created.staffId}`)).length, 0);
 
-  const self = await admin.post("/admin/staff", {
-    intent: "status",
-    staffId: adminId,
-    status: "disabled",
-    reason: "测试停用自己",
-  });
+  const self = await setStatus(admin, adminId, "disabled", "测试停用自己");
   assert.equal(self.status, 400);
   assert.match(self.html, /不能停用自己的账户/);
 
-  const ok = await admin.post("/admin/staff", {
-    intent: "status",
-    staffId: created.staffId,
-    status: "disabled",
-    reason: "离职",
-  });
+  const ok = await setStatus(admin, created.staffId, "disabled", "离职");
   assert.equal(ok.status, 303);
-  const [after] = await sql<{ status: string }[]>`select status from staff where id = ${created.staffId}`;
-  assert.equal(after.status, "disabled");
+  assert.equal(await staffStatus(sql, created.staffId), "disabled");
   const audit = await auditRows(sql, "staff.disable", `staff:${created.staffId}`);
   assert.equal(audit.length, 1);
   assert.equal(audit[0].detail.reason, "离职");
@@ -351,15 +345,10 @@ dbTest("admin: disabling a staff member needs a reason, ends their sessions, is 
   // their open session is gone, and they cannot log in again
   const kicked = await victim.get("/admin");
   assert.equal(kicked.status, 303);
-  const again = await new StaffClient().loginAs(username, "Str0ng-pass!");
+  const again = await new StaffClient().loginAs(created.username, NEW_STAFF_PASSWORD);
   assert.match(again.html, /该员工账户已停用/);
 
-  const enable = await admin.post("/admin/staff", {
-    intent: "status",
-    staffId: created.staffId,
-    status: "active",
-    reason: "返岗",
-  });
+  const enable = await setStatus(admin, created.staffId, "active", "返岗");
   assert.equal(enable.status, 303);
   assert.equal((await auditRows(sql, "staff.enable", `staff:${created.staffId}`)).length, 1);
   assert.ok((await verifyAuditChain(sql)).ok);
@@ -422,15 +411,7 @@ dbTest(
 );
 
 dbTest("admin: five wrong passwords lock a staff account with a Chinese message", async (sql) => {
-  const adminId = await staffId(sql, "admin");
-  const username = uniqueName("l");
-  const created = await createStaff(
-    sql,
-    { username, displayName: "锁定测试", role: "tech", password: "Str0ng-pass!" },
-    { staff: { id: adminId, permissions: permissionsFor("super_admin") }, ip: null },
-    { bcryptCost: 4 },
-  );
-  assert.ok(created.ok);
+  const { username } = await newStaff(sql, { prefix: "l", displayName: "锁定测试", role: "tech" });
   const c = new StaffClient();
   await c.get("/admin/login");
   const statuses: number[] = [];
@@ -443,7 +424,7 @@ dbTest("admin: five wrong passwords lock a staff account with a Chinese message"
   assert.deepEqual(statuses.slice(0, 4), [401, 401, 401, 401]);
   assert.equal(statuses[4], 429);
   assert.match(last, /登录失败次数过多，账户已锁定，请 \d+ 分钟后再试/);
-  const right = await c.post("/admin/login", { username, password: "Str0ng-pass!" });
+  const right = await c.post("/admin/login", { username, password: NEW_STAFF_PASSWORD });
   assert.equal(right.status, 429, "the right password does not get through a lock");
   assert.equal(c.jar.get("staff_sid"), undefined);
 });
@@ -459,7 +440,7 @@ dbTest("admin: a user session cannot open /admin; staff and user cookies are sep
   const c = new StaffClient();
   // the user cookie, and the same id smuggled into the staff cookie
   for (const cookie of [`sid=${session.sessionId}`, `staff_sid=${session.sessionId}`]) {
-    const app = await seededApp();
+    const app = await seededTestApp();
     const res = await app.handle(new Request("http://localhost/admin", { headers: { cookie } }), {
       ip: c.ip,
     });
@@ -482,7 +463,7 @@ dbTest("admin: log-out ends the session server-side and clears the cookie", asyn
   assert.equal(res.headers.get("location"), "/admin/login");
   assert.equal(c.jar.get("staff_sid"), undefined);
   assert.equal((await auditRows(sql, "staff.logout")).length, before + 1);
-  const app = await seededApp();
+  const app = await seededTestApp();
   const reuse = await app.handle(
     new Request("http://localhost/admin", { headers: { cookie: `staff_sid=${sid}` } }),
     { ip: c.ip },

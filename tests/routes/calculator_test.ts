@@ -43,49 +43,54 @@ Deno.test("GET /api/calculator answers the issue's example exactly", async () =>
 });
 
 Deno.test("GET /api/calculator: equal_principal, interest_first and bullet", async () => {
-  const principal = await getJson(
-    "/api/calculator?principal=100.00&annualRate=12&months=3&method=equal_principal",
-  );
-  assert.equal(principal.status, 200);
-  assert.deepEqual(principal.body, {
-    method: "equal_principal",
-    principalFen: 10000,
-    totalInterestFen: 200,
-    totalPaymentFen: 10200,
-    periods: [row(1, 3433, 3333, 100, 6667), row(2, 3400, 3333, 67, 3334), row(3, 3367, 3334, 33, 0)],
-  });
-
-  const interestFirst = await getJson(
-    "/api/calculator?principal=100&annualRate=12&months=3&method=interest_first",
-  );
-  assert.equal(interestFirst.status, 200);
-  assert.deepEqual(interestFirst.body, {
-    method: "interest_first",
-    principalFen: 10000,
-    totalInterestFen: 300,
-    totalPaymentFen: 10300,
-    periods: [row(1, 100, 0, 100, 10000), row(2, 100, 0, 100, 10000), row(3, 10100, 10000, 100, 0)],
-  });
-
-  const bulletMonths = await getJson("/api/calculator?principal=100&annualRate=12&months=3&method=bullet");
-  assert.deepEqual(bulletMonths.body, {
-    method: "bullet",
-    principalFen: 10000,
-    totalInterestFen: 300,
-    totalPaymentFen: 10300,
-    periods: [row(1, 10300, 10000, 300, 0)],
-  });
-
-  const bulletDays = await getJson("/api/calculator?principal=1%2C000&annualRate=10&days=30&method=bullet");
-  assert.equal(bulletDays.status, 200);
-  // 100000 fen × 10% × 30 / 365 = 821.92 → 822.
-  assert.deepEqual(bulletDays.body, {
-    method: "bullet",
-    principalFen: 100000,
-    totalInterestFen: 822,
-    totalPaymentFen: 100822,
-    periods: [row(1, 100822, 100000, 822, 0)],
-  });
+  const cases: { query: string; body: unknown }[] = [
+    {
+      query: "principal=100.00&annualRate=12&months=3&method=equal_principal",
+      body: {
+        method: "equal_principal",
+        principalFen: 10000,
+        totalInterestFen: 200,
+        totalPaymentFen: 10200,
+        periods: [row(1, 3433, 3333, 100, 6667), row(2, 3400, 3333, 67, 3334), row(3, 3367, 3334, 33, 0)],
+      },
+    },
+    {
+      query: "principal=100&annualRate=12&months=3&method=interest_first",
+      body: {
+        method: "interest_first",
+        principalFen: 10000,
+        totalInterestFen: 300,
+        totalPaymentFen: 10300,
+        periods: [row(1, 100, 0, 100, 10000), row(2, 100, 0, 100, 10000), row(3, 10100, 10000, 100, 0)],
+      },
+    },
+    {
+      query: "principal=100&annualRate=12&months=3&method=bullet",
+      body: {
+        method: "bullet",
+        principalFen: 10000,
+        totalInterestFen: 300,
+        totalPaymentFen: 10300,
+        periods: [row(1, 10300, 10000, 300, 0)],
+      },
+    },
+    {
+      // 100000 fen × 10% × 30 / 365 = 821.92 → 822.
+      query: "principal=1%2C000&annualRate=10&days=30&method=bullet",
+      body: {
+        method: "bullet",
+        principalFen: 100000,
+        totalInterestFen: 822,
+        totalPaymentFen: 100822,
+        periods: [row(1, 100822, 100000, 822, 0)],
+      },
+    },
+  ];
+  for (const { query, body } of cases) {
+    const res = await getJson(`/api/calculator?${query}`);
+    assert.equal(res.status, 200, query);
+    assert.deepEqual(res.body, body, query);
+  }
 });
 
 Deno.test("GET /api/calculator rejects bad input with Chinese field errors", async () => {

@@ -1,10 +1,8 @@
 /** The 404 and 500 pages: Chinese, with the request id on 500, never a stack trace. */
 import assert from "node:assert/strict";
-import { loadConfig } from "../../config.ts";
-import type { Sql } from "../../db/connection.ts";
-import { createApp } from "../../main.ts";
 import { testApp } from "../helpers/app.ts";
-import { dbTest, testDbKind } from "../helpers/db.ts";
+import { dbTest } from "../helpers/db.ts";
+import { handleWithBrokenDatabase } from "../helpers/forms.ts";
 
 dbTest("errors: an unknown path answers 404 页面不存在 with links home and to help", async () => {
   const app = await testApp();
@@ -19,21 +17,11 @@ dbTest("errors: an unknown path answers 404 页面不存在 with links home and 
 });
 
 dbTest("errors: a route that throws answers 500 系统繁忙 with the request id and no stack", async () => {
-  const base = await testApp();
   const secret = "SECRET-internal-detail-42";
-  const brokenSql = (() => Promise.reject(new Error(secret))) as unknown as Sql;
-  const config = { ...loadConfig({ APP_ENV: "test" }), demo: true };
-  const app = createApp({ sql: brokenSql, kv: base.kv, config, dbKind: testDbKind, log: () => {} });
-  const originalError = console.error;
-  console.error = () => {}; // the app logs the error; keep the test output clean
-  let res: Response;
-  try {
-    res = await app.handler()(
-      new Request("http://localhost/disclosure", { headers: { "x-request-id": "req-test-500-abcdef" } }),
-    );
-  } finally {
-    console.error = originalError;
-  }
+  const res = await handleWithBrokenDatabase(
+    new Request("http://localhost/disclosure", { headers: { "x-request-id": "req-test-500-abcdef" } }),
+    secret,
+  );
   assert.equal(res.status, 500);
   assert.equal(res.headers.get("x-request-id"), "req-test-500-abcdef");
   const html = await res.text();

@@ -1,0 +1,69 @@
+import type { AuditRow } from "../../domain/audit_log.ts";
+import { formatShanghaiDateTime } from "../../domain/shanghai_time.ts";
+import type { StaffListRow } from "../../domain/staff_admin.ts";
+import { roleLabel } from "../AdminShell.tsx";
+import { type Column, DataTable } from "../DataTable.tsx";
+
+/** Chinese names of the audited actions (others show as their dotted name). */
+export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
+  "staff.login": "员工登录",
+  "staff.login_failed": "员工登录失败",
+  "staff.logout": "员工退出",
+  "staff.create": "新增员工",
+  "staff.disable": "停用员工",
+  "staff.enable": "启用员工",
+  "users.export": "导出用户",
+};
+
+/** Longest detail text shown in the table (the full text is the cell's title). */
+const DETAIL_MAX_CHARS = 160;
+
+/**
+ * One page of the staff action log: who (name and role, from `staffList`), what, on what, the detail
+ * (shortened), IP, when (with seconds) and the start of the row's hash.
+ */
+export function AuditTable(props: { rows: AuditRow[]; staffList: StaffListRow[] }) {
+  const names = new Map(props.staffList.map((s) => [s.id, `${s.displayName}（${s.username}）`]));
+  const roles = new Map(props.staffList.map((s) => [s.id, roleLabel(s.role)]));
+  const detail = (r: AuditRow) => JSON.stringify(r.detail);
+  const columns: Column<AuditRow>[] = [
+    { header: "ID", cell: (r) => r.id },
+    {
+      header: "操作人",
+      text: true,
+      cell: (r) => (
+        <>
+          {r.staffId ? names.get(r.staffId) ?? `员工 ${r.staffId}` : "系统 / 未知"}
+          {r.staffId && roles.get(r.staffId) && <span class="muted">・{roles.get(r.staffId)}</span>}
+        </>
+      ),
+    },
+    {
+      header: "操作",
+      text: true,
+      cell: (r) => (
+        <>
+          {AUDIT_ACTION_LABELS[r.action] ?? r.action}
+          <div class="muted mono">{r.action}</div>
+        </>
+      ),
+    },
+    { header: "对象", text: true, cellClass: "mono", cell: (r) => r.target ?? "—" },
+    {
+      header: "详情",
+      text: true,
+      cellClass: "mono audit-detail",
+      title: detail,
+      cell: (r) => {
+        const text = detail(r);
+        return text.length > DETAIL_MAX_CHARS ? `${text.slice(0, DETAIL_MAX_CHARS)}…` : text;
+      },
+    },
+    { header: "IP", text: true, cellClass: "mono", cell: (r) => r.ip ?? "—" },
+    { header: "时间", cell: (r) => formatShanghaiDateTime(r.createdAt, { withSeconds: true }) },
+    { header: "哈希", text: true, cellClass: "mono", title: (r) => r.hash, cell: (r) => r.hash.slice(0, 12) },
+  ];
+  return (
+    <DataTable columns={columns} rows={props.rows} empty="没有符合条件的操作记录。请更换员工或操作后再试。" />
+  );
+}

@@ -1,0 +1,47 @@
+import { type ParsedUserQuery, USER_STATUS_LABELS, USER_STATUSES } from "../../domain/admin_users.ts";
+import { USER_KIND_LABELS, USER_KINDS } from "../../domain/user.ts";
+import { Field, SelectField } from "../Field.tsx";
+import { fieldErrors, FilterBar } from "./FilterBar.tsx";
+
+/**
+ * The user list's filters (类型, 状态, 注册日期从 / 至, 手机号) with the export link, which exports the
+ * filtered list (`csvHref`).
+ */
+export function UserFilters(props: { query: ParsedUserQuery; csvHref: string }) {
+  const { form, errors } = props.query;
+  return (
+    <FilterBar
+      action="/admin/users"
+      label="筛选用户"
+      actions={<a class="btn btn-secondary" href={props.csvHref}>导出 CSV</a>}
+    >
+      <SelectField
+        name="kind"
+        label="类型"
+        value={form.kind}
+        options={USER_KINDS.map((k) => [k, USER_KIND_LABELS[k]])}
+        emptyLabel="全部"
+        errors={fieldErrors(errors.kind)}
+      />
+      <SelectField
+        name="status"
+        label="状态"
+        value={form.status}
+        options={USER_STATUSES.map((s) => [s, USER_STATUS_LABELS[s]])}
+        emptyLabel="全部"
+        errors={fieldErrors(errors.status)}
+      />
+      <Field name="from" label="注册日期从" type="date" value={form.from} errors={fieldErrors(errors.from)} />
+      <Field name="to" label="至" type="date" value={form.to} errors={fieldErrors(errors.to)} />
+      <Field
+        name="phone"
+        label="手机号（精确）"
+        type="tel"
+        inputMode="tel"
+        maxLength={20}
+        value={form.phone}
+        errors={fieldErrors(errors.phone)}
+      />
+    </FilterBar>
+  );
+}
