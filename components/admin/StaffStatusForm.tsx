@@ -1,5 +1,5 @@
 import type { StaffListRow } from "../../domain/staff_admin.ts";
-import { CsrfField, Field } from "../Field.tsx";
+import { CsrfField, Field, SelectField } from "../Field.tsx";
 
 /** What the status form holds (kept to redisplay it after an error). */
 export interface StaffStatusValues {
@@ -27,18 +27,17 @@ export function StaffStatusForm(
       <form method="post" action="/admin/staff" class="stack" novalidate>
         <CsrfField token={props.csrfToken} />
         <input type="hidden" name="intent" value="status" />
-        <div class="form-field">
-          <label for="f-staffId">员工</label>
-          <select id="f-staffId" name="staffId" required aria-invalid={errors.staffId ? "true" : undefined}>
-            <option value="">请选择</option>
-            {props.staffList.map((s) => (
-              <option value={s.id} selected={s.id === values.staffId}>
-                {s.username}（{s.displayName}，{s.status === "active" ? "在职" : "已停用"}）
-              </option>
-            ))}
-          </select>
-          {errors.staffId && <p class="field-error" role="alert">{errors.staffId[0]}</p>}
-        </div>
+        <SelectField
+          name="staffId"
+          label="员工"
+          value={values.staffId}
+          emptyLabel="请选择"
+          required
+          errors={errors.staffId}
+          options={props.staffList.map((s) =>
+            [s.id, `${s.username}（${s.displayName}，${s.status === "active" ? "在职" : "已停用"}）`] as const
+          )}
+        />
         <div class="form-field">
           <span class="label">操作</span>
           <div class="radio-row">
