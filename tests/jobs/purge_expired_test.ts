@@ -4,47 +4,63 @@ import { purgeExpiredJob } from "../../jobs/purge_expired.ts";
 import { dbTest } from "../helpers/db.ts";
 import { makeDeps, uniq } from "./fixtures.ts";
 
-dbTest("purge_expired: deletes only expired SMS codes and sessions, and records the counts", async (sql) => {
-  const deps = await makeDeps(sql);
-  try {
-    const tag = uniq();
-    const code = (label: string, expiresSql: string) =>
-      sql.unsafe(
-        `insert into sms_codes (phone_hash, purpose, code_hash, expires_at)
+dbTest(
+  "purge_expired: deletes only expired SMS codes, sessions and stale rate limits, and records the counts",
+  async (sql) => {
+    const deps = await makeDeps(sql);
+    try {
+      const tag = uniq();
+      const code = (label: string, expiresSql: string) =>
+        sql.unsafe(
+          `insert into sms_codes (phone_hash, purpose, code_hash, expires_at)
          values ($1, 'register', 'x', ${expiresSql})`,
-        [`${tag}-${label}`],
-      );
-    await code("long_expired", "now() - interval '2 hours'");
-    await code("just_expired", "now() - interval '1 minute'"); // kept for the retention period
-    await code("valid", "now() + interval '5 minutes'");
-    const session = (label: string, idle: string, absolute: string) =>
-      sql.unsafe(
-        `insert into sessions (id_hash, subject_type, subject_id, created_at, last_seen_at,
+          [`${tag}-${label}`],
+        );
+      await code("long_expired", "now() - interval '2 hours'");
+      await code("just_expired", "now() - interval '1 minute'"); // kept for the retention period
+      await code("valid", "now() + interval '5 minutes'");
+      const session = (label: string, idle: string, absolute: string) =>
+        sql.unsafe(
+          `insert into sessions (id_hash, subject_type, subject_id, created_at, last_seen_at,
            idle_expires_at, absolute_expires_at, expires_at)
          values ($1, 'user', 1, now() - interval '1 day', now(), ${idle}, ${absolute}, least(${idle}, ${absolute}))`,
-        [`${tag}-${label}`],
-      );
-    await session("idle_expired", "now() - interval '1 minute'", "now() + interval '1 day'");
-    await session("absolute_expired", "now() + interval '1 hour'", "now() - interval '1 second'");
-    await session("live", "now() + interval '1 hour'", "now() + interval '1 day'");
+          [`${tag}-${label}`],
+        );
+      await session("idle_expired", "now() - interval '1 minute'", "now() + interval '1 day'");
+      await session("absolute_expired", "now() + interval '1 hour'", "now() - interval '1 second'");
+      await session("live", "now() + interval '1 hour'", "now() + interval '1 day'");
 
-    const result = await runCronJob(deps, purgeExpiredJob, `test-${tag}`);
-    assert.equal(result.ok, true);
-    if (!result.ok) return;
-    assert.ok(Number(result.detail.smsCodes) >= 1);
-    assert.ok(Number(result.detail.sessions) >= 2);
+      const limit = (label: string, updated: string, lockedUntil: string) =>
+        sql.unsafe(
+          `insert into rate_limits (key, window_started_at, count, locked_until, updated_at)
+         values ($1, ${updated}, 3, ${lockedUntil}, ${updated})`,
+          [`${tag}-${label}`],
+        );
+      await limit("stale", "now() - interval '3 days'", "null");
+      await limit("stale_but_locked", "now() - interval '3 days'", "now() + interval '1 hour'");
+      await limit("recent", "now() - interval '1 hour'", "null");
 
-    const codes = await sql`select phone_hash from sms_codes where phone_hash like ${
-      tag + "-%"
-    } order by phone_hash`;
-    assert.deepEqual(codes.map((r) => r.phone_hash), [`${tag}-just_expired`, `${tag}-valid`]);
-    const sessions = await sql`select id_hash from sessions where id_hash like ${tag + "-%"}`;
-    assert.deepEqual(sessions.map((r) => r.id_hash), [`${tag}-live`]);
-    const [run] =
-      await sql`select status, detail from job_runs where job = 'purge_expired' and run_key = ${`test-${tag}`}`;
-    assert.equal(run.status, "done");
-    assert.equal(run.detail.sessions, result.detail.sessions);
-  } finally {
-    deps.kv.close();
-  }
-});
+      const result = await runCronJob(deps, purgeExpiredJob, `test-${tag}`);
+      assert.equal(result.ok, true);
+      if (!result.ok) return;
+      assert.ok(Number(result.detail.smsCodes) >= 1);
+      assert.ok(Number(result.detail.sessions) >= 2);
+
+      const codes = await sql`select phone_hash from sms_codes where phone_hash like ${
+        tag + "-%"
+      } order by phone_hash`;
+      assert.deepEqual(codes.map((r) => r.phone_hash), [`${tag}-just_expired`, `${tag}-valid`]);
+      const sessions = await sql`select id_hash from sessions where id_hash like ${tag + "-%"}`;
+      assert.deepEqual(sessions.map((r) => r.id_hash), [`${tag}-live`]);
+      assert.ok(Number(result.detail.rateLimits) >= 1);
+      const limits = await sql`select key from rate_limits where key like ${tag + "-%"} order by key`;
+      assert.deepEqual(limits.map((r) => r.key), [`${tag}-recent`, `${tag}-stale_but_locked`]);
+      const [run] =
+        await sql`select status, detail from job_runs where job = 'purge_expired' and run_key = ${`test-${tag}`}`;
+      assert.equal(run.status, "done");
+      assert.equal(run.detail.sessions, result.detail.sessions);
+    } finally {
+      deps.kv.close();
+    }
+  },
+);
