@@ -15,6 +15,7 @@
  * @module
  */
 import { z } from "zod";
+import { fieldErrorsFrom } from "./field_errors.ts";
 import { parsePercentToMicros, parseYuanToFen } from "./money.ts";
 import { isRepaymentMethod, type RepaymentMethod, type ScheduleInput } from "./schedule.ts";
 
@@ -230,12 +231,7 @@ export function parseCalculatorInput(
 ): CalculatorParseResult {
   const parsed = calculatorQuerySchema().safeParse(pickQuery(params));
   if (parsed.success) return { ok: true, value: parsed.data };
-  const fields: FieldErrors = {};
-  for (const issue of parsed.error.issues) {
-    const key = issue.path.length > 0 ? issue.path.map(String).join(".") : "form";
-    (fields[key] ??= []).push(issue.message);
-  }
-  return { ok: false, fields };
+  return { ok: false, fields: fieldErrorsFrom(parsed.error, "form") };
 }
 
 /** Whether a query string carries any calculator field (i.e. the form was submitted). */

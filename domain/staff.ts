@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { Sql, TransactionSql } from "../db/connection.ts";
 import type { SessionStaff } from "./session_subject.ts";
 import { appendAudit } from "./audit_log.ts";
+import { fieldErrorsFrom } from "./field_errors.ts";
 import { dummyVerify, hashPassword, validatePassword, verifyPassword } from "./password.ts";
 import { type LockoutRule, refundAttempt, reserveAttempts, resetFailures } from "./rate_limit.ts";
 import { rotateSession } from "./session.ts";
@@ -296,11 +297,7 @@ export async function createStaff(
   if (!can(actor.staff, "staff.manage")) return { ok: false, code: "forbidden" };
   const parsed = createStaffSchema.safeParse(input);
   if (!parsed.success) {
-    const fields: Record<string, string[]> = {};
-    for (const issue of parsed.error.issues) {
-      (fields[String(issue.path[0] ?? "form")] ??= []).push(issue.message);
-    }
-    return { ok: false, code: "invalid_input", fields };
+    return { ok: false, code: "invalid_input", fields: fieldErrorsFrom(parsed.error, "form") };
   }
   const data = parsed.data;
   const passwordHash = await hashPassword(data.password, { cost: options.bcryptCost });

@@ -3,6 +3,7 @@
  * log-in with phone + password.
  */
 import { z } from "zod";
+import { type FieldErrors, fieldErrorsFrom } from "./field_errors.ts";
 import type { Sql, TransactionSql } from "../db/connection.ts";
 import type { SessionUser } from "./session_subject.ts";
 import { recordAgreementAcceptance } from "./agreements.ts";
@@ -38,8 +39,7 @@ export const REGISTER_FIELDS = [
 /** A register form field. */
 export type RegisterField = typeof REGISTER_FIELDS[number];
 
-/** Field errors: Chinese messages per field. */
-export type FieldErrors<F extends string = string> = Partial<Record<F, string[]>>;
+export type { FieldErrors } from "./field_errors.ts";
 
 const INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const INVITE_CODE_LENGTH = 8;
@@ -89,13 +89,7 @@ export function parseRegisterInput(
   raw: Record<string, unknown>,
 ): { ok: true; data: RegisterData } | { ok: false; fields: FieldErrors<RegisterField> } {
   const parsed = registerSchema.safeParse(raw);
-  const fields: FieldErrors<RegisterField> = {};
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const key = String(issue.path[0] ?? "phone") as RegisterField;
-      (fields[key] ??= []).push(issue.message);
-    }
-  }
+  const fields: FieldErrors<RegisterField> = parsed.success ? {} : fieldErrorsFrom(parsed.error, "phone");
   const confirm = raw.passwordConfirm;
   if (confirm !== undefined && confirm !== raw.password) {
     (fields.passwordConfirm ??= []).push("两次输入的密码不一致");

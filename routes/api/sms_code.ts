@@ -11,6 +11,7 @@
  * @module
  */
 import { z } from "zod";
+import { fieldErrorsFrom } from "../../domain/field_errors.ts";
 import { sendRegisterSmsCode } from "../../domain/register_sms_code.ts";
 import { SMS_CODE_MESSAGES } from "../../domain/sms_code.ts";
 import { sandboxSms } from "../../integrations/sms.ts";
@@ -38,11 +39,9 @@ export const handler = define.handlers({
     }
     const parsed = bodySchema.safeParse(raw);
     if (!parsed.success) {
-      const fields: Record<string, string[]> = {};
-      for (const issue of parsed.error.issues) {
-        (fields[String(issue.path[0] ?? "phone")] ??= []).push(issue.message);
-      }
-      return ctx.json({ error: { code: "invalid_input", fields } }, { status: 400 });
+      return ctx.json({ error: { code: "invalid_input", fields: fieldErrorsFrom(parsed.error, "phone") } }, {
+        status: 400,
+      });
     }
     const result = await sendRegisterSmsCode(
       ctx.state.sql,
