@@ -50,3 +50,18 @@ export function clientIp(info: Deno.ServeHandlerInfo | undefined): string {
   const addr = info?.remoteAddr;
   return addr && "hostname" in addr ? addr.hostname : "unknown";
 }
+
+/** Longest `next` path accepted. */
+const MAX_NEXT_LENGTH = 512;
+
+/**
+ * `raw` when it is a path on this site (`/account`, `/loans?page=2`), else `null`. Refuses absolute
+ * URLs, protocol-relative `//host`, backslashes (`/\host`) and control characters.
+ */
+export function safeNextPath(raw: string | null | undefined): string | null {
+  if (!raw || raw.length > MAX_NEXT_LENGTH) return null;
+  if (!raw.startsWith("/") || raw.startsWith("//")) return null;
+  // deno-lint-ignore no-control-regex
+  if (/[\\\x00-\x1f\x7f]/.test(raw)) return null;
+  return raw;
+}

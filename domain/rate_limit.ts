@@ -1,3 +1,8 @@
+/** Whole minutes (at least 1) of a lock, for messages like 「请 15 分钟后再试」. */
+export function lockMinutes(retryAfterSeconds: number): number {
+  return Math.max(1, Math.ceil(retryAfterSeconds / 60));
+}
+
 /**
  * Fixed-window rate limits kept in the `rate_limits` table, one row per key (`acct:<phone_hash>`,
  * `staff:<username>`, `ip:<address>`, `sms:<purpose>:<phone_hash>`, …). Every change is a single

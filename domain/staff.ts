@@ -8,7 +8,13 @@ import type { SessionStaff } from "./session_subject.ts";
 import { appendAudit } from "./audit_log.ts";
 import { fieldErrorsFrom } from "./field_errors.ts";
 import { dummyVerify, hashPassword, validatePassword, verifyPassword } from "./password.ts";
-import { type LockoutRule, refundAttempt, reserveAttempts, resetFailures } from "./rate_limit.ts";
+import {
+  lockMinutes,
+  type LockoutRule,
+  refundAttempt,
+  reserveAttempts,
+  resetFailures,
+} from "./rate_limit.ts";
 import { rotateSession } from "./session.ts";
 
 /** Every permission. A route under `/admin` needs one of these; nothing is allowed without it. */
@@ -139,9 +145,13 @@ export const IP_LOCKOUT: LockoutRule = { maxFailures: 20, windowSeconds: 900, lo
 
 /** Chinese messages for staff log-in outcomes. */
 export const STAFF_LOGIN_MESSAGES = {
-  invalid_credentials: "用户名或密码错误",
-  locked: "登录失败次数过多，账户已锁定，请稍后再试",
-  account_disabled: "该员工账户已停用，请联系管理员",
+  invalid_credentials: (remainingAttempts: number) =>
+    remainingAttempts > 0 && remainingAttempts <= 3
+      ? `用户名或密码错误，还可尝试 ${remainingAttempts} 次`
+      : "用户名或密码错误",
+  locked: (retryAfterSeconds: number) =>
+    `登录失败次数过多，账户已锁定，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`,
+  account_disabled: () => "该员工账户已停用，请联系管理员",
 } as const;
 
 /** Outcome of {@link loginStaff}. */
@@ -150,6 +160,18 @@ export type StaffLoginResult =
   | { ok: false; code: "invalid_credentials"; remainingAttempts: number }
   | { ok: false; code: "locked"; retryAfterSeconds: number }
   | { ok: false; code: "account_disabled" };
+
+/** The Chinese message for a failed staff log-in. */
+export function staffLoginErrorMessage(result: Exclude<StaffLoginResult, { ok: true }>): string {
+  switch (result.code) {
+    case "invalid_credentials":
+      return STAFF_LOGIN_MESSAGES.invalid_credentials(result.remainingAttempts);
+    case "locked":
+      return STAFF_LOGIN_MESSAGES.locked(result.retryAfterSeconds);
+    case "account_disabled":
+      return STAFF_LOGIN_MESSAGES.account_disabled();
+  }
+}
 
 function normalizeUsername(username: string): string {
   return username.trim().toLowerCase();

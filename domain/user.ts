@@ -10,7 +10,13 @@ import { recordAgreementAcceptance } from "./agreements.ts";
 import { maskPhone, type PiiCipher } from "./pii.ts";
 import { dummyVerify, hashPassword, validatePassword, verifyPassword } from "./password.ts";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "./phone.ts";
-import { type LockoutRule, refundAttempt, reserveAttempts, resetFailures } from "./rate_limit.ts";
+import {
+  lockMinutes,
+  type LockoutRule,
+  refundAttempt,
+  reserveAttempts,
+  resetFailures,
+} from "./rate_limit.ts";
 import { rotateSession } from "./session.ts";
 import { SMS_CODE_MESSAGES, verifySmsCode } from "./sms_code.ts";
 import { IP_LOCKOUT } from "./staff.ts";
@@ -237,8 +243,7 @@ export type LoginResult =
 export const LOGIN_MESSAGES = {
   invalid_credentials: (remainingAttempts: number) =>
     remainingAttempts > 0 ? `手机号或密码错误，还可尝试 ${remainingAttempts} 次` : "手机号或密码错误",
-  locked: (retryAfterSeconds: number) =>
-    `账户已锁定，请 ${Math.max(1, Math.ceil(retryAfterSeconds / 60))} 分钟后再试`,
+  locked: (retryAfterSeconds: number) => `账户已锁定，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`,
   account_disabled: () => "该账户已停用，请联系客服",
 } as const;
 

@@ -9,22 +9,7 @@ import { CsrfField, Field } from "../components/Field.tsx";
 import { sessionCookie, sessionCookieName } from "../domain/session.ts";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "../domain/phone.ts";
 import { loginErrorMessage, loginUser } from "../domain/user.ts";
-import { clientIp, define, getCookie, secureCookies } from "../utils.ts";
-
-/** Longest `next` path accepted. */
-const MAX_NEXT_LENGTH = 512;
-
-/**
- * `raw` when it is a path on this site (`/account`, `/loans?page=2`), else `null`. Refuses absolute
- * URLs, protocol-relative `//host`, backslashes (`/\host`) and control characters.
- */
-export function safeNextPath(raw: string | null | undefined): string | null {
-  if (!raw || raw.length > MAX_NEXT_LENGTH) return null;
-  if (!raw.startsWith("/") || raw.startsWith("//")) return null;
-  // deno-lint-ignore no-control-regex
-  if (/[\\\x00-\x1f\x7f]/.test(raw)) return null;
-  return raw;
-}
+import { clientIp, define, getCookie, safeNextPath, secureCookies } from "../utils.ts";
 
 interface LoginPageData {
   phone: string;

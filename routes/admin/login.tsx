@@ -6,8 +6,8 @@
 import { CsrfField, Field } from "../../components/Field.tsx";
 import { page, readForm } from "../../framework/mod.ts";
 import { sessionCookie, sessionCookieName } from "../../domain/session.ts";
-import { loginStaff, STAFF_LOGIN_MESSAGES } from "../../domain/staff.ts";
-import { clientIp, define, getCookie, secureCookies } from "../../utils.ts";
+import { loginStaff, staffLoginErrorMessage } from "../../domain/staff.ts";
+import { clientIp, define, getCookie, safeNextPath, secureCookies } from "../../utils.ts";
 
 interface LoginData {
   username: string;
@@ -16,17 +16,13 @@ interface LoginData {
   fieldErrors: { username?: string[]; password?: string[] };
 }
 
-/** Only an `/admin` path may be a `next` target (never another origin, never `//`). */
+/** Only a site path under `/admin` (not the log-in/out pages) may be a `next` target; else `/admin`. */
 export function safeAdminNext(value: string | null): string {
-  if (!value || value.length > 500) return "/admin";
-  if (!/^\/admin(?:[/?#]|$)/.test(value) || value.startsWith("//") || value.includes("\\")) return "/admin";
-  if (/^\/admin\/log(?:in|out)(?:[/?#]|$)/.test(value)) return "/admin";
-  return value;
-}
-
-function lockMessage(retryAfterSeconds: number): string {
-  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
-  return STAFF_LOGIN_MESSAGES.locked.replace("请稍后再试", `请 ${minutes} 分钟后再试`);
+  const path = safeNextPath(value);
+  if (!path || !/^\/admin(?:[/?#]|$)/.test(path) || /^\/admin\/log(?:in|out)(?:[/?#]|$)/.test(path)) {
+    return "/admin";
+  }
+  return path;
 }
 
 export const handler = define.handlers({
@@ -40,7 +36,7 @@ export const handler = define.handlers({
     ctx.state.title = "员工登录";
     const form = await readForm(ctx.req);
     const username = String(form.get("username") ?? "").trim().slice(0, 64);
-    const password = String(form.get("password") ?? "").slice(0, 200);
+    const password = String(form.get("password") ?? "");
     const next = safeAdminNext(String(form.get("next") ?? ""));
     const fieldErrors: LoginData["fieldErrors"] = {};
     if (!username) fieldErrors.username = ["请输入用户名"];
@@ -62,22 +58,8 @@ export const handler = define.handlers({
       res.headers.append("set-cookie", sessionCookie(cookieName, result.sessionId, { secure }));
       return res;
     }
-    let error: string;
-    let status = 401;
-    switch (result.code) {
-      case "locked":
-        error = lockMessage(result.retryAfterSeconds);
-        status = 429;
-        break;
-      case "account_disabled":
-        error = STAFF_LOGIN_MESSAGES.account_disabled;
-        status = 403;
-        break;
-      default:
-        error = result.remainingAttempts > 0 && result.remainingAttempts <= 3
-          ? `${STAFF_LOGIN_MESSAGES.invalid_credentials}，还可尝试 ${result.remainingAttempts} 次`
-          : STAFF_LOGIN_MESSAGES.invalid_credentials;
-    }
+    const status = result.code === "locked" ? 429 : result.code === "account_disabled" ? 403 : 401;
+    const error = staffLoginErrorMessage(result);
     return page<LoginData>({ username, next, error, fieldErrors: {} }, { status });
   },
 });

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { hashSessionId } from "../../domain/session.ts";
-import { safeNextPath } from "../../routes/login.tsx";
+import { safeNextPath } from "../../utils.ts";
 import { appTest, BASE, Client, createUser, TEST_PASSWORD } from "../helpers/forms.ts";
 
 appTest(
