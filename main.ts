@@ -17,11 +17,11 @@ import { type DatabaseKind, openDatabase, type Sql } from "./db/connection.ts";
 import { migrate } from "./db/migrate.ts";
 import { seed, type SeedReport } from "./db/seed.ts";
 import { formatSeedReport } from "./db/seed_cli.ts";
-import { PLATFORM_NAME } from "./domain/brand.ts";
+import { PLATFORM_NAME } from "./domain/shared/brand.ts";
 import { openKv } from "./jobs/kv.ts";
 import { startJobs } from "./jobs/mod.ts";
 import type { State } from "./utils.ts";
-import { createPiiCipher } from "./domain/pii.ts";
+import { createPiiCipher } from "./domain/accounts/pii.ts";
 
 /** What {@link createApp} needs. */
 export interface AppDeps {

@@ -1,5 +1,5 @@
-import type { AgreementVersion } from "../domain/agreements.ts";
-import { PLATFORM_NAME } from "../domain/brand.ts";
+import type { AgreementVersion } from "../domain/accounts/agreements.ts";
+import { PLATFORM_NAME } from "../domain/shared/brand.ts";
 
 /** One numbered section of a legal document. */
 export interface LegalSection {

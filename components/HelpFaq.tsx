@@ -1,14 +1,14 @@
 import type { ComponentChildren } from "preact";
-import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../domain/brand.ts";
-import { PASSWORD_MIN_LENGTH } from "../domain/password.ts";
-import { SESSION_TIMEOUTS } from "../domain/session.ts";
+import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../domain/shared/brand.ts";
+import { PASSWORD_MIN_LENGTH } from "../domain/accounts/password.ts";
+import { SESSION_TIMEOUTS } from "../domain/accounts/session.ts";
 import {
   SMS_CODE_MAX_ATTEMPTS,
   SMS_CODE_TTL_SECONDS,
   SMS_PER_PHONE_PER_DAY,
   SMS_RESEND_SECONDS,
-} from "../domain/sms_code.ts";
-import { ACCOUNT_LOCKOUT } from "../domain/user.ts";
+} from "../domain/accounts/sms_code.ts";
+import { ACCOUNT_LOCKOUT } from "../domain/accounts/user.ts";
 
 /** One FAQ topic: an anchor id, a heading and its questions. */
 export interface FaqTopic {

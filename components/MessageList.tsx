@@ -1,4 +1,4 @@
-import type { Message } from "../domain/message.ts";
+import type { Message } from "../domain/messaging/message.ts";
 import { LocalTime } from "./LocalTime.tsx";
 
 /** One message in a list: unread ones are highlighted and marked 未读; `compact` shows the title only. */

@@ -1,5 +1,5 @@
 /** The text of 《隐私政策》 (see `CURRENT_AGREEMENTS.privacy_policy` for its version). */
-import { PLATFORM_NAME, SERVICE_PHONE } from "../domain/brand.ts";
+import { PLATFORM_NAME, SERVICE_PHONE } from "../domain/shared/brand.ts";
 import type { LegalSection } from "./AgreementDocument.tsx";
 
 const P = PLATFORM_NAME;

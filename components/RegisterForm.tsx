@@ -1,6 +1,6 @@
-import { CURRENT_AGREEMENTS } from "../domain/agreements.ts";
-import { PASSWORD_MIN_LENGTH } from "../domain/password.ts";
-import type { FieldErrors, RegisterField } from "../domain/user.ts";
+import { CURRENT_AGREEMENTS } from "../domain/accounts/agreements.ts";
+import { PASSWORD_MIN_LENGTH } from "../domain/accounts/password.ts";
+import type { FieldErrors, RegisterField } from "../domain/accounts/user.ts";
 import SmsCodeButton from "../islands/SmsCodeButton.tsx";
 import { CsrfField, Field } from "./Field.tsx";
 

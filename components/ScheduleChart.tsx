@@ -1,5 +1,5 @@
-import { formatFen } from "../domain/money.ts";
-import type { Schedule } from "../domain/schedule.ts";
+import { formatFen } from "../domain/money/format.ts";
+import type { Schedule } from "../domain/lending/schedule.ts";
 
 /** Most bars drawn; longer schedules are grouped (e.g. 360 months → 60 bars of 6 periods). */
 export const MAX_CHART_BARS = 60;

@@ -1,5 +1,5 @@
-import { formatFen } from "../domain/money.ts";
-import type { Schedule } from "../domain/schedule.ts";
+import { formatFen } from "../domain/money/format.ts";
+import type { Schedule } from "../domain/lending/schedule.ts";
 import { ScrollTable } from "./DataTable.tsx";
 
 /** Props of {@link ScheduleTable}. */

@@ -1,4 +1,4 @@
-import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../domain/brand.ts";
+import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../domain/shared/brand.ts";
 
 /** Site footer: risk disclosure, information disclosure, help, agreements. */
 export function SiteFooter() {

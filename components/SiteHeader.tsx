@@ -1,4 +1,4 @@
-import { PLATFORM_NAME } from "../domain/brand.ts";
+import { PLATFORM_NAME } from "../domain/shared/brand.ts";
 import type { SessionUser } from "../utils.ts";
 import { CsrfField } from "./Field.tsx";
 

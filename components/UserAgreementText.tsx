@@ -1,5 +1,5 @@
 /** The text of 《用户协议》 (see `CURRENT_AGREEMENTS.user_agreement` for its version). */
-import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../domain/brand.ts";
+import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../domain/shared/brand.ts";
 import type { LegalSection } from "./AgreementDocument.tsx";
 
 const P = PLATFORM_NAME;

@@ -4,7 +4,7 @@
  */
 import { loadConfig } from "../config.ts";
 import { openDatabase } from "./connection.ts";
-import { verifyAuditChain } from "../domain/audit_log.ts";
+import { verifyAuditChain } from "../domain/staff/audit_log.ts";
 
 if (import.meta.main) {
   const config = loadConfig();

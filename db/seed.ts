@@ -5,11 +5,11 @@
  */
 import type { Config } from "../config.ts";
 import type { Sql } from "./connection.ts";
-import { recordAgreementAcceptance } from "../domain/agreements.ts";
-import { createPiiCipher } from "../domain/pii.ts";
-import { BCRYPT_COST, hashPassword } from "../domain/password.ts";
-import type { StaffRole } from "../domain/staff.ts";
-import type { UserKind } from "../domain/user.ts";
+import { recordAgreementAcceptance } from "../domain/accounts/agreements.ts";
+import { createPiiCipher } from "../domain/accounts/pii.ts";
+import { BCRYPT_COST, hashPassword } from "../domain/accounts/password.ts";
+import type { StaffRole } from "../domain/staff/staff.ts";
+import type { UserKind } from "../domain/accounts/user.ts";
 
 /** The demo password of every seeded account (meets the password policy). */
 export const DEMO_PASSWORD = "Demo@2026!";

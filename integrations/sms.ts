@@ -4,8 +4,8 @@
  * table (channel `sms`), where the development page `/dev/outbox` shows it.
  */
 import type { Sql, TransactionSql } from "../db/connection.ts";
-import { PLATFORM_NAME } from "../domain/brand.ts";
-import { MAINLAND_MOBILE_PATTERN } from "../domain/phone.ts";
+import { PLATFORM_NAME } from "../domain/shared/brand.ts";
+import { MAINLAND_MOBILE_PATTERN } from "../domain/accounts/phone.ts";
 import { recordSandboxSend } from "./outbox.ts";
 
 /** What to send. `dedupeKey` makes a retried send a no-op that returns the first send's id. */

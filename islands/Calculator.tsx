@@ -8,15 +8,15 @@
 import { useComputed, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { JSX } from "preact";
-import { type CalculatorDraft, type TermUnit, validateCalculatorDraft } from "../domain/calculator_input.ts";
-import { formatFen } from "../domain/money.ts";
+import { type CalculatorDraft, type TermUnit, validateCalculatorDraft } from "../domain/lending/calculator_input.ts";
+import { formatFen } from "../domain/money/format.ts";
 import {
   computeSchedule,
   isRepaymentMethod,
   REPAYMENT_METHOD_LABELS,
   REPAYMENT_METHODS,
   type Schedule,
-} from "../domain/schedule.ts";
+} from "../domain/lending/schedule.ts";
 import { ScheduleChart } from "../components/ScheduleChart.tsx";
 import { ScheduleTable } from "../components/ScheduleTable.tsx";
 

@@ -3,7 +3,7 @@
  * lock to claim its run in `job_runs` under a run key (normally the day in Asia/Shanghai): running a job
  * twice for the same key — in one instance or in two, one after the other or at once — does the work once.
  */
-import { formatShanghaiDate } from "../domain/shanghai_time.ts";
+import { formatShanghaiDate } from "../domain/shared/shanghai_time.ts";
 import { errorText, type JobDeps, logJob } from "./deps.ts";
 
 /** A scheduled job. */

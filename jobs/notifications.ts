@@ -5,10 +5,10 @@
  */
 import { z } from "zod";
 import type { TransactionSql } from "../db/connection.ts";
-import { PLATFORM_NAME, SERVICE_PHONE } from "../domain/brand.ts";
-import { addMessage } from "../domain/message.ts";
-import { createPiiCipher } from "../domain/pii.ts";
-import { formatShanghaiDateTime } from "../domain/shanghai_time.ts";
+import { PLATFORM_NAME, SERVICE_PHONE } from "../domain/shared/brand.ts";
+import { addMessage } from "../domain/messaging/message.ts";
+import { createPiiCipher } from "../domain/accounts/pii.ts";
+import { formatShanghaiDateTime } from "../domain/shared/shanghai_time.ts";
 import { type EmailGateway, sandboxEmail } from "../integrations/email.ts";
 import { sandboxSms, SMS_MAX_TEXT_CHARS, SMS_SIGNATURE, type SmsGateway } from "../integrations/sms.ts";
 import { logJob } from "./deps.ts";

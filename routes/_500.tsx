@@ -4,7 +4,7 @@
  * error's message or stack.
  */
 import { HttpError } from "../framework/mod.ts";
-import { SERVICE_PHONE } from "../domain/brand.ts";
+import { SERVICE_PHONE } from "../domain/shared/brand.ts";
 import { define } from "../utils.ts";
 
 const CLIENT_ERRORS: Record<number, { title: string; text: string }> = {

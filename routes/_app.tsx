@@ -1,5 +1,5 @@
 import { asset } from "../framework/mod.ts";
-import { PLATFORM_NAME } from "../domain/brand.ts";
+import { PLATFORM_NAME } from "../domain/shared/brand.ts";
 import { define } from "../utils.ts";
 
 /** The HTML shell of every page. */

@@ -7,7 +7,7 @@ import {
   loadStaffForSession,
   loadUserForSession,
   sessionCookieName,
-} from "../domain/session.ts";
+} from "../domain/accounts/session.ts";
 import { define, getCookie, secureCookies } from "../utils.ts";
 
 export const handler = define.middleware(async (ctx) => {

@@ -10,7 +10,7 @@ import {
   draftFromParams,
   hasCalculatorParams,
   parseCalculatorDraft,
-} from "../domain/calculator_input.ts";
+} from "../domain/lending/calculator_input.ts";
 import Calculator from "../islands/Calculator.tsx";
 import { define } from "../utils.ts";
 

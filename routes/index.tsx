@@ -4,8 +4,8 @@
  * @module
  */
 import { page } from "../framework/mod.ts";
-import { PLATFORM_NAME, RISK_LINE } from "../domain/brand.ts";
-import { countUsers } from "../domain/user.ts";
+import { PLATFORM_NAME, RISK_LINE } from "../domain/shared/brand.ts";
+import { countUsers } from "../domain/accounts/user.ts";
 import { define } from "../utils.ts";
 
 const COUNT_FORMAT = new Intl.NumberFormat("zh-CN");

@@ -6,9 +6,9 @@
  */
 import { page, readForm } from "../framework/mod.ts";
 import { CsrfField, Field } from "../components/Field.tsx";
-import { sessionCookie, sessionCookieName } from "../domain/session.ts";
-import { INVALID_PHONE_MESSAGE, normalizePhone } from "../domain/phone.ts";
-import { loginErrorMessage, loginUser } from "../domain/user.ts";
+import { sessionCookie, sessionCookieName } from "../domain/accounts/session.ts";
+import { INVALID_PHONE_MESSAGE, normalizePhone } from "../domain/accounts/phone.ts";
+import { loginErrorMessage, loginUser } from "../domain/accounts/user.ts";
 import { clientIp, define, getCookie, safeNextPath, secureCookies } from "../utils.ts";
 
 interface LoginPageData {

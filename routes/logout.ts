@@ -3,7 +3,7 @@
  * Only POST (CSRF-protected); other methods answer 405.
  * @module
  */
-import { clearSessionCookie, destroySession, sessionCookieName } from "../domain/session.ts";
+import { clearSessionCookie, destroySession, sessionCookieName } from "../domain/accounts/session.ts";
 import { define, getCookie, secureCookies } from "../utils.ts";
 
 export const handler = define.handlers({

@@ -2,7 +2,7 @@
  * `/risk` — 风险提示: the risk disclosure of an online lending information intermediary. Static text;
  * every page that offers a loan links here.
  */
-import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../domain/brand.ts";
+import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../domain/shared/brand.ts";
 import { define } from "../utils.ts";
 
 export const handler = define.handlers({

@@ -1,4 +1,4 @@
-import type { StaffListRow } from "../../domain/staff_admin.ts";
+import type { StaffListRow } from "../../domain/staff/staff_admin.ts";
 import { Field, SelectField } from "../Field.tsx";
 import { AUDIT_ACTION_LABELS } from "./AuditTable.tsx";
 import { fieldErrors, FilterBar } from "./FilterBar.tsx";

@@ -1,6 +1,6 @@
-import type { AuditRow } from "../../domain/audit_log.ts";
-import { formatShanghaiDateTime } from "../../domain/shanghai_time.ts";
-import type { StaffListRow } from "../../domain/staff_admin.ts";
+import type { AuditRow } from "../../domain/staff/audit_log.ts";
+import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
+import type { StaffListRow } from "../../domain/staff/staff_admin.ts";
 import { roleLabel } from "../AdminShell.tsx";
 import { type Column, DataTable } from "../DataTable.tsx";
 

@@ -1,4 +1,4 @@
-import type { AuditVerifyResult } from "../../domain/audit_log.ts";
+import type { AuditVerifyResult } from "../../domain/staff/audit_log.ts";
 
 const VERIFY_REASONS: Record<string, string> = {
   prev_hash_mismatch: "前序哈希不一致（记录被删除、插入或重排）",

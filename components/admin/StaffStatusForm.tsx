@@ -1,4 +1,4 @@
-import type { StaffListRow } from "../../domain/staff_admin.ts";
+import type { StaffListRow } from "../../domain/staff/staff_admin.ts";
 import { CsrfField, Field, SelectField } from "../Field.tsx";
 
 /** What the status form holds (kept to redisplay it after an error). */

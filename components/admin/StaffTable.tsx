@@ -1,5 +1,5 @@
-import type { StaffListRow } from "../../domain/staff_admin.ts";
-import { formatShanghaiDateTime } from "../../domain/shanghai_time.ts";
+import type { StaffListRow } from "../../domain/staff/staff_admin.ts";
+import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
 import { roleLabel } from "../AdminShell.tsx";
 import { type Column, DataTable } from "../DataTable.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";

@@ -1,5 +1,5 @@
-import { formatShanghaiDateTime } from "../../domain/shanghai_time.ts";
-import type { DeadLetterRow, JobRunRow, MigrationRow } from "../../domain/system_status.ts";
+import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
+import type { DeadLetterRow, JobRunRow, MigrationRow } from "../../domain/admin/system_status.ts";
 import { type Column, DataTable, ScrollTable } from "../DataTable.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
 

@@ -1,5 +1,5 @@
-import { type ParsedUserQuery, USER_STATUS_LABELS, USER_STATUSES } from "../../domain/admin_users.ts";
-import { USER_KIND_LABELS, USER_KINDS } from "../../domain/user.ts";
+import { type ParsedUserQuery, USER_STATUS_LABELS, USER_STATUSES } from "../../domain/admin/users.ts";
+import { USER_KIND_LABELS, USER_KINDS } from "../../domain/accounts/user.ts";
 import { Field, SelectField } from "../Field.tsx";
 import { fieldErrors, FilterBar } from "./FilterBar.tsx";
 

@@ -1,5 +1,5 @@
-import type { AdminUserRow, UserTotals } from "../../domain/admin_users.ts";
-import { formatShanghaiDateTime } from "../../domain/shanghai_time.ts";
+import type { AdminUserRow, UserTotals } from "../../domain/admin/users.ts";
+import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
 import { type Column, DataTable } from "../DataTable.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
 

@@ -6,10 +6,10 @@
 import { HttpError, page } from "../../framework/mod.ts";
 import { LocalTime } from "../../components/LocalTime.tsx";
 import { MessageItem } from "../../components/MessageList.tsx";
-import { CURRENT_AGREEMENTS, listAcceptedAgreements } from "../../domain/agreements.ts";
-import { PLATFORM_NAME } from "../../domain/brand.ts";
-import { countUnreadMessages, listMessages } from "../../domain/message.ts";
-import { getAccountProfile, USER_KIND_LABELS } from "../../domain/user.ts";
+import { CURRENT_AGREEMENTS, listAcceptedAgreements } from "../../domain/accounts/agreements.ts";
+import { PLATFORM_NAME } from "../../domain/shared/brand.ts";
+import { countUnreadMessages, listMessages } from "../../domain/messaging/message.ts";
+import { getAccountProfile, USER_KIND_LABELS } from "../../domain/accounts/user.ts";
 import { define } from "../../utils.ts";
 
 /** Messages shown on the account page. */

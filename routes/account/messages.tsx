@@ -11,7 +11,7 @@ import {
   listMessages,
   markAllMessagesRead,
   MESSAGES_PAGE_SIZE,
-} from "../../domain/message.ts";
+} from "../../domain/messaging/message.ts";
 import { define } from "../../utils.ts";
 
 /** Highest page number accepted. */

@@ -9,7 +9,7 @@
  */
 import { h } from "preact";
 import { AdminForbidden } from "../../components/AdminShell.tsx";
-import { can, permissionForAdminPath } from "../../domain/staff.ts";
+import { can, permissionForAdminPath } from "../../domain/staff/staff.ts";
 import { define } from "../../utils.ts";
 
 /** Paths a signed-out visitor may open. */

@@ -7,8 +7,8 @@ import { AuditFilters } from "../../components/admin/AuditFilters.tsx";
 import { AuditTable } from "../../components/admin/AuditTable.tsx";
 import { AuditVerify } from "../../components/admin/AuditVerify.tsx";
 import { page } from "../../framework/mod.ts";
-import { type AuditVerifyResult, listAudit, verifyAuditChain } from "../../domain/audit_log.ts";
-import { listStaff } from "../../domain/staff_admin.ts";
+import { type AuditVerifyResult, listAudit, verifyAuditChain } from "../../domain/staff/audit_log.ts";
+import { listStaff } from "../../domain/staff/staff_admin.ts";
 import { define } from "../../utils.ts";
 
 /** Rows per page. */

@@ -5,9 +5,9 @@
 import { BarChart } from "../../components/BarChart.tsx";
 import { roleLabel } from "../../components/AdminShell.tsx";
 import { page } from "../../framework/mod.ts";
-import { dashboardCounts, registrationsPerDay, undeliveredCount } from "../../domain/admin_dashboard.ts";
-import { isStaffRole, type StaffRole } from "../../domain/staff.ts";
-import { formatShanghaiDateTime } from "../../domain/shanghai_time.ts";
+import { dashboardCounts, registrationsPerDay, undeliveredCount } from "../../domain/admin/dashboard.ts";
+import { isStaffRole, type StaffRole } from "../../domain/staff/staff.ts";
+import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
 import { define } from "../../utils.ts";
 
 /** Days in the registrations chart. */

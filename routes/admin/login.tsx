@@ -5,8 +5,8 @@
  */
 import { CsrfField, Field } from "../../components/Field.tsx";
 import { page, readForm } from "../../framework/mod.ts";
-import { sessionCookie, sessionCookieName } from "../../domain/session.ts";
-import { loginStaff, staffLoginErrorMessage } from "../../domain/staff.ts";
+import { sessionCookie, sessionCookieName } from "../../domain/accounts/session.ts";
+import { loginStaff, staffLoginErrorMessage } from "../../domain/staff/staff.ts";
 import { clientIp, define, getCookie, safeNextPath, secureCookies } from "../../utils.ts";
 
 interface LoginData {

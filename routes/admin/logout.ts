@@ -2,8 +2,8 @@
  * `POST /admin/logout` — ends the staff session server-side (audited as `staff.logout`), deletes the
  * cookie and returns to the log-in page.
  */
-import { appendAudit } from "../../domain/audit_log.ts";
-import { clearSessionCookie, destroySession, sessionCookieName } from "../../domain/session.ts";
+import { appendAudit } from "../../domain/staff/audit_log.ts";
+import { clearSessionCookie, destroySession, sessionCookieName } from "../../domain/accounts/session.ts";
 import { clientIp, define, getCookie, secureCookies } from "../../utils.ts";
 
 export const handler = define.handlers({

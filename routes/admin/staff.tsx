@@ -12,8 +12,8 @@ import {
   SET_STAFF_STATUS_MESSAGES,
   setStaffStatus,
   type StaffListRow,
-} from "../../domain/staff_admin.ts";
-import { createStaff } from "../../domain/staff.ts";
+} from "../../domain/staff/staff_admin.ts";
+import { createStaff } from "../../domain/staff/staff.ts";
 import { clientIp, define, type State } from "../../utils.ts";
 
 interface StaffPageData {

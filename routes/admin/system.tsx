@@ -9,9 +9,9 @@ import {
   SystemSummary,
 } from "../../components/admin/SystemStatus.tsx";
 import { page } from "../../framework/mod.ts";
-import { undeliveredCount } from "../../domain/admin_dashboard.ts";
-import { databaseAnswers, kvAnswers } from "../../domain/health.ts";
-import { appliedMigrations, recentDeadLetters, recentJobRuns } from "../../domain/system_status.ts";
+import { undeliveredCount } from "../../domain/admin/dashboard.ts";
+import { databaseAnswers, kvAnswers } from "../../domain/admin/health.ts";
+import { appliedMigrations, recentDeadLetters, recentJobRuns } from "../../domain/admin/system_status.ts";
 import { define } from "../../utils.ts";
 
 export const handler = define.handlers({

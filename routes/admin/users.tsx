@@ -12,10 +12,10 @@ import {
   listUsersForStaff,
   parseUserFilters,
   USERS_EXPORT_MAX_ROWS,
-} from "../../domain/admin_users.ts";
-import { appendAudit } from "../../domain/audit_log.ts";
-import { maskPhone } from "../../domain/pii.ts";
-import { formatShanghaiDate } from "../../domain/shanghai_time.ts";
+} from "../../domain/admin/users.ts";
+import { appendAudit } from "../../domain/staff/audit_log.ts";
+import { maskPhone } from "../../domain/accounts/pii.ts";
+import { formatShanghaiDate } from "../../domain/shared/shanghai_time.ts";
 import { clientIp, define } from "../../utils.ts";
 
 export const handler = define.handlers({

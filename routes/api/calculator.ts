@@ -7,8 +7,8 @@
  * totalPaymentFen, periods[]); 400 → `{"error":{"code":"invalid_input","fields":{"<field>":["<中文>"]}}}`.
  * @module
  */
-import { parseCalculatorInput } from "../../domain/calculator_input.ts";
-import { computeSchedule } from "../../domain/schedule.ts";
+import { parseCalculatorInput } from "../../domain/lending/calculator_input.ts";
+import { computeSchedule } from "../../domain/lending/schedule.ts";
 import { define } from "../../utils.ts";
 
 /** GET: parse the query (zod), compute the schedule, answer JSON; 400 with field errors. */

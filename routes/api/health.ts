@@ -3,7 +3,7 @@
  * `"status":"error"` and the failing part set to `"error"` when the database (`select 1`) or Deno KV does
  * not answer within {@link HEALTH_TIMEOUT_MS}. Never cached.
  */
-import { checkHealth, HEALTH_TIMEOUT_MS } from "../../domain/health.ts";
+import { checkHealth, HEALTH_TIMEOUT_MS } from "../../domain/admin/health.ts";
 import { define } from "../../utils.ts";
 
 export const handler = define.handlers({

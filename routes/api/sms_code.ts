@@ -11,9 +11,9 @@
  * @module
  */
 import { z } from "zod";
-import { fieldErrorsFrom } from "../../domain/field_errors.ts";
-import { sendRegisterSmsCode } from "../../domain/register_sms_code.ts";
-import { SMS_CODE_MESSAGES } from "../../domain/sms_code.ts";
+import { fieldErrorsFrom } from "../../domain/shared/field_errors.ts";
+import { sendRegisterSmsCode } from "../../domain/accounts/register_sms_code.ts";
+import { SMS_CODE_MESSAGES } from "../../domain/accounts/sms_code.ts";
 import { sandboxSms } from "../../integrations/sms.ts";
 import { clientIp, define } from "../../utils.ts";
 

@@ -6,7 +6,7 @@
 import { type Column, DataTable } from "../../components/DataTable.tsx";
 import { HttpError, page } from "../../framework/mod.ts";
 import { listOutbox, type OutboxChannel, type OutboxEntry } from "../../integrations/outbox.ts";
-import { formatShanghaiDateTime } from "../../domain/shanghai_time.ts";
+import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
 import { define } from "../../utils.ts";
 
 /** Rows shown. */

@@ -2,10 +2,10 @@
  * `/disclosure` — 信息披露: who operates the platform, the custody arrangement, contact, and the operating
  * figures computed live from the database (DESIGN.md §5), with the time they were read (数据截至).
  */
-import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../../domain/brand.ts";
-import { formatShareMicros, operatingFigures } from "../../domain/disclosure.ts";
-import { formatFen } from "../../domain/money.ts";
-import { formatShanghaiDateTime } from "../../domain/shanghai_time.ts";
+import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../../domain/shared/brand.ts";
+import { formatShareMicros, operatingFigures } from "../../domain/disclosure/figures.ts";
+import { formatFen } from "../../domain/money/format.ts";
+import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
 import { page } from "../../framework/mod.ts";
 import { define } from "../../utils.ts";
 

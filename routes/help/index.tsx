@@ -1,7 +1,7 @@
 /** `/help` — 帮助中心: answers to common questions and the agreements. @module */
 import { page } from "../../framework/mod.ts";
 import { FAQ_TOPICS, HelpFaq } from "../../components/HelpFaq.tsx";
-import { currentAgreements } from "../../domain/agreements.ts";
+import { currentAgreements } from "../../domain/accounts/agreements.ts";
 import { define } from "../../utils.ts";
 
 export const handler = define.handlers({

@@ -2,7 +2,7 @@
 import { page } from "../../framework/mod.ts";
 import { AgreementDocument } from "../../components/AgreementDocument.tsx";
 import { USER_AGREEMENT_SECTIONS } from "../../components/UserAgreementText.tsx";
-import { CURRENT_AGREEMENTS } from "../../domain/agreements.ts";
+import { CURRENT_AGREEMENTS } from "../../domain/accounts/agreements.ts";
 import { define } from "../../utils.ts";
 
 export const handler = define.handlers({

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import type { Browser, HTTPResponse, Page } from "puppeteer-core";
 import { serveTestApp } from "../helpers/app.ts";
 import { launchBrowser, skipBrowser } from "../helpers/browser.ts";
-import { formatFen } from "../../domain/money.ts";
-import { computeSchedule, type Schedule, type ScheduleInput } from "../../domain/schedule.ts";
+import { formatFen } from "../../domain/money/format.ts";
+import { computeSchedule, type Schedule, type ScheduleInput } from "../../domain/lending/schedule.ts";
 
 /** Runs `fn` with a served app and a browser, closing both whatever happens. */
 export async function withBrowser(fn: (browser: Browser, baseUrl: string) => Promise<void>): Promise<void> {

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import type { HTTPRequest, Page } from "puppeteer-core";
-import { CALCULATOR_MESSAGES } from "../../domain/calculator_input.ts";
-import type { ScheduleInput } from "../../domain/schedule.ts";
+import { CALCULATOR_MESSAGES } from "../../domain/lending/calculator_input.ts";
+import type { ScheduleInput } from "../../domain/lending/schedule.ts";
 import {
   assertNoProblems,
   browserTest,

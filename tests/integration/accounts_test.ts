@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
 import { seed } from "../../db/seed.ts";
-import { CURRENT_AGREEMENTS } from "../../domain/agreements.ts";
-import { verifyAuditChain } from "../../domain/audit_log.ts";
-import { createPiiCipher } from "../../domain/pii.ts";
+import { CURRENT_AGREEMENTS } from "../../domain/accounts/agreements.ts";
+import { verifyAuditChain } from "../../domain/staff/audit_log.ts";
+import { createPiiCipher } from "../../domain/accounts/pii.ts";
 import {
   createSession,
   destroySession,
@@ -12,12 +12,12 @@ import {
   loadUserForSession,
   purgeExpiredSessions,
   SESSION_TIMEOUTS,
-} from "../../domain/session.ts";
-import { requestSmsCode, type SmsPurpose, verifySmsCode } from "../../domain/sms_code.ts";
-import { createStaff, loginStaff } from "../../domain/staff.ts";
-import { loginUser, registerUser } from "../../domain/user.ts";
-import { loadStaffForSession } from "../../domain/session.ts";
-import { hashPassword } from "../../domain/password.ts";
+} from "../../domain/accounts/session.ts";
+import { requestSmsCode, type SmsPurpose, verifySmsCode } from "../../domain/accounts/sms_code.ts";
+import { createStaff, loginStaff } from "../../domain/staff/staff.ts";
+import { loginUser, registerUser } from "../../domain/accounts/user.ts";
+import { loadStaffForSession } from "../../domain/accounts/session.ts";
+import { hashPassword } from "../../domain/accounts/password.ts";
 import type { SmsGateway, SmsMessage } from "../../integrations/sms.ts";
 import { sandboxSms } from "../../integrations/sms.ts";
 import type { Sql } from "../../db/connection.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { appendAudit, listAudit, verifyAuditChain } from "../../domain/audit_log.ts";
+import { appendAudit, listAudit, verifyAuditChain } from "../../domain/staff/audit_log.ts";
 import type { Sql, TransactionSql } from "../../db/connection.ts";
 import { dbTest } from "../helpers/db.ts";
 

@@ -1,7 +1,7 @@
 /** Shared fixtures of the jobs tests: config, KV, deps and users inserted straight into `users`. */
 import { type Config, loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/connection.ts";
-import { createPiiCipher } from "../../domain/pii.ts";
+import { createPiiCipher } from "../../domain/accounts/pii.ts";
 import type { JobDeps } from "../../jobs/deps.ts";
 import { randomPhone } from "../helpers/db.ts";
 

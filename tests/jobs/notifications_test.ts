@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PLATFORM_NAME } from "../../domain/brand.ts";
+import { PLATFORM_NAME } from "../../domain/shared/brand.ts";
 import { sandboxSms, SMS_MAX_TEXT_CHARS, SMS_SIGNATURE } from "../../integrations/sms.ts";
 import {
   createNotificationHandler,

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import type { Sql } from "../../db/connection.ts";
-import { CURRENT_AGREEMENTS } from "../../domain/agreements.ts";
+import { CURRENT_AGREEMENTS } from "../../domain/accounts/agreements.ts";
 import { appTest, BASE, Client, createUser, TEST_PASSWORD } from "../helpers/forms.ts";
 
 /** Insert `count` messages for a user, one minute apart (the last is the newest). */

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { DEMO_PASSWORD } from "../../db/seed.ts";
-import { PLATFORM_NAME } from "../../domain/brand.ts";
-import { newSessionId } from "../../domain/session.ts";
+import { PLATFORM_NAME } from "../../domain/shared/brand.ts";
+import { newSessionId } from "../../domain/accounts/session.ts";
 import { dbTest } from "../helpers/db.ts";
 import { Client, handleWithBrokenDatabase, seededTestApp } from "../helpers/forms.ts";
 

@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
 import type { Sql } from "../../db/connection.ts";
-import { registrationsPerDay } from "../../domain/admin_dashboard.ts";
-import { verifyAuditChain } from "../../domain/audit_log.ts";
-import { createPiiCipher, maskPhone } from "../../domain/pii.ts";
-import { createSession } from "../../domain/session.ts";
-import { createStaff, menuFor, permissionsFor, type StaffRole } from "../../domain/staff.ts";
+import { registrationsPerDay } from "../../domain/admin/dashboard.ts";
+import { verifyAuditChain } from "../../domain/staff/audit_log.ts";
+import { createPiiCipher, maskPhone } from "../../domain/accounts/pii.ts";
+import { createSession } from "../../domain/accounts/session.ts";
+import { createStaff, menuFor, permissionsFor, type StaffRole } from "../../domain/staff/staff.ts";
 import { shanghaiDay } from "../../jobs/cron.ts";
 import { handler as adminGuard } from "../../routes/admin/_middleware.ts";
 import { testApp } from "../helpers/app.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
-import { CALCULATOR_MESSAGES as M } from "../../domain/calculator_input.ts";
+import { CALCULATOR_MESSAGES as M } from "../../domain/lending/calculator_input.ts";
 
 async function get(path: string): Promise<Response> {
   const app = await testApp();

@@ -4,7 +4,7 @@
  * 「市场有风险，出借需谨慎」 and a link to the risk disclosure `/risk`.
  */
 import assert from "node:assert/strict";
-import { RISK_LINE } from "../../domain/brand.ts";
+import { RISK_LINE } from "../../domain/shared/brand.ts";
 import { appTest, BANNED_PROMISES, Client } from "../helpers/forms.ts";
 
 /** Every page a visitor can open without logging in. */

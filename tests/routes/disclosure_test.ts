@@ -1,7 +1,7 @@
 /** `/disclosure` computes the operating figures live; `/risk` carries the full risk disclosure. */
 import assert from "node:assert/strict";
-import { formatShareMicros, operatingFigures } from "../../domain/disclosure.ts";
-import { createPiiCipher } from "../../domain/pii.ts";
+import { formatShareMicros, operatingFigures } from "../../domain/disclosure/figures.ts";
+import { createPiiCipher } from "../../domain/accounts/pii.ts";
 import { loadConfig } from "../../config.ts";
 import { testApp } from "../helpers/app.ts";
 import { dbTest, randomPhone } from "../helpers/db.ts";

@@ -1,7 +1,7 @@
 /** `/api/health`: 200 with the database kind when all answers; 503 naming the failing part. */
 import assert from "node:assert/strict";
 import type { Sql } from "../../db/connection.ts";
-import { checkHealth } from "../../domain/health.ts";
+import { checkHealth } from "../../domain/admin/health.ts";
 import { handler } from "../../routes/api/health.ts";
 import { testApp } from "../helpers/app.ts";
 import { dbTest, testDbKind } from "../helpers/db.ts";

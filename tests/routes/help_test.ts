@@ -1,6 +1,6 @@
 /** 帮助中心 and the agreements: the FAQ topics, real agreement text with version and effective date. */
 import assert from "node:assert/strict";
-import { CURRENT_AGREEMENTS } from "../../domain/agreements.ts";
+import { CURRENT_AGREEMENTS } from "../../domain/accounts/agreements.ts";
 import { appTest, BANNED_PROMISES, Client, mainOf } from "../helpers/forms.ts";
 
 async function page(path: string): Promise<{ status: number; main: string; title: string }> {

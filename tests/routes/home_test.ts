@@ -1,6 +1,6 @@
 /** 首页 through the whole app: the platform's description, real counts, calls to action, the risk line. */
 import assert from "node:assert/strict";
-import { RISK_LINE } from "../../domain/brand.ts";
+import { RISK_LINE } from "../../domain/shared/brand.ts";
 import { appTest, BANNED_PROMISES, Client, createUser, mainOf, TEST_PASSWORD } from "../helpers/forms.ts";
 
 function stat(html: string, name: string): number {

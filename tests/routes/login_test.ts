@@ -3,7 +3,7 @@
  * wrong-password and lockout messages, safe `next=`, and log-out killing the session server-side.
  */
 import assert from "node:assert/strict";
-import { hashSessionId } from "../../domain/session.ts";
+import { hashSessionId } from "../../domain/accounts/session.ts";
 import { safeNextPath } from "../../utils.ts";
 import { appTest, BASE, Client, createUser, TEST_PASSWORD } from "../helpers/forms.ts";
 

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
-import { PLATFORM_NAME } from "../../domain/brand.ts";
-import { listMessages } from "../../domain/message.ts";
-import { requestSmsCode } from "../../domain/sms_code.ts";
+import { PLATFORM_NAME } from "../../domain/shared/brand.ts";
+import { listMessages } from "../../domain/messaging/message.ts";
+import { requestSmsCode } from "../../domain/accounts/sms_code.ts";
 import { sandboxSms } from "../../integrations/sms.ts";
 import { type JobsHandle, startJobs } from "../../jobs/mod.ts";
 import { createApp } from "../../main.ts";

@@ -6,10 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { DEFAULT_MAX_BODY_BYTES } from "../../framework/mod.ts";
-import { hashPassword, PASSWORD_MAX_BYTES, verifyPassword } from "../../domain/password.ts";
-import { requestSmsCode } from "../../domain/sms_code.ts";
-import { ACCOUNT_LOCKOUT, loginUser, registerUser } from "../../domain/user.ts";
-import { loginStaff, STAFF_LOCKOUT } from "../../domain/staff.ts";
+import { hashPassword, PASSWORD_MAX_BYTES, verifyPassword } from "../../domain/accounts/password.ts";
+import { requestSmsCode } from "../../domain/accounts/sms_code.ts";
+import { ACCOUNT_LOCKOUT, loginUser, registerUser } from "../../domain/accounts/user.ts";
+import { loginStaff, STAFF_LOCKOUT } from "../../domain/staff/staff.ts";
 import { sandboxSms } from "../../integrations/sms.ts";
 import { dbTest, randomPhone } from "../helpers/db.ts";
 import { appTest, BASE, Client, createUser, randomIp, TEST_PASSWORD, testCipher } from "../helpers/forms.ts";

@@ -1,0 +1,207 @@
+/** Whole minutes (at least 1) of a lock, for messages like 「请 15 分钟后再试」. */
+export function lockMinutes(retryAfterSeconds: number): number {
+  return Math.max(1, Math.ceil(retryAfterSeconds / 60));
+}
+
+/**
+ * Fixed-window rate limits kept in the `rate_limits` table, one row per key (`acct:<phone_hash>`,
+ * `staff:<username>`, `ip:<address>`, `sms:<purpose>:<phone_hash>`, …). Every change is a single
+ * conditional upsert, so concurrent requests cannot both slip under a limit.
+ *
+ * Two uses:
+ * - **quotas** ({@link consumeQuota}): at most `limit` events per window; an event over the limit is
+ *   refused and not counted (SMS sending).
+ * - **failure lockouts** ({@link checkLock}, {@link recordFailure}, {@link resetFailures}): count failures
+ *   in a window; reaching `maxFailures` locks the key for `lockSeconds`.
+ * - **attempt reservations** ({@link reserveAttempts}, {@link refundAttempt}) for logins: an attempt is
+ *   counted as a failure *before* the password is checked, and refused when the key is locked, so
+ *   concurrent guesses can never get more than `maxFailures` password checks per window (a check-then-
+ *   count scheme lets a burst of parallel guesses all pass the check). A success then resets or refunds.
+ */
+import type { Sql, TransactionSql } from "../../db/connection.ts";
+
+type Db = Sql | TransactionSql;
+
+/** A quota: at most `limit` events per `windowSeconds`. */
+export interface QuotaRule {
+  limit: number;
+  windowSeconds: number;
+}
+
+/** A lockout rule: `maxFailures` within `windowSeconds` locks the key for `lockSeconds`. */
+export interface LockoutRule {
+  maxFailures: number;
+  windowSeconds: number;
+  lockSeconds: number;
+}
+
+/** Outcome of {@link consumeQuota}. */
+export type QuotaResult =
+  | { ok: true; count: number; remaining: number }
+  | { ok: false; retryAfterSeconds: number };
+
+function secondsUntil(later: Date, now: Date): number {
+  return Math.max(1, Math.ceil((later.getTime() - now.getTime()) / 1000));
+}
+
+/**
+ * Count one event against a quota. Refused events are not counted.
+ * Use inside a transaction to consume several quotas all-or-nothing.
+ */
+export async function consumeQuota(
+  db: Db,
+  key: string,
+  rule: QuotaRule,
+  now: Date = new Date(),
+): Promise<QuotaResult> {
+  const cutoff = new Date(now.getTime() - rule.windowSeconds * 1000);
+  const rows = await db<{ count: number }[]>`
+    insert into rate_limits as r (key, window_started_at, count, locked_until, updated_at)
+    values (${key}, ${now}, 1, null, ${now})
+    on conflict (key) do update set
+      window_started_at = case when r.window_started_at <= ${cutoff} then ${now} else r.window_started_at end,
+      count = case when r.window_started_at <= ${cutoff} then 1 else r.count + 1 end,
+      updated_at = ${now}
+    where r.window_started_at <= ${cutoff} or r.count < ${rule.limit}
+    returning count`;
+  if (rows.length > 0) {
+    return { ok: true, count: rows[0].count, remaining: Math.max(0, rule.limit - rows[0].count) };
+  }
+  const [row] = await db<{ window_started_at: Date }[]>`
+    select window_started_at from rate_limits where key = ${key}`;
+  const windowEnd = new Date((row?.window_started_at ?? now).getTime() + rule.windowSeconds * 1000);
+  return { ok: false, retryAfterSeconds: secondsUntil(windowEnd, now) };
+}
+
+/** Outcome of {@link checkLock}. */
+export type LockState = { locked: false } | { locked: true; key: string; retryAfterSeconds: number };
+
+/** Whether any of the keys is locked now; reports the one that stays locked longest. */
+export async function checkLock(db: Db, keys: readonly string[], now: Date = new Date()): Promise<LockState> {
+  if (keys.length === 0) return { locked: false };
+  const rows = await db<{ key: string; locked_until: Date }[]>`
+    select key, locked_until from rate_limits
+    where key = any(${keys as string[]}) and locked_until > ${now}
+    order by locked_until desc limit 1`;
+  if (rows.length === 0) return { locked: false };
+  return { locked: true, key: rows[0].key, retryAfterSeconds: secondsUntil(rows[0].locked_until, now) };
+}
+
+/** The upsert that counts one failure for `key` (shared by {@link recordFailure} and reservations). */
+function countFailure(db: Db, key: string, rule: LockoutRule, now: Date, onlyWhenUnlocked: boolean) {
+  const cutoff = new Date(now.getTime() - rule.windowSeconds * 1000);
+  const lockUntil = new Date(now.getTime() + rule.lockSeconds * 1000);
+  const firstLock = rule.maxFailures <= 1 ? lockUntil : null;
+  const unlocked = onlyWhenUnlocked ? db`where r.locked_until is null or r.locked_until <= ${now}` : db``;
+  // In ON CONFLICT … SET every r.* is the old row, so "restart" and the new count are spelled out.
+  return db<{ count: number; locked_until: Date | null }[]>`
+    insert into rate_limits as r (key, window_started_at, count, locked_until, updated_at)
+    values (${key}, ${now}, 1, ${firstLock}, ${now})
+    on conflict (key) do update set
+      window_started_at = case
+        when r.window_started_at <= ${cutoff} or r.locked_until <= ${now} then ${now}
+        else r.window_started_at end,
+      count = case
+        when r.window_started_at <= ${cutoff} or r.locked_until <= ${now} then 1
+        else r.count + 1 end,
+      locked_until = case
+        when (case when r.window_started_at <= ${cutoff} or r.locked_until <= ${now} then 1
+                   else r.count + 1 end) >= ${rule.maxFailures} then ${lockUntil}::timestamptz
+        when r.window_started_at <= ${cutoff} or r.locked_until <= ${now} then null
+        else r.locked_until end,
+      updated_at = ${now}
+    ${unlocked}
+    returning count, locked_until`;
+}
+
+/** Outcome of {@link recordFailure}: failures so far in the window, and the lock if this one set it. */
+export interface FailureResult {
+  count: number;
+  remaining: number;
+  lockedUntil: Date | null;
+}
+
+/**
+ * Count one failure for a key. The window restarts when it has passed or when a previous lock has
+ * expired; reaching `maxFailures` sets `locked_until = now + lockSeconds`.
+ */
+export async function recordFailure(
+  db: Db,
+  key: string,
+  rule: LockoutRule,
+  now: Date = new Date(),
+): Promise<FailureResult> {
+  const [row] = await countFailure(db, key, rule, now, false);
+  return {
+    count: row.count,
+    remaining: Math.max(0, rule.maxFailures - row.count),
+    lockedUntil: row.count >= rule.maxFailures ? row.locked_until : null,
+  };
+}
+
+/** Outcome of {@link reserveAttempts}. */
+export type ReserveResult =
+  | { ok: true; results: FailureResult[] }
+  | { ok: false; retryAfterSeconds: number };
+
+class Refused extends Error {}
+
+/**
+ * Reserve one attempt on every key, all-or-nothing (one transaction; take keys in a fixed order): each
+ * key's failure count goes up by one *before* the caller checks the password, unless a key is locked —
+ * then nothing is counted and the answer is `ok: false` with the longest remaining lock. `results[i]`
+ * is what {@link recordFailure} would have returned for `entries[i]` (its `lockedUntil` is set when this
+ * attempt reached `maxFailures`). On success, call {@link resetFailures} and/or {@link refundAttempt}.
+ */
+export async function reserveAttempts(
+  sql: Sql,
+  entries: readonly { key: string; rule: LockoutRule }[],
+  now: Date = new Date(),
+): Promise<ReserveResult> {
+  try {
+    const results = await sql.begin(async (tx) => {
+      const out: FailureResult[] = [];
+      for (const { key, rule } of entries) {
+        const [row] = await countFailure(tx, key, rule, now, true);
+        if (!row) throw new Refused();
+        out.push({
+          count: row.count,
+          remaining: Math.max(0, rule.maxFailures - row.count),
+          lockedUntil: row.count >= rule.maxFailures ? row.locked_until : null,
+        });
+      }
+      return out;
+    });
+    return { ok: true, results };
+  } catch (error) {
+    if (!(error instanceof Refused)) throw error;
+    const lock = await checkLock(sql, entries.map((e) => e.key), now);
+    return { ok: false, retryAfterSeconds: lock.locked ? lock.retryAfterSeconds : 1 };
+  }
+}
+
+/**
+ * Give back an attempt reserved by {@link reserveAttempts} that turned out not to be a failure (a
+ * successful login, for keys that are not simply reset, such as the client IP). Lifts the lock when the
+ * count falls below `maxFailures` again.
+ */
+export async function refundAttempt(db: Db, key: string, rule: LockoutRule): Promise<void> {
+  await db`
+    update rate_limits set
+      count = greatest(count - 1, 0),
+      locked_until = case when count - 1 < ${rule.maxFailures} then null else locked_until end
+    where key = ${key}`;
+}
+
+/** Forget a key's failures and lock (after a successful login). */
+export async function resetFailures(db: Db, key: string): Promise<void> {
+  await db`delete from rate_limits where key = ${key}`;
+}
+
+/** Delete rows whose window and lock both ended before `before` (for a cleanup job). Returns the count. */
+export async function purgeRateLimits(db: Db, before: Date): Promise<number> {
+  const rows = await db`
+    delete from rate_limits where updated_at < ${before} and (locked_until is null or locked_until < ${before})
+    returning key`;
+  return rows.length;
+}

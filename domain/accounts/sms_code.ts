@@ -1,0 +1,201 @@
+/**
+ * SMS verification codes (短信验证码): 6 random digits, stored only as a keyed hash, valid 5 minutes,
+ * single use, at most 5 guesses per code. Sending is throttled: one code per phone and purpose per 60 s,
+ * 10 per phone per day, 20 per IP per hour (quotas in `rate_limits`, consumed all-or-nothing).
+ *
+ * Only the latest code for a phone and purpose counts; asking for a new one supersedes the old.
+ */
+import type { Sql, TransactionSql } from "../../db/connection.ts";
+import type { SmsGateway } from "../../integrations/sms.ts";
+import { PLATFORM_NAME } from "../shared/brand.ts";
+import type { PiiCipher } from "./pii.ts";
+import { normalizePhone } from "./phone.ts";
+import { consumeQuota, type QuotaRule } from "./rate_limit.ts";
+
+type Db = Sql | TransactionSql;
+
+/** What a code is for. */
+export type SmsPurpose = "register" | "login" | "reset_password";
+
+/** Every purpose, for validation. */
+export const SMS_PURPOSES: readonly SmsPurpose[] = ["register", "login", "reset_password"];
+
+const PURPOSE_LABELS: Record<SmsPurpose, string> = {
+  register: "注册",
+  login: "登录",
+  reset_password: "重置密码",
+};
+
+/** Lifetime of a code. */
+export const SMS_CODE_TTL_SECONDS = 300;
+/** Wrong guesses allowed per code. */
+export const SMS_CODE_MAX_ATTEMPTS = 5;
+/** Minimum gap between two codes for the same phone and purpose. */
+export const SMS_RESEND_SECONDS = 60;
+/** Codes per phone (all purposes) per day. */
+export const SMS_PER_PHONE_PER_DAY: QuotaRule = { limit: 10, windowSeconds: 86_400 };
+/** Codes per client IP per hour. */
+export const SMS_PER_IP_PER_HOUR: QuotaRule = { limit: 20, windowSeconds: 3_600 };
+
+/** Chinese messages for the outcomes, for the pages. */
+export const SMS_CODE_MESSAGES = {
+  invalid_phone: "请输入正确的 11 位手机号码",
+  throttled: "验证码发送过于频繁，请稍后再试",
+  send_failed: "短信发送失败，请稍后再试",
+  invalid_code: "验证码错误，请重新输入",
+  expired_code: "验证码已过期，请重新获取",
+  too_many_attempts: "验证码错误次数过多，请重新获取",
+} as const;
+
+/**
+ * The text of the SMS, signed with `PLATFORM_NAME` from `domain/brand.ts`, e.g.
+ * 【鑫融易贷】您的注册验证码为 123456，5分钟内有效。如非本人操作请忽略。
+ */
+export function smsCodeText(purpose: SmsPurpose, code: string): string {
+  return `【${PLATFORM_NAME}】您的${PURPOSE_LABELS[purpose]}验证码为 ${code}，${
+    SMS_CODE_TTL_SECONDS / 60
+  }分钟内有效。如非本人操作请忽略。`;
+}
+
+/** Six uniformly random digits from the CSPRNG. */
+export function generateSmsCode(): string {
+  // rejection sampling: 4_294_000_000 is the largest multiple of 1_000_000 below 2^32
+  const buf = new Uint32Array(1);
+  for (;;) {
+    crypto.getRandomValues(buf);
+    if (buf[0] < 4_294_000_000) return String(buf[0] % 1_000_000).padStart(6, "0");
+  }
+}
+
+async function codeHash(
+  cipher: PiiCipher,
+  phoneHash: string,
+  purpose: SmsPurpose,
+  code: string,
+): Promise<string> {
+  return await cipher.hash(`sms-code:${purpose}:${phoneHash}:${code}`);
+}
+
+/** Dependencies of {@link requestSmsCode}. */
+export interface SmsCodeDeps {
+  sms: SmsGateway;
+  cipher: PiiCipher;
+  /** Clock (tests). */
+  now?: Date;
+  /** Code generator (tests); default {@link generateSmsCode}. */
+  generateCode?: () => string;
+}
+
+/** Outcome of {@link requestSmsCode}. */
+export type RequestSmsCodeResult =
+  | { ok: true; expiresAt: Date; resendAfterSeconds: number }
+  | { ok: false; code: "throttled"; retryAfterSeconds: number }
+  | { ok: false; code: "invalid_phone" }
+  | { ok: false; code: "send_failed" };
+
+class Rollback extends Error {
+  constructor(readonly result: RequestSmsCodeResult) {
+    super("rollback");
+  }
+}
+
+/**
+ * Issue a code and send it by SMS, in one transaction: the quotas, the stored hash and the outbox row
+ * commit together or not at all.
+ */
+export async function requestSmsCode(
+  sql: Sql,
+  input: { phone: string; purpose: SmsPurpose; ip: string | null },
+  deps: SmsCodeDeps,
+): Promise<RequestSmsCodeResult> {
+  const phone = normalizePhone(input.phone);
+  if (!phone || !SMS_PURPOSES.includes(input.purpose)) return { ok: false, code: "invalid_phone" };
+  const now = deps.now ?? new Date();
+  const phoneHash = await deps.cipher.hash(phone);
+  const code = (deps.generateCode ?? generateSmsCode)();
+  const hashed = await codeHash(deps.cipher, phoneHash, input.purpose, code);
+  const expiresAt = new Date(now.getTime() + SMS_CODE_TTL_SECONDS * 1000);
+  try {
+    return await sql.begin(async (tx) => {
+      const quotas: [string, QuotaRule][] = [
+        [`sms:${input.purpose}:${phoneHash}`, { limit: 1, windowSeconds: SMS_RESEND_SECONDS }],
+        [`smsday:${phoneHash}`, SMS_PER_PHONE_PER_DAY],
+      ];
+      if (input.ip) quotas.push([`smsip:${input.ip}`, SMS_PER_IP_PER_HOUR]);
+      let retryAfterSeconds = 0;
+      for (const [key, rule] of quotas) {
+        const q = await consumeQuota(tx, key, rule, now);
+        if (!q.ok) retryAfterSeconds = Math.max(retryAfterSeconds, q.retryAfterSeconds);
+      }
+      if (retryAfterSeconds > 0) throw new Rollback({ ok: false, code: "throttled", retryAfterSeconds });
+      const [row] = await tx<{ id: string }[]>`
+        insert into sms_codes (phone_hash, purpose, code_hash, ip, expires_at, created_at)
+        values (${phoneHash}, ${input.purpose}, ${hashed}, ${input.ip}, ${expiresAt}, ${now})
+        returning id`;
+      const sent = await deps.sms.send(tx, {
+        to: phone,
+        text: smsCodeText(input.purpose, code),
+        dedupeKey: `sms_code:${row.id}`,
+      });
+      if (!sent.ok) throw new Rollback({ ok: false, code: "send_failed" });
+      return { ok: true as const, expiresAt, resendAfterSeconds: SMS_RESEND_SECONDS };
+    });
+  } catch (e) {
+    if (e instanceof Rollback) return e.result;
+    throw e;
+  }
+}
+
+/** Outcome of {@link verifySmsCode}. */
+export type VerifySmsCodeResult =
+  | { ok: true }
+  | { ok: false; code: "invalid_code" | "expired_code" | "too_many_attempts" };
+
+/**
+ * Check and consume the latest code for a phone and purpose. Single use: the code is marked used by a
+ * conditional update, so two concurrent checks cannot both succeed. A wrong guess counts an attempt; the
+ * 5th wrong guess (and anything after) answers `too_many_attempts`.
+ *
+ * Call inside the transaction of the action it authorises, so that the code is consumed only if the
+ * action commits. A wrong guess is counted only if that transaction commits (return, don't throw).
+ */
+export async function verifySmsCode(
+  db: Db,
+  input: { phone: string; purpose: SmsPurpose; code: string },
+  deps: { cipher: PiiCipher; now?: Date },
+): Promise<VerifySmsCodeResult> {
+  const phone = normalizePhone(input.phone);
+  if (!phone || !/^\d{6}$/.test(input.code)) return { ok: false, code: "invalid_code" };
+  const now = deps.now ?? new Date();
+  const phoneHash = await deps.cipher.hash(phone);
+  const [latest] = await db<
+    { id: string; code_hash: string; expires_at: Date; used_at: Date | null; attempts: number }[]
+  >`
+    select id, code_hash, expires_at, used_at, attempts from sms_codes
+    where phone_hash = ${phoneHash} and purpose = ${input.purpose}
+    order by id desc limit 1`;
+  if (!latest || latest.used_at !== null) return { ok: false, code: "invalid_code" };
+  if (latest.expires_at.getTime() <= now.getTime()) return { ok: false, code: "expired_code" };
+  if (latest.attempts >= SMS_CODE_MAX_ATTEMPTS) return { ok: false, code: "too_many_attempts" };
+  const hashed = await codeHash(deps.cipher, phoneHash, input.purpose, input.code);
+  if (hashed !== latest.code_hash) {
+    const [row] = await db<{ attempts: number }[]>`
+      update sms_codes set attempts = attempts + 1 where id = ${latest.id} and used_at is null
+      returning attempts`;
+    return {
+      ok: false,
+      code: row && row.attempts >= SMS_CODE_MAX_ATTEMPTS ? "too_many_attempts" : "invalid_code",
+    };
+  }
+  const used = await db`
+    update sms_codes set used_at = ${now}
+    where id = ${latest.id} and used_at is null and expires_at > ${now} and attempts < ${SMS_CODE_MAX_ATTEMPTS}
+    returning id`;
+  return used.length === 1 ? { ok: true } : { ok: false, code: "invalid_code" };
+}
+
+/** Delete codes that expired before `before` (for a cleanup job). Returns how many. */
+export async function purgeSmsCodes(db: Db, before: Date): Promise<number> {
+  const rows = await db`delete from sms_codes where expires_at < ${before} returning id`;
+  return rows.length;
+}

@@ -1,0 +1,79 @@
+/**
+ * Figures of the admin overview (概览): user and staff counts, today's messages, the job queue's dead
+ * letters, and registrations per day (Asia/Shanghai days) for the chart. Set-based SQL, one round trip
+ * per figure group.
+ */
+import type { Sql } from "../../db/connection.ts";
+
+/** Counts shown on the overview. */
+export interface DashboardCounts {
+  usersTotal: number;
+  investors: number;
+  borrowers: number;
+  /** Registered since 00:00 today, Asia/Shanghai. */
+  registeredToday: number;
+  activeStaff: number;
+  /** 站内消息 written today (Asia/Shanghai). */
+  messagesToday: number;
+  /** SMS and e-mails sent today through the (sandbox) gateways. */
+  outboxToday: number;
+  deadLetters: number;
+}
+
+/** All counts of the overview in one query. */
+export async function dashboardCounts(sql: Sql): Promise<DashboardCounts> {
+  const [row] = await sql<DashboardCounts[]>`
+    with today as (
+      select (date_trunc('day', now() at time zone 'Asia/Shanghai') at time zone 'Asia/Shanghai') as start
+    )
+    select
+      (select count(*) from users)::int as "usersTotal",
+      (select count(*) from users where kind = 'investor')::int as "investors",
+      (select count(*) from users where kind = 'borrower')::int as "borrowers",
+      (select count(*) from users, today where users.created_at >= today.start)::int as "registeredToday",
+      (select count(*) from staff where status = 'active')::int as "activeStaff",
+      (select count(*) from messages, today where messages.created_at >= today.start)::int as "messagesToday",
+      (select count(*) from outbox, today where outbox.created_at >= today.start)::int as "outboxToday",
+      (select count(*) from dead_letters)::int as "deadLetters"`;
+  return row;
+}
+
+/** Longest range the registrations chart may ask for. */
+export const MAX_CHART_DAYS = 90;
+
+/** One bar of the registrations chart. */
+export interface DailyCount {
+  /** `YYYY-MM-DD`, Asia/Shanghai. */
+  day: string;
+  count: number;
+}
+
+/**
+ * Registrations per Asia/Shanghai day for the last `days` days (today included, oldest first, days
+ * without registrations as 0). `days` is clamped to 1–{@link MAX_CHART_DAYS}.
+ */
+export async function registrationsPerDay(sql: Sql, days = 14): Promise<DailyCount[]> {
+  const n = Math.min(MAX_CHART_DAYS, Math.max(1, Math.trunc(days)));
+  return await sql<DailyCount[]>`
+    with bounds as (
+      select (now() at time zone 'Asia/Shanghai')::date as today
+    ), series as (
+      select generate_series(bounds.today - ${n - 1}::int, bounds.today, interval '1 day')::date as day
+      from bounds
+    ), counts as (
+      select (u.created_at at time zone 'Asia/Shanghai')::date as day, count(*)::int as n
+      from users u, bounds
+      where u.created_at >= ((bounds.today - ${n - 1}::int)::timestamp at time zone 'Asia/Shanghai')
+      group by 1
+    )
+    select to_char(series.day, 'YYYY-MM-DD') as day, coalesce(counts.n, 0)::int as count
+    from series left join counts using (day)
+    order by series.day`;
+}
+
+/** Count of messages KV could not deliver and that wait for the sweep (at most `limit`, default 1000). */
+export async function undeliveredCount(kv: Deno.Kv, limit = 1000): Promise<number> {
+  let n = 0;
+  for await (const _ of kv.list({ prefix: ["undelivered"] }, { limit })) n++;
+  return n;
+}

@@ -1,0 +1,217 @@
+/**
+ * The staff user list (用户管理): filters read from the query string, a filtered and paginated list with
+ * masked phones, totals, and the CSV export (masked; the caller audits it as `users.export`).
+ */
+import type { Sql } from "../../db/connection.ts";
+import { maskPhone, type PiiCipher } from "../accounts/pii.ts";
+import { INVALID_PHONE_MESSAGE, normalizePhone } from "../accounts/phone.ts";
+import { formatShanghaiDateTime, isIsoDay } from "../shared/shanghai_time.ts";
+import { USER_KIND_LABELS, USER_KINDS, type UserKind } from "../accounts/user.ts";
+
+/** Rows per page of the user list. */
+export const USERS_PAGE_SIZE = 50;
+/** Most rows one CSV export writes (narrow the filters for more). */
+export const USERS_EXPORT_MAX_ROWS = 10_000;
+/** Highest page number accepted (offset pagination stays cheap enough below this). */
+export const USERS_MAX_PAGE = 2_000;
+
+/** User account states, as stored in `users.status`. */
+export const USER_STATUSES = ["active", "disabled", "closed"] as const;
+/** A user account state. */
+export type UserStatus = typeof USER_STATUSES[number];
+/** Chinese labels of the account states. */
+export const USER_STATUS_LABELS: Readonly<Record<UserStatus, string>> = {
+  active: "正常",
+  disabled: "已停用",
+  closed: "已注销",
+};
+
+/** The filter form's values as typed (kept to redisplay the form). */
+export interface UserFilterForm {
+  kind: string;
+  status: string;
+  from: string;
+  to: string;
+  phone: string;
+}
+
+/** Parsed filters. */
+export interface UserFilters {
+  kind: UserKind | null;
+  status: UserStatus | null;
+  /** First day included, `YYYY-MM-DD` Asia/Shanghai. */
+  from: string | null;
+  /** Last day included, `YYYY-MM-DD` Asia/Shanghai. */
+  to: string | null;
+  /** Normalised phone (searched through its keyed hash). */
+  phone: string | null;
+}
+
+/** Outcome of {@link parseUserFilters}: the filters, the form as typed, errors per field, the page. */
+export interface ParsedUserQuery {
+  form: UserFilterForm;
+  filters: UserFilters;
+  errors: Partial<Record<keyof UserFilterForm, string>>;
+  page: number;
+}
+
+/**
+ * Read the user list's filters from a query string. An invalid value is reported in `errors` and left out
+ * of `filters` (the list then shows without it).
+ */
+export function parseUserFilters(params: URLSearchParams): ParsedUserQuery {
+  const get = (name: string) => (params.get(name) ?? "").trim().slice(0, 40);
+  const form: UserFilterForm = {
+    kind: get("kind"),
+    status: get("status"),
+    from: get("from"),
+    to: get("to"),
+    phone: get("phone"),
+  };
+  const errors: ParsedUserQuery["errors"] = {};
+  const filters: UserFilters = { kind: null, status: null, from: null, to: null, phone: null };
+  if (form.kind) {
+    if ((USER_KINDS as readonly string[]).includes(form.kind)) filters.kind = form.kind as UserKind;
+    else errors.kind = "请选择正确的用户类型";
+  }
+  if (form.status) {
+    if ((USER_STATUSES as readonly string[]).includes(form.status)) {
+      filters.status = form.status as UserStatus;
+    } else errors.status = "请选择正确的状态";
+  }
+  for (const key of ["from", "to"] as const) {
+    if (!form[key]) continue;
+    if (isIsoDay(form[key])) filters[key] = form[key];
+    else errors[key] = "日期格式应为 YYYY-MM-DD";
+  }
+  if (filters.from && filters.to && filters.from > filters.to) {
+    errors.to = "结束日期不能早于开始日期";
+    filters.to = null;
+  }
+  if (form.phone) {
+    const phone = normalizePhone(form.phone);
+    if (phone) filters.phone = phone;
+    else errors.phone = INVALID_PHONE_MESSAGE;
+  }
+  const pageRaw = Number.parseInt(params.get("page") ?? "1", 10);
+  const page = Number.isFinite(pageRaw) ? Math.min(USERS_MAX_PAGE, Math.max(1, pageRaw)) : 1;
+  return { form, filters, errors, page };
+}
+
+/** One user as the staff list shows it (phone masked). */
+export interface AdminUserRow {
+  id: string;
+  kind: UserKind;
+  kindLabel: string;
+  phoneMasked: string;
+  displayName: string;
+  status: string;
+  statusLabel: string;
+  createdAt: Date;
+}
+
+/** Totals of the filtered list (the table footer). */
+export interface UserTotals {
+  total: number;
+  investors: number;
+  borrowers: number;
+}
+
+interface RawUser {
+  id: string;
+  kind: UserKind;
+  phone_enc: Uint8Array;
+  display_name: string | null;
+  status: string;
+  created_at: Date;
+}
+
+/** The WHERE fragment (synchronous: a postgres.js fragment is thenable and must not be awaited). */
+function where(sql: Sql, filters: UserFilters, phoneHash: string | null) {
+  return sql`
+    (${filters.kind}::text is null or u.kind = ${filters.kind}::text)
+    and (${filters.status}::text is null or u.status = ${filters.status}::text)
+    and (${filters.from}::date is null
+         or u.created_at >= (${filters.from}::date)::timestamp at time zone 'Asia/Shanghai')
+    and (${filters.to}::date is null
+         or u.created_at < (${filters.to}::date + 1)::timestamp at time zone 'Asia/Shanghai')
+    and (${phoneHash}::text is null or u.phone_hash = ${phoneHash}::text)`;
+}
+
+async function toRows(raw: RawUser[], cipher: PiiCipher): Promise<AdminUserRow[]> {
+  return await Promise.all(raw.map(async (r) => {
+    let phoneMasked: string;
+    try {
+      phoneMasked = maskPhone(await cipher.decrypt(r.phone_enc));
+    } catch {
+      phoneMasked = "（无法解密）";
+    }
+    const status = r.status as UserStatus;
+    return {
+      id: r.id,
+      kind: r.kind,
+      kindLabel: USER_KIND_LABELS[r.kind] ?? r.kind,
+      phoneMasked,
+      displayName: r.display_name ?? "",
+      status: r.status,
+      statusLabel: USER_STATUS_LABELS[status] ?? r.status,
+      createdAt: r.created_at,
+    };
+  }));
+}
+
+/** One page of the filtered user list, newest first, with the totals of the whole filtered set. */
+export async function listUsersForStaff(
+  sql: Sql,
+  cipher: PiiCipher,
+  filters: UserFilters,
+  page: number,
+): Promise<{ rows: AdminUserRow[]; totals: UserTotals; page: number; pageCount: number }> {
+  const phoneHash = filters.phone ? await cipher.hash(filters.phone) : null;
+  const [totals] = await sql<UserTotals[]>`
+    select count(*)::int as total,
+           count(*) filter (where u.kind = 'investor')::int as investors,
+           count(*) filter (where u.kind = 'borrower')::int as borrowers
+    from users u where ${where(sql, filters, phoneHash)}`;
+  const pageCount = Math.max(1, Math.ceil(totals.total / USERS_PAGE_SIZE));
+  const current = Math.min(Math.max(1, page), pageCount, USERS_MAX_PAGE);
+  const raw = await sql<RawUser[]>`
+    select u.id, u.kind, u.phone_enc, u.display_name, u.status, u.created_at
+    from users u where ${where(sql, filters, phoneHash)}
+    order by u.id desc
+    limit ${USERS_PAGE_SIZE} offset ${(current - 1) * USERS_PAGE_SIZE}`;
+  return { rows: await toRows(raw, cipher), totals, page: current, pageCount };
+}
+
+function csvCell(value: string): string {
+  // Quote every cell; neutralise spreadsheet formulas (CSV injection).
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
+
+/**
+ * The filtered users as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese), phones masked, at
+ * most {@link USERS_EXPORT_MAX_ROWS} rows. Returns the text and the row count (for the audit entry).
+ */
+export async function exportUsersCsv(
+  sql: Sql,
+  cipher: PiiCipher,
+  filters: UserFilters,
+): Promise<{ csv: string; rows: number; truncated: boolean }> {
+  const phoneHash = filters.phone ? await cipher.hash(filters.phone) : null;
+  const raw = await sql<RawUser[]>`
+    select u.id, u.kind, u.phone_enc, u.display_name, u.status, u.created_at
+    from users u where ${where(sql, filters, phoneHash)}
+    order by u.id desc
+    limit ${USERS_EXPORT_MAX_ROWS + 1}`;
+  const truncated = raw.length > USERS_EXPORT_MAX_ROWS;
+  const rows = await toRows(raw.slice(0, USERS_EXPORT_MAX_ROWS), cipher);
+  const lines = [["用户ID", "手机号", "类型", "昵称", "状态", "注册时间"].map(csvCell).join(",")];
+  for (const r of rows) {
+    lines.push(
+      [r.id, r.phoneMasked, r.kindLabel, r.displayName, r.statusLabel, formatShanghaiDateTime(r.createdAt)]
+        .map(csvCell).join(","),
+    );
+  }
+  return { csv: "\uFEFF" + lines.join("\r\n") + "\r\n", rows: rows.length, truncated };
+}

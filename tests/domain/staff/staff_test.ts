@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import {
+  ADMIN_MENU,
+  can,
+  menuFor,
+  permissionForAdminPath,
+  PERMISSIONS,
+  permissionsFor,
+  ROLE_LABELS,
+  ROLE_PERMISSIONS,
+  STAFF_ROLES,
+} from "../../../domain/staff/staff.ts";
+
+Deno.test("staff: super_admin has every permission; others only theirs", () => {
+  assert.equal(permissionsFor("super_admin").size, PERMISSIONS.length);
+  assert.equal(can({ role: "finance" }, "finance.disburse"), true);
+  assert.equal(can({ role: "finance" }, "loans.review"), false);
+  assert.equal(can({ role: "risk" }, "loans.review"), true);
+  assert.equal(can({ role: "risk" }, "finance.disburse"), false);
+  assert.equal(can({ role: "customer_service" }, "users.manage"), false);
+  assert.equal(can({ role: "tech" }, "audit.view"), true);
+  for (const role of STAFF_ROLES) {
+    if (role !== "super_admin") assert.equal(can({ role }, "staff.manage"), false, role);
+  }
+});
+
+Deno.test("staff: deny by default", () => {
+  assert.equal(can(null, "admin.dashboard"), false);
+  assert.equal(can(undefined, "admin.dashboard"), false);
+  assert.equal(can({ role: "nobody" }, "admin.dashboard"), false);
+  assert.equal(permissionsFor("").size, 0);
+  assert.equal(can({ permissions: new Set<string>() }, "admin.dashboard"), false);
+  assert.equal(can({ permissions: new Set(["cs.tickets"]) }, "cs.tickets"), true);
+  assert.deepEqual(menuFor("nobody"), []);
+});
+
+Deno.test("staff: labels and menu", () => {
+  assert.deepEqual(Object.values(ROLE_LABELS), ["超级管理员", "运营", "风控", "财务", "客服", "技术"]);
+  assert.equal(menuFor("super_admin").length, ADMIN_MENU.length);
+  assert.deepEqual(menuFor("finance").map((m) => m.label), ["概览", "用户管理"]);
+  assert.deepEqual(menuFor("customer_service").map((m) => m.href), ["/admin", "/admin/users"]);
+  assert.deepEqual(menuFor("tech").map((m) => m.href), ["/admin", "/admin/audit", "/admin/system"]);
+  assert.ok(!menuFor("tech").some((m) => m.href === "/admin/staff"));
+  // every permission a role holds is a known permission
+  for (const role of STAFF_ROLES) for (const p of ROLE_PERMISSIONS[role]) assert.ok(PERMISSIONS.includes(p));
+});
+
+Deno.test("staff: permission for an admin path", () => {
+  assert.equal(permissionForAdminPath("/admin"), "admin.dashboard");
+  assert.equal(permissionForAdminPath("/admin/"), "admin.dashboard");
+  assert.equal(permissionForAdminPath("/admin/users/42"), "users.view");
+  assert.equal(permissionForAdminPath("/admin/staff"), "staff.manage");
+  assert.equal(permissionForAdminPath("/admin/staffing"), null);
+  assert.equal(permissionForAdminPath("/admin/unknown"), null);
+});
