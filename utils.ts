@@ -4,10 +4,10 @@
 import { createDefine } from "./framework/mod.ts";
 import type { Config } from "./config.ts";
 import type { DatabaseKind, Sql } from "./db/connection.ts";
-import type { PiiCipher } from "./domain/pii.ts";
-import type { SessionStaff, SessionUser } from "./domain/session_subject.ts";
+import type { PiiCipher } from "./domain/accounts/pii.ts";
+import type { SessionStaff, SessionUser } from "./domain/accounts/session_subject.ts";
 
-export type { SessionStaff, SessionUser } from "./domain/session_subject.ts";
+export type { SessionStaff, SessionUser } from "./domain/accounts/session_subject.ts";
 
 /** State shared by middleware and routes; a fresh object per request. */
 export interface State {
