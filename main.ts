@@ -13,7 +13,8 @@ import {
 } from "./framework/mod.ts";
 import freshConfig from "./fresh.config.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { type DatabaseKind, openDatabase, type Sql } from "./db/connection.ts";
+import { type DatabaseKind, openDatabase } from "./db/connection.ts";
+import type { Db } from "./db/tx.ts";
 import { migrate } from "./db/migrate.ts";
 import { seed, type SeedReport } from "./db/seed.ts";
 import { formatSeedReport } from "./db/seed_cli.ts";
@@ -25,7 +26,7 @@ import { createPiiCipher } from "./domain/accounts/pii.ts";
 
 /** What {@link createApp} needs. */
 export interface AppDeps {
-  sql: Sql;
+  sql: Db;
   kv: Deno.Kv;
   config: Config;
   dbKind: DatabaseKind;

@@ -3,7 +3,8 @@
  */
 import { createDefine } from "./framework/mod.ts";
 import type { Config } from "./config.ts";
-import type { DatabaseKind, Sql } from "./db/connection.ts";
+import type { Db } from "./db/tx.ts";
+import type { DatabaseKind } from "./db/connection.ts";
 import type { PiiCipher } from "./domain/accounts/pii.ts";
 import type { SessionStaff, SessionUser } from "./domain/accounts/session_subject.ts";
 
@@ -11,7 +12,7 @@ export type { SessionStaff, SessionUser } from "./domain/accounts/session_subjec
 
 /** State shared by middleware and routes; a fresh object per request. */
 export interface State {
-  sql: Sql;
+  sql: Db;
   kv: Deno.Kv;
   config: Config;
   dbKind: DatabaseKind;

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { PLATFORM_NAME } from "../domain/shared/brand.ts";
-import { isStaffRole, menuFor, ROLE_LABELS } from "../domain/staff/staff.ts";
+import { isStaffRole, menuFor, ROLE_LABELS } from "../domain/staff/permissions.ts";
 import type { SessionStaff } from "../utils.ts";
 import { CsrfField } from "./Field.tsx";
 

@@ -8,7 +8,7 @@ import {
   SMS_PER_PHONE_PER_DAY,
   SMS_RESEND_SECONDS,
 } from "../domain/accounts/sms_code.ts";
-import { ACCOUNT_LOCKOUT } from "../domain/accounts/user.ts";
+import { ACCOUNT_LOCKOUT } from "../domain/accounts/login.ts";
 
 /** One FAQ topic: an anchor id, a heading and its questions. */
 export interface FaqTopic {

@@ -2,23 +2,17 @@
  * The one database connection module. With a `databaseUrl`, postgres.js talks to that server; without
  * one, an embedded PGlite (Postgres compiled to WASM) is started in-process behind
  * `@electric-sql/pglite-socket` on a free loopback port and postgres.js connects to it with `max: 1`.
- * The rest of the code receives a `Sql` handle and cannot tell which it has.
+ * The rest of the code receives a `Db` handle (`db/tx.ts`) and cannot tell which it has.
  */
 import postgres from "postgres";
-
-/** The postgres.js handle used everywhere (`sql\`...\``, `sql.begin(tx => ...)`). */
-// deno-lint-ignore no-explicit-any
-export type Sql = postgres.Sql<any>;
-/** A transaction handle, as passed to `sql.begin`'s callback. */
-// deno-lint-ignore no-explicit-any
-export type TransactionSql = postgres.TransactionSql<any>;
+import type { Db } from "./tx.ts";
 
 /** Which backend a `Database` talks to. */
 export type DatabaseKind = "pglite" | "postgres";
 
 /** An open database. */
 export interface Database {
-  sql: Sql;
+  sql: Db;
   kind: DatabaseKind;
   /** Close the client (and stop the embedded server, if any). */
   close(): Promise<void>;

@@ -3,7 +3,7 @@
  * inside its own transaction, recorded in `schema_migrations`, under a Postgres advisory lock so that two
  * instances starting together migrate once.
  */
-import type { Sql } from "./connection.ts";
+import type { Db } from "./tx.ts";
 
 /** The advisory lock key for migrations (an arbitrary constant shared by every instance). */
 export const MIGRATION_LOCK_KEY = 72_640_001;
@@ -43,7 +43,7 @@ export interface MigrateResult {
  * Apply every pending migration. Safe to call from several instances at once: the advisory lock
  * serialises them and the second finds nothing to do.
  */
-export async function migrate(sql: Sql, migrations?: Migration[]): Promise<MigrateResult> {
+export async function migrate(sql: Db, migrations?: Migration[]): Promise<MigrateResult> {
   const list = migrations ?? await loadMigrations();
   // A session-level lock needs one connection for the whole run: reserve it.
   const conn = await sql.reserve();

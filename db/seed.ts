@@ -4,11 +4,11 @@
  * as they are (running it twice changes nothing). Refuses to run outside demo mode.
  */
 import type { Config } from "../config.ts";
-import type { Sql } from "./connection.ts";
+import { type Db, transaction } from "./tx.ts";
 import { recordAgreementAcceptance } from "../domain/accounts/agreements.ts";
 import { createPiiCipher } from "../domain/accounts/pii.ts";
 import { BCRYPT_COST, hashPassword } from "../domain/accounts/password.ts";
-import type { StaffRole } from "../domain/staff/staff.ts";
+import type { StaffRole } from "../domain/staff/permissions.ts";
 import type { UserKind } from "../domain/accounts/user.ts";
 
 /** The demo password of every seeded account (meets the password policy). */
@@ -52,7 +52,7 @@ export interface SeedReport {
  * @throws {Error} outside demo mode (`config.demo` false): production never gets demo accounts.
  */
 export async function seed(
-  sql: Sql,
+  sql: Db,
   config: Config,
   options: { bcryptCost?: number } = {},
 ): Promise<SeedReport> {
@@ -84,7 +84,7 @@ export async function seed(
     if (exists) continue;
     const phoneEnc = await cipher.encrypt(u.phone);
     const passwordHash = await demoHash();
-    await sql.begin(async (tx) => {
+    await transaction(sql, async (tx) => {
       const [row] = await tx<{ id: string }[]>`
         insert into users (kind, phone_enc, phone_hash, display_name, password_hash, invite_code)
         values (${u.kind}, ${phoneEnc}, ${phoneHash}, ${u.displayName}, ${passwordHash}, ${u.inviteCode})

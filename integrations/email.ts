@@ -3,7 +3,7 @@
  * that records each e-mail in the `outbox` table (channel `email`) for the `/dev/outbox` page.
  */
 import { z } from "zod";
-import type { Sql, TransactionSql } from "../db/connection.ts";
+import type { Queryable } from "../db/tx.ts";
 import { recordSandboxSend } from "./outbox.ts";
 
 /** What to send. `dedupeKey` makes a retried send a no-op that returns the first send's id. */
@@ -21,7 +21,7 @@ export type EmailSendResult =
 
 /** Anything that can send an e-mail. `sql` may be a transaction handle: the send then commits with it. */
 export interface EmailGateway {
-  send(sql: Sql | TransactionSql, message: EmailMessage): Promise<EmailSendResult>;
+  send(sql: Queryable, message: EmailMessage): Promise<EmailSendResult>;
 }
 
 /** Longest subject accepted. */

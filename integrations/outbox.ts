@@ -2,7 +2,7 @@
  * The sandbox outbox: every SMS and e-mail the sandbox gateways "send" is a row in `outbox`. The
  * development page `/dev/outbox` lists them so a developer can read a verification code.
  */
-import type { Sql, TransactionSql } from "../db/connection.ts";
+import type { Queryable } from "../db/tx.ts";
 
 /** Outbox channels. */
 export type OutboxChannel = "sms" | "email";
@@ -24,7 +24,7 @@ export const OUTBOX_MAX_LIMIT = 200;
  * Insert one outbox row and return its id; when `dedupeKey` is already present, insert nothing and
  * return the existing row's id. Used by the sandbox gateways.
  */
-export async function insertOutbox(sql: Sql | TransactionSql, entry: SandboxSend): Promise<string> {
+export async function insertOutbox(sql: Queryable, entry: SandboxSend): Promise<string> {
   const { channel, recipient, subject, body, dedupeKey } = entry;
   const [row] = await sql<{ id: string }[]>`
     insert into outbox (channel, recipient, subject, body, dedupe_key)
@@ -51,7 +51,7 @@ export interface SandboxSend {
  * (like a provider's frequency cap), then the message is recorded in the outbox.
  */
 export async function recordSandboxSend(
-  sql: Sql | TransactionSql,
+  sql: Queryable,
   message: SandboxSend,
   maxPerHour: number,
 ): Promise<{ ok: true; id: string } | { ok: false; code: "rate_limited" }> {
@@ -73,7 +73,7 @@ export async function recordSandboxSend(
  * (default 50); `channel` and `recipient` filter.
  */
 export async function listOutbox(
-  sql: Sql | TransactionSql,
+  sql: Queryable,
   options: { limit?: number; channel?: OutboxChannel; recipient?: string } = {},
 ): Promise<OutboxEntry[]> {
   const limit = Math.min(OUTBOX_MAX_LIMIT, Math.max(1, Math.trunc(options.limit ?? 50)));

@@ -3,7 +3,7 @@
  * implementation used until a real provider is wired in. The sandbox writes each message to the `outbox`
  * table (channel `sms`), where the development page `/dev/outbox` shows it.
  */
-import type { Sql, TransactionSql } from "../db/connection.ts";
+import type { Queryable } from "../db/tx.ts";
 import { PLATFORM_NAME } from "../domain/shared/brand.ts";
 import { MAINLAND_MOBILE_PATTERN } from "../domain/accounts/phone.ts";
 import { recordSandboxSend } from "./outbox.ts";
@@ -23,7 +23,7 @@ export type SmsSendResult =
 
 /** Anything that can send an SMS. `sql` may be a transaction handle (`tx`): the send then commits with it. */
 export interface SmsGateway {
-  send(sql: Sql | TransactionSql, message: SmsMessage): Promise<SmsSendResult>;
+  send(sql: Queryable, message: SmsMessage): Promise<SmsSendResult>;
 }
 
 /** The signature every SMS starts with (Chinese carriers require one). */

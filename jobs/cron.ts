@@ -4,6 +4,7 @@
  * twice for the same key — in one instance or in two, one after the other or at once — does the work once.
  */
 import { formatShanghaiDate } from "../domain/shared/shanghai_time.ts";
+import { transaction } from "../db/tx.ts";
 import { errorText, type JobDeps, logJob } from "./deps.ts";
 
 /** A scheduled job. */
@@ -68,7 +69,7 @@ export async function runCronJob(
   runKey: string = shanghaiDay(),
 ): Promise<CronRunResult> {
   const staleAfterMs = job.staleAfterMs ?? DEFAULT_CRON_STALE_MS;
-  const claim = await deps.sql.begin(async (tx) => {
+  const claim = await transaction(deps.sql, async (tx) => {
     const [{ locked }] = await tx<{ locked: boolean }[]>`
       select pg_try_advisory_xact_lock(hashtext(${"cron:" + job.name})) as locked`;
     if (!locked) return "locked" as const;

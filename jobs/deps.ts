@@ -2,11 +2,11 @@
  * What every job (queue handler or cron job) receives: the database, the KV store and the configuration.
  */
 import type { Config } from "../config.ts";
-import type { Sql } from "../db/connection.ts";
+import type { Db } from "../db/tx.ts";
 
 /** Dependencies of queue handlers and cron jobs. */
 export interface JobDeps {
-  sql: Sql;
+  sql: Db;
   kv: Deno.Kv;
   config: Config;
 }

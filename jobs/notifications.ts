@@ -4,7 +4,7 @@
  * once per dedupe key.
  */
 import { z } from "zod";
-import type { TransactionSql } from "../db/connection.ts";
+import type { Tx } from "../db/tx.ts";
 import { PLATFORM_NAME, SERVICE_PHONE } from "../domain/shared/brand.ts";
 import { addMessage } from "../domain/messaging/message.ts";
 import { createPiiCipher } from "../domain/accounts/pii.ts";
@@ -116,7 +116,7 @@ export function createNotificationHandler(
     schema: notificationSchema,
     async handle(ctx, n) {
       const cipher = createPiiCipher(ctx.config);
-      await ctx.sql.begin(async (tx: TransactionSql) => {
+      await ctx.sql.begin(async (tx: Tx) => {
         const [user] = await tx<
           { phoneEnc: Uint8Array; emailEnc: Uint8Array | null; displayName: string | null; status: string }[]
         >`

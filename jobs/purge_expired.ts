@@ -2,7 +2,7 @@
  * Cron job `purge_expired`: once a day, delete expired SMS codes, expired sessions and stale rate-limit
  * counters. Set-based deletes in bounded batches; the counts go to `job_runs.detail`.
  */
-import type { Sql } from "../db/connection.ts";
+import type { Db } from "../db/tx.ts";
 import { defineCronJob } from "./cron.ts";
 
 /** Rows deleted per statement. */
@@ -28,7 +28,7 @@ export interface PurgeCounts {
  * Delete expired SMS codes (expired longer than {@link SMS_CODE_RETENTION} ago), expired sessions and
  * rate-limit counters idle for {@link RATE_LIMIT_RETENTION}.
  */
-export async function purgeExpired(sql: Sql): Promise<PurgeCounts> {
+export async function purgeExpired(sql: Db): Promise<PurgeCounts> {
   let smsCodes = 0;
   for (let i = 0; i < PURGE_MAX_BATCHES; i++) {
     const deleted = await sql`

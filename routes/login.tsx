@@ -8,7 +8,7 @@ import { page, readForm } from "../framework/mod.ts";
 import { CsrfField, Field } from "../components/Field.tsx";
 import { sessionCookie, sessionCookieName } from "../domain/accounts/session.ts";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "../domain/accounts/phone.ts";
-import { loginErrorMessage, loginUser } from "../domain/accounts/user.ts";
+import { loginErrorMessage, loginUser } from "../domain/accounts/login.ts";
 import { clientIp, define, getCookie, safeNextPath, secureCookies } from "../utils.ts";
 
 interface LoginPageData {

@@ -8,7 +8,12 @@ import { page, readForm } from "../framework/mod.ts";
 import { emptyRegisterDraft, type RegisterDraft, RegisterForm } from "../components/RegisterForm.tsx";
 import { sendRegisterSmsCode } from "../domain/accounts/register_sms_code.ts";
 import { rotateSession, sessionCookie, sessionCookieName } from "../domain/accounts/session.ts";
-import { type FieldErrors, REGISTER_MESSAGES, type RegisterField, registerUser } from "../domain/accounts/user.ts";
+import {
+  type FieldErrors,
+  REGISTER_MESSAGES,
+  type RegisterField,
+  registerUser,
+} from "../domain/accounts/user.ts";
 import { sandboxSms } from "../integrations/sms.ts";
 import { notify } from "../jobs/notifications.ts";
 import { clientIp, define, getCookie, secureCookies } from "../utils.ts";

@@ -1,4 +1,4 @@
-import { STAFF_ROLES } from "../../domain/staff/staff.ts";
+import { STAFF_ROLES } from "../../domain/staff/permissions.ts";
 import { roleLabel } from "../AdminShell.tsx";
 import { CsrfField, Field, SelectField } from "../Field.tsx";
 

@@ -5,9 +5,7 @@
  * Publishing a new version: add it here (new `version` string); users whose latest acceptance is older
  * are asked again ({@link missingAgreements}).
  */
-import type { Sql, TransactionSql } from "../../db/connection.ts";
-
-type Db = Sql | TransactionSql;
+import type { Queryable } from "../../db/tx.ts";
 
 /** Document identifiers, as stored in `user_agreements.document`. */
 export type AgreementDocument = "user_agreement" | "privacy_policy";
@@ -53,7 +51,7 @@ export function currentAgreements(): AgreementVersion[] {
  * recorded is kept with its first time).
  */
 export async function recordAgreementAcceptance(
-  db: Db,
+  db: Queryable,
   input: { userId: string; ip: string | null; now?: Date },
 ): Promise<void> {
   const now = input.now ?? new Date();
@@ -80,7 +78,7 @@ export const MAX_ACCEPTED_AGREEMENTS = 20;
  * default {@link MAX_ACCEPTED_AGREEMENTS}).
  */
 export async function listAcceptedAgreements(
-  db: Db,
+  db: Queryable,
   userId: string,
   limit: number = MAX_ACCEPTED_AGREEMENTS,
 ): Promise<AcceptedAgreement[]> {
@@ -91,7 +89,7 @@ export async function listAcceptedAgreements(
 }
 
 /** The current documents the user has not accepted yet (empty when up to date). */
-export async function missingAgreements(db: Db, userId: string): Promise<AgreementVersion[]> {
+export async function missingAgreements(db: Queryable, userId: string): Promise<AgreementVersion[]> {
   const rows = await db<{ document: AgreementDocument; version: string }[]>`
     select document, version from user_agreements where user_id = ${userId}`;
   const accepted = new Set(rows.map((r) => `${r.document}@${r.version}`));

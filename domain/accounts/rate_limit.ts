@@ -8,19 +8,18 @@ export function lockMinutes(retryAfterSeconds: number): number {
  * `staff:<username>`, `ip:<address>`, `sms:<purpose>:<phone_hash>`, …). Every change is a single
  * conditional upsert, so concurrent requests cannot both slip under a limit.
  *
- * Two uses:
+ * Three uses:
  * - **quotas** ({@link consumeQuota}): at most `limit` events per window; an event over the limit is
  *   refused and not counted (SMS sending).
- * - **failure lockouts** ({@link checkLock}, {@link recordFailure}, {@link resetFailures}): count failures
- *   in a window; reaching `maxFailures` locks the key for `lockSeconds`.
+ * - **failure lockouts** ({@link checkLock}, {@link resetFailures}): count failures in a window; reaching
+ *   `maxFailures` locks the key for `lockSeconds`.
  * - **attempt reservations** ({@link reserveAttempts}, {@link refundAttempt}) for logins: an attempt is
  *   counted as a failure *before* the password is checked, and refused when the key is locked, so
  *   concurrent guesses can never get more than `maxFailures` password checks per window (a check-then-
  *   count scheme lets a burst of parallel guesses all pass the check). A success then resets or refunds.
  */
-import type { Sql, TransactionSql } from "../../db/connection.ts";
-
-type Db = Sql | TransactionSql;
+import { type BatchLimits, deleteInBatches } from "../../db/batches.ts";
+import type { Db, Queryable, Tx } from "../../db/tx.ts";
 
 /** A quota: at most `limit` events per `windowSeconds`. */
 export interface QuotaRule {
@@ -49,7 +48,7 @@ function secondsUntil(later: Date, now: Date): number {
  * Use inside a transaction to consume several quotas all-or-nothing.
  */
 export async function consumeQuota(
-  db: Db,
+  db: Tx,
   key: string,
   rule: QuotaRule,
   now: Date = new Date(),
@@ -77,7 +76,11 @@ export async function consumeQuota(
 export type LockState = { locked: false } | { locked: true; key: string; retryAfterSeconds: number };
 
 /** Whether any of the keys is locked now; reports the one that stays locked longest. */
-export async function checkLock(db: Db, keys: readonly string[], now: Date = new Date()): Promise<LockState> {
+export async function checkLock(
+  db: Queryable,
+  keys: readonly string[],
+  now: Date = new Date(),
+): Promise<LockState> {
   if (keys.length === 0) return { locked: false };
   const rows = await db<{ key: string; locked_until: Date }[]>`
     select key, locked_until from rate_limits
@@ -87,8 +90,8 @@ export async function checkLock(db: Db, keys: readonly string[], now: Date = new
   return { locked: true, key: rows[0].key, retryAfterSeconds: secondsUntil(rows[0].locked_until, now) };
 }
 
-/** The upsert that counts one failure for `key` (shared by {@link recordFailure} and reservations). */
-function countFailure(db: Db, key: string, rule: LockoutRule, now: Date, onlyWhenUnlocked: boolean) {
+/** The upsert that counts one failure for `key` (for {@link reserveAttempts}). */
+function countFailure(db: Tx, key: string, rule: LockoutRule, now: Date, onlyWhenUnlocked: boolean) {
   const cutoff = new Date(now.getTime() - rule.windowSeconds * 1000);
   const lockUntil = new Date(now.getTime() + rule.lockSeconds * 1000);
   const firstLock = rule.maxFailures <= 1 ? lockUntil : null;
@@ -121,63 +124,38 @@ export interface FailureResult {
   lockedUntil: Date | null;
 }
 
-/**
- * Count one failure for a key. The window restarts when it has passed or when a previous lock has
- * expired; reaching `maxFailures` sets `locked_until = now + lockSeconds`.
- */
-export async function recordFailure(
-  db: Db,
-  key: string,
-  rule: LockoutRule,
-  now: Date = new Date(),
-): Promise<FailureResult> {
-  const [row] = await countFailure(db, key, rule, now, false);
-  return {
-    count: row.count,
-    remaining: Math.max(0, rule.maxFailures - row.count),
-    lockedUntil: row.count >= rule.maxFailures ? row.locked_until : null,
-  };
-}
-
 /** Outcome of {@link reserveAttempts}. */
 export type ReserveResult =
   | { ok: true; results: FailureResult[] }
   | { ok: false; retryAfterSeconds: number };
 
-class Refused extends Error {}
-
 /**
- * Reserve one attempt on every key, all-or-nothing (one transaction; take keys in a fixed order): each
- * key's failure count goes up by one *before* the caller checks the password, unless a key is locked —
- * then nothing is counted and the answer is `ok: false` with the longest remaining lock. `results[i]`
- * is what {@link recordFailure} would have returned for `entries[i]` (its `lockedUntil` is set when this
- * attempt reached `maxFailures`). On success, call {@link resetFailures} and/or {@link refundAttempt}.
+ * Reserve one attempt on every key inside the caller's transaction (take keys in a fixed order): each key's
+ * failure count goes up by one *before* the caller checks the password, unless a key is locked — then the
+ * answer is `ok: false` with the longest remaining lock, and the caller must roll back (the keys counted
+ * before the locked one must not stay counted). `results[i]` describes `entries[i]` after this attempt
+ * (its `lockedUntil` is set when this attempt reached `maxFailures`). After a successful check, call
+ * {@link resetFailures} and/or {@link refundAttempt}.
  */
 export async function reserveAttempts(
-  sql: Sql,
+  tx: Tx,
   entries: readonly { key: string; rule: LockoutRule }[],
   now: Date = new Date(),
 ): Promise<ReserveResult> {
-  try {
-    const results = await sql.begin(async (tx) => {
-      const out: FailureResult[] = [];
-      for (const { key, rule } of entries) {
-        const [row] = await countFailure(tx, key, rule, now, true);
-        if (!row) throw new Refused();
-        out.push({
-          count: row.count,
-          remaining: Math.max(0, rule.maxFailures - row.count),
-          lockedUntil: row.count >= rule.maxFailures ? row.locked_until : null,
-        });
-      }
-      return out;
+  const results: FailureResult[] = [];
+  for (const { key, rule } of entries) {
+    const [row] = await countFailure(tx, key, rule, now, true);
+    if (!row) {
+      const lock = await checkLock(tx, entries.map((e) => e.key), now);
+      return { ok: false, retryAfterSeconds: lock.locked ? lock.retryAfterSeconds : 1 };
+    }
+    results.push({
+      count: row.count,
+      remaining: Math.max(0, rule.maxFailures - row.count),
+      lockedUntil: row.count >= rule.maxFailures ? row.locked_until : null,
     });
-    return { ok: true, results };
-  } catch (error) {
-    if (!(error instanceof Refused)) throw error;
-    const lock = await checkLock(sql, entries.map((e) => e.key), now);
-    return { ok: false, retryAfterSeconds: lock.locked ? lock.retryAfterSeconds : 1 };
   }
+  return { ok: true, results };
 }
 
 /**
@@ -185,7 +163,7 @@ export async function reserveAttempts(
  * successful login, for keys that are not simply reset, such as the client IP). Lifts the lock when the
  * count falls below `maxFailures` again.
  */
-export async function refundAttempt(db: Db, key: string, rule: LockoutRule): Promise<void> {
+export async function refundAttempt(db: Tx, key: string, rule: LockoutRule): Promise<void> {
   await db`
     update rate_limits set
       count = greatest(count - 1, 0),
@@ -194,14 +172,26 @@ export async function refundAttempt(db: Db, key: string, rule: LockoutRule): Pro
 }
 
 /** Forget a key's failures and lock (after a successful login). */
-export async function resetFailures(db: Db, key: string): Promise<void> {
+export async function resetFailures(db: Tx, key: string): Promise<void> {
   await db`delete from rate_limits where key = ${key}`;
 }
 
-/** Delete rows whose window and lock both ended before `before` (for a cleanup job). Returns the count. */
-export async function purgeRateLimits(db: Db, before: Date): Promise<number> {
-  const rows = await db`
-    delete from rate_limits where updated_at < ${before} and (locked_until is null or locked_until < ${before})
-    returning key`;
-  return rows.length;
+/**
+ * Counters untouched this long (and not locked) are deleted by {@link purgeRateLimits}: longer than the
+ * longest window (one day, SMS codes per phone), so no limit is forgotten early.
+ */
+export const RATE_LIMIT_RETENTION_SECONDS = 2 * 24 * 3600;
+
+/**
+ * Delete counters idle for {@link RATE_LIMIT_RETENTION_SECONDS} whose lock (if any) has ended, in bounded
+ * batches (the daily purge job). Returns how many.
+ */
+export function purgeRateLimits(db: Db, now: Date = new Date(), limits?: BatchLimits): Promise<number> {
+  const before = new Date(now.getTime() - RATE_LIMIT_RETENTION_SECONDS * 1000);
+  return deleteInBatches((limit) =>
+    db`
+      delete from rate_limits where key in (
+        select key from rate_limits
+        where updated_at < ${before} and (locked_until is null or locked_until < ${now})
+        limit ${limit})`, limits);
 }

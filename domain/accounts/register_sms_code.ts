@@ -4,7 +4,7 @@
  * `POST /api/sms_code` (the island) and the no-script path of `/register`.
  * @module
  */
-import type { Sql } from "../../db/connection.ts";
+import type { Db } from "../../db/tx.ts";
 import { normalizePhone } from "./phone.ts";
 import { requestSmsCode, SMS_CODE_MESSAGES, type SmsCodeDeps } from "./sms_code.ts";
 import { isPhoneRegistered, REGISTER_MESSAGES } from "./user.ts";
@@ -30,7 +30,7 @@ export function throttledMessage(retryAfterSeconds: number): string {
  * registered number, then `requestSmsCode` (quotas per phone and per `ip`) through `deps.sms`.
  */
 export async function sendRegisterSmsCode(
-  sql: Sql,
+  sql: Db,
   input: { rawPhone: string; ip: string | null },
   deps: SmsCodeDeps,
 ): Promise<SendCodeOutcome> {

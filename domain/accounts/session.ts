@@ -7,12 +7,11 @@
  * | user    | 30 min | 12 h   | `__Host-sid` / `sid` |
  * | staff   | 15 min | 8 h    | `__Host-staff_sid` / `staff_sid` |
  */
-import type { Sql, TransactionSql } from "../../db/connection.ts";
+import { type BatchLimits, deleteInBatches } from "../../db/batches.ts";
+import type { Db, Queryable } from "../../db/tx.ts";
 import type { SessionStaff, SessionUser } from "./session_subject.ts";
 import { maskPhone, type PiiCipher, sha256Hex } from "./pii.ts";
-import { permissionsFor } from "../staff/staff.ts";
-
-type Db = Sql | TransactionSql;
+import { permissionsFor } from "../staff/permissions.ts";
 
 /** Who a session belongs to. */
 export type SubjectType = "user" | "staff";
@@ -77,7 +76,7 @@ const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /** Create a session for a user or staff member. */
 export async function createSession(
-  db: Db,
+  db: Queryable,
   input: NewSessionInput,
 ): Promise<CreatedSession> {
   const now = input.now ?? new Date();
@@ -101,7 +100,7 @@ export async function createSession(
  * Returns `null` for an unknown, malformed or expired id (an expired row is deleted).
  */
 export async function loadSession(
-  db: Db,
+  db: Queryable,
   rawId: string | null | undefined,
   options: { now?: Date } = {},
 ): Promise<LoadedSession | null> {
@@ -141,7 +140,7 @@ export async function loadSession(
 }
 
 /** End a session server-side (log-out). Returns whether a session was deleted. */
-export async function destroySession(db: Db, rawId: string | null | undefined): Promise<boolean> {
+export async function destroySession(db: Queryable, rawId: string | null | undefined): Promise<boolean> {
   if (!rawId) return false;
   const rows = await db`delete from sessions where id_hash = ${await hashSessionId(
     rawId,
@@ -151,7 +150,7 @@ export async function destroySession(db: Db, rawId: string | null | undefined): 
 
 /** End every session of a subject (password change, account disabled). Returns the count. */
 export async function destroySessionsFor(
-  db: Db,
+  db: Queryable,
   subjectType: SubjectType,
   subjectId: string,
 ): Promise<number> {
@@ -165,7 +164,7 @@ export async function destroySessionsFor(
  * existed before authentication never carries it (no session fixation).
  */
 export async function rotateSession(
-  db: Db,
+  db: Queryable,
   oldRawId: string | null | undefined,
   input: NewSessionInput,
 ): Promise<CreatedSession> {
@@ -173,10 +172,11 @@ export async function rotateSession(
   return await createSession(db, input);
 }
 
-/** Delete expired sessions (for a cron job). Returns how many. */
-export async function purgeExpiredSessions(db: Db, now: Date = new Date()): Promise<number> {
-  const rows = await db`delete from sessions where expires_at <= ${now} returning subject_id`;
-  return rows.length;
+/** Delete expired sessions in bounded batches (the daily purge job). Returns how many. */
+export function purgeExpiredSessions(db: Db, now: Date = new Date(), limits?: BatchLimits): Promise<number> {
+  return deleteInBatches((limit) =>
+    db`delete from sessions where id_hash in (
+         select id_hash from sessions where expires_at <= ${now} limit ${limit})`, limits);
 }
 
 /** The cookie name for a subject: `__Host-` prefixed when cookies are Secure. */
@@ -210,7 +210,7 @@ export function clearSessionCookie(name: string, options: { secure: boolean }): 
 
 /** The signed-in user for a raw session id, or `null` (no session, a staff session, or user not active). */
 export async function loadUserForSession(
-  db: Db,
+  db: Queryable,
   rawId: string | null | undefined,
   cipher: PiiCipher,
   options: { now?: Date } = {},
@@ -233,7 +233,7 @@ export async function loadUserForSession(
 
 /** The signed-in staff member (with permissions) for a raw session id, or `null`. */
 export async function loadStaffForSession(
-  db: Db,
+  db: Queryable,
   rawId: string | null | undefined,
   options: { now?: Date } = {},
 ): Promise<SessionStaff | null> {

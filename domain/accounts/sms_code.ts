@@ -5,14 +5,13 @@
  *
  * Only the latest code for a phone and purpose counts; asking for a new one supersedes the old.
  */
-import type { Sql, TransactionSql } from "../../db/connection.ts";
+import { type BatchLimits, deleteInBatches } from "../../db/batches.ts";
+import type { Db, Queryable } from "../../db/tx.ts";
 import type { SmsGateway } from "../../integrations/sms.ts";
 import { PLATFORM_NAME } from "../shared/brand.ts";
 import type { PiiCipher } from "./pii.ts";
 import { normalizePhone } from "./phone.ts";
 import { consumeQuota, type QuotaRule } from "./rate_limit.ts";
-
-type Db = Sql | TransactionSql;
 
 /** What a code is for. */
 export type SmsPurpose = "register" | "login" | "reset_password";
@@ -104,7 +103,7 @@ class Rollback extends Error {
  * commit together or not at all.
  */
 export async function requestSmsCode(
-  sql: Sql,
+  sql: Db,
   input: { phone: string; purpose: SmsPurpose; ip: string | null },
   deps: SmsCodeDeps,
 ): Promise<RequestSmsCodeResult> {
@@ -160,7 +159,7 @@ export type VerifySmsCodeResult =
  * action commits. A wrong guess is counted only if that transaction commits (return, don't throw).
  */
 export async function verifySmsCode(
-  db: Db,
+  db: Queryable,
   input: { phone: string; purpose: SmsPurpose; code: string },
   deps: { cipher: PiiCipher; now?: Date },
 ): Promise<VerifySmsCodeResult> {
@@ -194,8 +193,18 @@ export async function verifySmsCode(
   return used.length === 1 ? { ok: true } : { ok: false, code: "invalid_code" };
 }
 
-/** Delete codes that expired before `before` (for a cleanup job). Returns how many. */
-export async function purgeSmsCodes(db: Db, before: Date): Promise<number> {
-  const rows = await db`delete from sms_codes where expires_at < ${before} returning id`;
-  return rows.length;
+/** Codes are kept this long after they expire (so 「验证码已过期」 can still be told apart). */
+export const SMS_CODE_RETENTION_SECONDS = 3600;
+
+/**
+ * Delete codes that expired more than {@link SMS_CODE_RETENTION_SECONDS} ago, in bounded batches (the daily
+ * purge job). Returns how many.
+ */
+export function purgeSmsCodes(db: Db, now: Date = new Date(), limits?: BatchLimits): Promise<number> {
+  const before = new Date(now.getTime() - SMS_CODE_RETENTION_SECONDS * 1000);
+  return deleteInBatches(
+    (limit) =>
+      db`delete from sms_codes where id in (select id from sms_codes where expires_at < ${before} limit ${limit})`,
+    limits,
+  );
 }

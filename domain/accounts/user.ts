@@ -4,22 +4,13 @@
  */
 import { z } from "zod";
 import { type FieldErrors, fieldErrorsFrom } from "../shared/field_errors.ts";
-import type { Sql, TransactionSql } from "../../db/connection.ts";
-import type { SessionUser } from "./session_subject.ts";
+import { type Db, type Queryable, transaction } from "../../db/tx.ts";
 import { recordAgreementAcceptance } from "./agreements.ts";
-import { maskPhone, type PiiCipher } from "./pii.ts";
-import { dummyVerify, hashPassword, validatePassword, verifyPassword } from "./password.ts";
+import { userDisplayName } from "./display_name.ts";
+import type { PiiCipher } from "./pii.ts";
+import { hashPassword, validatePassword } from "./password.ts";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "./phone.ts";
-import {
-  lockMinutes,
-  type LockoutRule,
-  refundAttempt,
-  reserveAttempts,
-  resetFailures,
-} from "./rate_limit.ts";
-import { rotateSession } from "./session.ts";
 import { SMS_CODE_MESSAGES, verifySmsCode } from "./sms_code.ts";
-import { IP_LOCKOUT } from "../staff/staff.ts";
 
 /** User kinds. */
 export const USER_KINDS = ["investor", "borrower"] as const;
@@ -49,6 +40,8 @@ export type { FieldErrors } from "../shared/field_errors.ts";
 
 const INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const INVITE_CODE_LENGTH = 8;
+/** Fresh invite codes tried before giving up (a collision is already rare at 31^8 codes). */
+const INVITE_CODE_ATTEMPTS = 5;
 
 /**
  * The register form. Accepts what an HTML form posts (`acceptAgreements` as `"on"`, empty invite code)
@@ -133,7 +126,7 @@ export const REGISTER_MESSAGES = {
  * Whether a user with this phone exists (any status). Takes the phone's look-up hash
  * (`PiiCipher.hash` of the normalised number), never the number itself.
  */
-export async function isPhoneRegistered(sql: Sql | TransactionSql, phoneHash: string): Promise<boolean> {
+export async function isPhoneRegistered(sql: Queryable, phoneHash: string): Promise<boolean> {
   const [row] = await sql`select 1 from users where phone_hash = ${phoneHash} limit 1`;
   return row !== undefined;
 }
@@ -146,7 +139,7 @@ export interface AccountProfile {
 }
 
 /** The registration time and invite code of a user, or `null` when there is no such user. */
-export async function getAccountProfile(sql: Sql, userId: string): Promise<AccountProfile | null> {
+export async function getAccountProfile(sql: Db, userId: string): Promise<AccountProfile | null> {
   const [row] = await sql<AccountProfile[]>`
     select created_at as "createdAt", invite_code as "inviteCode" from users where id = ${userId}`;
   return row ?? null;
@@ -165,7 +158,7 @@ export function generateInviteCode(): string {
  * user agreement and privacy policy. The SMS code is consumed only when the user is created.
  */
 export async function registerUser(
-  sql: Sql,
+  db: Db,
   input: Record<string, unknown> & { ip: string | null },
   deps: AccountDeps,
 ): Promise<RegisterResult> {
@@ -175,10 +168,10 @@ export async function registerUser(
   const now = deps.now ?? new Date();
   const phoneHash = await deps.cipher.hash(data.phone);
   const phoneEnc = await deps.cipher.encrypt(data.phone);
-  if (await isPhoneRegistered(sql, phoneHash)) return { ok: false, code: "phone_taken" };
+  if (await isPhoneRegistered(db, phoneHash)) return { ok: false, code: "phone_taken" };
   let invitedBy: string | null = null;
   if (data.inviteCode) {
-    const [inviter] = await sql<
+    const [inviter] = await db<
       { id: string }[]
     >`select id from users where invite_code = ${data.inviteCode}`;
     if (!inviter) {
@@ -192,175 +185,36 @@ export async function registerUser(
   }
   const passwordHash = await hashPassword(data.password, { cost: deps.bcryptCost });
 
-  class Rollback extends Error {
-    constructor(readonly result: RegisterResult) {
-      super("rollback");
-    }
-  }
-  try {
-    return await sql.begin(async (tx): Promise<RegisterResult> => {
-      const code = await verifySmsCode(tx, { phone: data.phone, purpose: "register", code: data.smsCode }, {
-        cipher: deps.cipher,
-        now,
-      });
-      // a wrong guess must be counted: return (commit) rather than throw
-      if (!code.ok) return { ok: false, code: code.code };
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const [row] = await tx<{ id: string }[]>`
-          insert into users (kind, phone_enc, phone_hash, display_name, password_hash, invite_code, invited_by, created_at)
-          values (${data.kind}, ${phoneEnc}, ${phoneHash}, ${"用户" + data.phone.slice(-4)}, ${passwordHash},
-                  ${generateInviteCode()}, ${invitedBy}, ${now})
-          on conflict do nothing
-          returning id`;
-        if (row) {
-          await recordAgreementAcceptance(tx, { userId: row.id, ip: input.ip, now });
-          return { ok: true, userId: row.id };
-        }
-        // registered concurrently: undo the code consumption
-        if (await isPhoneRegistered(tx, phoneHash)) throw new Rollback({ ok: false, code: "phone_taken" });
-        // else the invite code collided: try another
-      }
-      throw new Error("could not generate a unique invite code");
-    });
-  } catch (e) {
-    if (e instanceof Rollback) return e.result;
-    throw e;
-  }
-}
-
-/** Failed logins per account: 5 in 15 minutes locks it for 15 minutes. */
-export const ACCOUNT_LOCKOUT: LockoutRule = { maxFailures: 5, windowSeconds: 900, lockSeconds: 900 };
-export { IP_LOCKOUT };
-
-/** Outcome of {@link loginUser}. */
-export type LoginResult =
-  | { ok: true; sessionId: string; expiresAt: Date; user: SessionUser }
-  | { ok: false; code: "invalid_credentials"; remainingAttempts: number }
-  | { ok: false; code: "locked"; retryAfterSeconds: number }
-  | { ok: false; code: "account_disabled" };
-
-/** Chinese messages for log-in outcomes. `locked` takes the minutes left. */
-export const LOGIN_MESSAGES = {
-  invalid_credentials: (remainingAttempts: number) =>
-    remainingAttempts > 0 ? `手机号或密码错误，还可尝试 ${remainingAttempts} 次` : "手机号或密码错误",
-  locked: (retryAfterSeconds: number) => `账户已锁定，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`,
-  account_disabled: () => "该账户已停用，请联系客服",
-} as const;
-
-/** The Chinese message for a failed log-in. */
-export function loginErrorMessage(result: Exclude<LoginResult, { ok: true }>): string {
-  switch (result.code) {
-    case "invalid_credentials":
-      return LOGIN_MESSAGES.invalid_credentials(result.remainingAttempts);
-    case "locked":
-      return LOGIN_MESSAGES.locked(result.retryAfterSeconds);
-    case "account_disabled":
-      return LOGIN_MESSAGES.account_disabled();
-  }
-}
-
-/**
- * Log in with phone and password. Locked accounts and IPs are refused before any password check; an
- * unknown phone costs one bcrypt verification like a wrong password; a failure counts against the
- * account and the IP (5 per account / 20 per IP in 15 minutes lock for 15 minutes). The attempt is
- * counted *before* the password check ({@link reserveAttempts}), so concurrent guesses get at most 5
- * checks per account. On success the account's failures are reset, the IP's attempt is given back,
- * `previousSessionId` (if any) is destroyed and a new session created.
- */
-export async function loginUser(
-  sql: Sql,
-  input: {
-    phone: string;
-    password: string;
-    ip: string | null;
-    userAgent: string | null;
-    previousSessionId?: string | null;
-  },
-  deps: AccountDeps,
-): Promise<LoginResult> {
-  const now = deps.now ?? new Date();
-  const phone = normalizePhone(String(input.phone ?? ""));
-  const password = String(input.password ?? "");
-  const phoneHash = phone ? await deps.cipher.hash(phone) : null;
-  const acctKey = phoneHash ? `acct:${phoneHash}` : null;
-  const ipKey = input.ip ? `ip:${input.ip}` : null;
-  const entries = [
-    ...(acctKey ? [{ key: acctKey, rule: ACCOUNT_LOCKOUT }] : []),
-    ...(ipKey ? [{ key: ipKey, rule: IP_LOCKOUT }] : []),
-  ];
-  const reserved = await reserveAttempts(sql, entries, now);
-  if (!reserved.ok) return { ok: false, code: "locked", retryAfterSeconds: reserved.retryAfterSeconds };
-  const acct = acctKey ? reserved.results[0] : null;
-  const ip = ipKey ? reserved.results[entries.length - 1] : null;
-
-  const [row] = phoneHash
-    ? await sql<
-      {
-        id: string;
-        kind: "investor" | "borrower";
-        display_name: string | null;
-        password_hash: string | null;
-        status: string;
-      }[]
-    >`
-        select id, kind, display_name, password_hash, status from users where phone_hash = ${phoneHash}`
-    : [];
-  let valid = false;
-  if (row?.password_hash) valid = await verifyPassword(password, row.password_hash);
-  else await dummyVerify(password);
-
-  if (!valid) {
-    // The failure was counted by the reservation.
-    const until = [acct?.lockedUntil, ip?.lockedUntil].filter((d): d is Date => d instanceof Date);
-    if (until.length > 0) {
-      const latest = Math.max(...until.map((d) => d.getTime()));
-      return { ok: false, code: "locked", retryAfterSeconds: Math.ceil((latest - now.getTime()) / 1000) };
-    }
-    return {
-      ok: false,
-      code: "invalid_credentials",
-      remainingAttempts: Math.min(
-        acct?.remaining ?? ACCOUNT_LOCKOUT.maxFailures,
-        ip?.remaining ?? Infinity,
-      ),
-    };
-  }
-  /** The right password is not a failure: reset the account, give the IP its attempt back. */
-  const notAFailure = async (tx: TransactionSql) => {
-    if (acctKey) await resetFailures(tx, acctKey);
-    if (ipKey) await refundAttempt(tx, ipKey, IP_LOCKOUT);
-  };
-  if (row.status !== "active") {
-    await sql.begin(notAFailure);
-    return { ok: false, code: "account_disabled" };
-  }
-
-  return await sql.begin(async (tx): Promise<LoginResult> => {
-    await notAFailure(tx);
-    const session = await rotateSession(tx, input.previousSessionId, {
-      subjectType: "user",
-      subjectId: row.id,
-      ip: input.ip,
-      userAgent: input.userAgent,
+  return await transaction(db, async (tx, rollback): Promise<RegisterResult> => {
+    const code = await verifySmsCode(tx, { phone: data.phone, purpose: "register", code: data.smsCode }, {
+      cipher: deps.cipher,
       now,
     });
-    const phoneMasked = maskPhone(phone!);
-    return {
-      ok: true,
-      sessionId: session.sessionId,
-      expiresAt: session.expiresAt,
-      user: {
-        id: row.id,
-        kind: row.kind,
-        phoneMasked,
-        displayName: row.display_name ?? `用户${phone!.slice(-4)}`,
-      },
-    };
+    // a wrong guess must be counted: return (commit) rather than roll back
+    if (!code.ok) return { ok: false, code: code.code };
+    for (let attempt = 0; attempt < INVITE_CODE_ATTEMPTS; attempt++) {
+      const [row] = await tx<{ id: string }[]>`
+        insert into users (kind, phone_enc, phone_hash, display_name, password_hash, invite_code, invited_by, created_at)
+        values (${data.kind}, ${phoneEnc}, ${phoneHash}, ${
+        userDisplayName(null, data.phone)
+      }, ${passwordHash},
+                ${generateInviteCode()}, ${invitedBy}, ${now})
+        on conflict do nothing
+        returning id`;
+      if (row) {
+        await recordAgreementAcceptance(tx, { userId: row.id, ip: input.ip, now });
+        return { ok: true, userId: row.id };
+      }
+      // registered concurrently: undo the code consumption
+      if (await isPhoneRegistered(tx, phoneHash)) return rollback({ ok: false, code: "phone_taken" });
+      // else the invite code collided: try another
+    }
+    throw new Error("could not generate a unique invite code");
   });
 }
 
 /** How many users have registered (the home page shows it). */
-export async function countUsers(sql: Sql): Promise<{ total: number; investors: number; borrowers: number }> {
+export async function countUsers(sql: Db): Promise<{ total: number; investors: number; borrowers: number }> {
   const [r] = await sql<{ total: number; investors: number; borrowers: number }[]>`
     select count(*)::int as total,
            count(*) filter (where kind = 'investor')::int as investors,

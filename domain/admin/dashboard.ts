@@ -3,7 +3,7 @@
  * letters, and registrations per day (Asia/Shanghai days) for the chart. Set-based SQL, one round trip
  * per figure group.
  */
-import type { Sql } from "../../db/connection.ts";
+import type { Db } from "../../db/tx.ts";
 
 /** Counts shown on the overview. */
 export interface DashboardCounts {
@@ -21,7 +21,7 @@ export interface DashboardCounts {
 }
 
 /** All counts of the overview in one query. */
-export async function dashboardCounts(sql: Sql): Promise<DashboardCounts> {
+export async function dashboardCounts(sql: Db): Promise<DashboardCounts> {
   const [row] = await sql<DashboardCounts[]>`
     with today as (
       select (date_trunc('day', now() at time zone 'Asia/Shanghai') at time zone 'Asia/Shanghai') as start
@@ -52,7 +52,7 @@ export interface DailyCount {
  * Registrations per Asia/Shanghai day for the last `days` days (today included, oldest first, days
  * without registrations as 0). `days` is clamped to 1–{@link MAX_CHART_DAYS}.
  */
-export async function registrationsPerDay(sql: Sql, days = 14): Promise<DailyCount[]> {
+export async function registrationsPerDay(sql: Db, days = 14): Promise<DailyCount[]> {
   const n = Math.min(MAX_CHART_DAYS, Math.max(1, Math.trunc(days)));
   return await sql<DailyCount[]>`
     with bounds as (

@@ -2,7 +2,8 @@
  * Liveness of the platform's dependencies: the database answers `select 1` and Deno KV answers a read,
  * each within a timeout. Used by `/api/health` and the staff 系统状态 page.
  */
-import type { DatabaseKind, Sql } from "../../db/connection.ts";
+import type { Db } from "../../db/tx.ts";
+import type { DatabaseKind } from "../../db/connection.ts";
 
 /** How long each check may take before it counts as failed. */
 export const HEALTH_TIMEOUT_MS = 2_000;
@@ -32,7 +33,7 @@ async function withTimeout<T>(work: Promise<T>, timeoutMs: number, onTimeout?: (
 }
 
 /** Whether the database answers `select 1` within `timeoutMs`. */
-export async function databaseAnswers(sql: Sql, timeoutMs = HEALTH_TIMEOUT_MS): Promise<boolean> {
+export async function databaseAnswers(sql: Db, timeoutMs = HEALTH_TIMEOUT_MS): Promise<boolean> {
   try {
     const query = sql`select 1 as ok`;
     const rows = await withTimeout(
@@ -58,7 +59,7 @@ export async function kvAnswers(kv: Deno.Kv, timeoutMs = HEALTH_TIMEOUT_MS): Pro
 
 /** Check the database and KV concurrently; name the failing part. */
 export async function checkHealth(
-  deps: { sql: Sql; kv: Deno.Kv; dbKind: DatabaseKind },
+  deps: { sql: Db; kv: Deno.Kv; dbKind: DatabaseKind },
   options: { timeoutMs?: number } = {},
 ): Promise<HealthReport> {
   const timeoutMs = options.timeoutMs ?? HEALTH_TIMEOUT_MS;

@@ -1,8 +1,11 @@
 /**
  * The staff user list (用户管理): filters read from the query string, a filtered and paginated list with
- * masked phones, totals, and the CSV export (masked; the caller audits it as `users.export`).
+ * masked phones, totals, and the CSV export (masked, audited as `users.export`).
  */
-import type { Sql } from "../../db/connection.ts";
+import { type Db, type Queryable, transaction } from "../../db/tx.ts";
+import type { SessionStaff } from "../accounts/session_subject.ts";
+import { appendAudit } from "../staff/audit_log.ts";
+import { can } from "../staff/permissions.ts";
 import { maskPhone, type PiiCipher } from "../accounts/pii.ts";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "../accounts/phone.ts";
 import { formatShanghaiDateTime, isIsoDay } from "../shared/shanghai_time.ts";
@@ -127,7 +130,7 @@ interface RawUser {
 }
 
 /** The WHERE fragment (synchronous: a postgres.js fragment is thenable and must not be awaited). */
-function where(sql: Sql, filters: UserFilters, phoneHash: string | null) {
+function where(sql: Queryable, filters: UserFilters, phoneHash: string | null) {
   return sql`
     (${filters.kind}::text is null or u.kind = ${filters.kind}::text)
     and (${filters.status}::text is null or u.status = ${filters.status}::text)
@@ -162,7 +165,7 @@ async function toRows(raw: RawUser[], cipher: PiiCipher): Promise<AdminUserRow[]
 
 /** One page of the filtered user list, newest first, with the totals of the whole filtered set. */
 export async function listUsersForStaff(
-  sql: Sql,
+  sql: Db,
   cipher: PiiCipher,
   filters: UserFilters,
   page: number,
@@ -189,29 +192,56 @@ function csvCell(value: string): string {
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
+/** Outcome of {@link exportUsersCsv}. */
+export type ExportUsersResult =
+  | { ok: true; csv: string; rows: number; truncated: boolean }
+  | { ok: false; code: "forbidden" };
+
 /**
- * The filtered users as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese), phones masked, at
- * most {@link USERS_EXPORT_MAX_ROWS} rows. Returns the text and the row count (for the audit entry).
+ * The command 导出: the filtered users as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese),
+ * phones masked, at most {@link USERS_EXPORT_MAX_ROWS} rows. Needs `users.view`. The read and its audit
+ * entry (`users.export`, with the filters — the phone masked — and the row count) are one transaction.
  */
 export async function exportUsersCsv(
-  sql: Sql,
-  cipher: PiiCipher,
-  filters: UserFilters,
-): Promise<{ csv: string; rows: number; truncated: boolean }> {
+  db: Db,
+  input: { cipher: PiiCipher; filters: UserFilters },
+  actor: { staff: Pick<SessionStaff, "id" | "permissions">; ip: string | null },
+): Promise<ExportUsersResult> {
+  if (!can(actor.staff, "users.view")) return { ok: false, code: "forbidden" };
+  const { cipher, filters } = input;
   const phoneHash = filters.phone ? await cipher.hash(filters.phone) : null;
-  const raw = await sql<RawUser[]>`
-    select u.id, u.kind, u.phone_enc, u.display_name, u.status, u.created_at
-    from users u where ${where(sql, filters, phoneHash)}
-    order by u.id desc
-    limit ${USERS_EXPORT_MAX_ROWS + 1}`;
-  const truncated = raw.length > USERS_EXPORT_MAX_ROWS;
-  const rows = await toRows(raw.slice(0, USERS_EXPORT_MAX_ROWS), cipher);
-  const lines = [["用户ID", "手机号", "类型", "昵称", "状态", "注册时间"].map(csvCell).join(",")];
-  for (const r of rows) {
-    lines.push(
-      [r.id, r.phoneMasked, r.kindLabel, r.displayName, r.statusLabel, formatShanghaiDateTime(r.createdAt)]
-        .map(csvCell).join(","),
-    );
-  }
-  return { csv: "\uFEFF" + lines.join("\r\n") + "\r\n", rows: rows.length, truncated };
+  return await transaction(db, async (tx): Promise<ExportUsersResult> => {
+    const raw = await tx<RawUser[]>`
+      select u.id, u.kind, u.phone_enc, u.display_name, u.status, u.created_at
+      from users u where ${where(tx, filters, phoneHash)}
+      order by u.id desc
+      limit ${USERS_EXPORT_MAX_ROWS + 1}`;
+    const truncated = raw.length > USERS_EXPORT_MAX_ROWS;
+    const rows = await toRows(raw.slice(0, USERS_EXPORT_MAX_ROWS), cipher);
+    const lines = [["用户ID", "手机号", "类型", "昵称", "状态", "注册时间"].map(csvCell).join(",")];
+    for (const r of rows) {
+      lines.push(
+        [r.id, r.phoneMasked, r.kindLabel, r.displayName, r.statusLabel, formatShanghaiDateTime(r.createdAt)]
+          .map(csvCell).join(","),
+      );
+    }
+    await appendAudit(tx, {
+      staffId: actor.staff.id,
+      action: "users.export",
+      target: "users",
+      detail: {
+        filters: {
+          kind: filters.kind,
+          status: filters.status,
+          from: filters.from,
+          to: filters.to,
+          phone: filters.phone ? maskPhone(filters.phone) : null,
+        },
+        rows: rows.length,
+        truncated,
+      },
+      ip: actor.ip,
+    });
+    return { ok: true, csv: "\uFEFF" + lines.join("\r\n") + "\r\n", rows: rows.length, truncated };
+  });
 }

@@ -3,7 +3,7 @@
  * (DESIGN.md §5). Users are counted now; the loan figures are zero until the loan tables exist — a later
  * issue replaces {@link loanFigures} with set-based SQL over them, and the page needs no change.
  */
-import type { Sql } from "../../db/connection.ts";
+import type { Db } from "../../db/tx.ts";
 
 /** Loan-related operating figures. Amounts in integer fen; shares in millionths (1 000 000 = 100%). */
 export interface LoanFigures {
@@ -67,12 +67,12 @@ export const ZERO_LOAN_FIGURES: Readonly<LoanFigures> = Object.freeze({
  * The loan figures. The platform has not matched a loan yet and the loan tables do not exist, so every
  * figure is zero; the loans issue computes them here from its tables (one set-based query).
  */
-export function loanFigures(_sql: Sql): Promise<LoanFigures> {
+export function loanFigures(_sql: Db): Promise<LoanFigures> {
   return Promise.resolve({ ...ZERO_LOAN_FIGURES });
 }
 
 /** The operating figures, read now. */
-export async function operatingFigures(sql: Sql): Promise<OperatingFigures> {
+export async function operatingFigures(sql: Db): Promise<OperatingFigures> {
   const [users] = await sql<
     { registeredUsers: number; registeredInvestors: number; registeredBorrowers: number; asOf: Date }[]
   >`

@@ -4,9 +4,7 @@
  * The notification consumer (`jobs/notifications.ts`) writes them with {@link addMessage}.
  * @module
  */
-import type { Sql, TransactionSql } from "../../db/connection.ts";
-
-type Db = Sql | TransactionSql;
+import type { Queryable } from "../../db/tx.ts";
 
 /** Messages per page of the message centre. */
 export const MESSAGES_PAGE_SIZE = 20;
@@ -53,7 +51,7 @@ function clampInt(value: number, min: number, max: number): number {
  * values are clamped.
  */
 export async function listMessages(
-  sql: Db,
+  sql: Queryable,
   userId: string,
   page: { limit?: number; offset?: number } = {},
 ): Promise<Message[]> {
@@ -67,7 +65,7 @@ export async function listMessages(
 }
 
 /** How many messages the user has and how many are unread (one query). */
-export async function countMessages(sql: Db, userId: string): Promise<MessageCounts> {
+export async function countMessages(sql: Queryable, userId: string): Promise<MessageCounts> {
   const [row] = await sql<MessageCounts[]>`
     select count(*)::int as total, count(*) filter (where read_at is null)::int as unread
     from messages where user_id = ${userId}`;
@@ -75,7 +73,7 @@ export async function countMessages(sql: Db, userId: string): Promise<MessageCou
 }
 
 /** How many of the user's messages are unread (uses the partial index on unread messages). */
-export async function countUnreadMessages(sql: Db, userId: string): Promise<number> {
+export async function countUnreadMessages(sql: Queryable, userId: string): Promise<number> {
   const [row] = await sql<{ unread: number }[]>`
     select count(*)::int as unread from messages where user_id = ${userId} and read_at is null`;
   return row.unread;
@@ -85,7 +83,7 @@ export async function countUnreadMessages(sql: Db, userId: string): Promise<numb
  * Mark every unread message of the user read (at `now`, default the database's time). Touches only that
  * user's messages; messages already read keep their first read time. Returns how many were marked.
  */
-export async function markAllMessagesRead(sql: Db, userId: string, now?: Date): Promise<number> {
+export async function markAllMessagesRead(sql: Queryable, userId: string, now?: Date): Promise<number> {
   const result = await sql`
     update messages set read_at = coalesce(${now ?? null}::timestamptz, now())
     where user_id = ${userId} and read_at is null`;
@@ -96,7 +94,7 @@ export async function markAllMessagesRead(sql: Db, userId: string, now?: Date): 
  * Write a message into the user's message centre, at most once per `dedupeKey`. Returns the new id, or
  * `null` when a message with that key already exists.
  */
-export async function addMessage(sql: Db, message: NewMessage): Promise<string | null> {
+export async function addMessage(sql: Queryable, message: NewMessage): Promise<string | null> {
   const [row] = await sql<{ id: string }[]>`
     insert into messages (user_id, kind, title, body, dedupe_key)
     values (${message.userId}, ${message.kind}, ${message.title}, ${message.body}, ${message.dedupeKey})

@@ -6,10 +6,8 @@
  * Appends serialise on a transaction-level advisory lock, so the chain never forks; a trigger refuses
  * UPDATE, DELETE and TRUNCATE. {@link verifyAuditChain} recomputes the chain and names the first bad row.
  */
-import type { Sql, TransactionSql } from "../../db/connection.ts";
+import type { Queryable, Tx } from "../../db/tx.ts";
 import { sha256Hex } from "../accounts/pii.ts";
-
-type Db = Sql | TransactionSql;
 
 /** Advisory lock key that serialises appends (an arbitrary constant). */
 export const AUDIT_LOCK_KEY = 72_640_002;
@@ -47,7 +45,7 @@ export interface AuditRow {
 }
 
 /** The columns of `audit_log` as an {@link AuditRow} (a query fragment). */
-function auditColumns(db: Db) {
+function auditColumns(db: Queryable) {
   return db`id, staff_id as "staffId", action, target, detail, ip, created_at as "createdAt",
     prev_hash as "prevHash", hash`;
 }
@@ -80,15 +78,10 @@ export async function auditRowHash(
 }
 
 /**
- * Append one entry. Call with the transaction of the action being logged (the entry commits with it);
- * with a plain `sql` handle the lock must still be transaction-scoped, so a transaction is opened.
+ * Append one entry inside the transaction of the action being logged (the entry commits or rolls back with
+ * it). Appends serialise on a transaction-scoped advisory lock, so the chain has no forks.
  */
-export async function appendAudit(db: Db, entry: AuditEntry): Promise<AuditRow> {
-  if (typeof (db as TransactionSql).savepoint === "function") return await appendAuditInTx(db, entry);
-  return await (db as Sql).begin((tx) => appendAuditInTx(tx, entry));
-}
-
-async function appendAuditInTx(tx: Db, entry: AuditEntry): Promise<AuditRow> {
+export async function appendAudit(tx: Tx, entry: AuditEntry): Promise<AuditRow> {
   // Round-trip through JSON: what jsonb stores and gives back (no undefined, Dates as strings).
   const detail = JSON.parse(JSON.stringify(entry.detail ?? {})) as Record<string, JsonValue>;
   await tx`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
@@ -125,7 +118,7 @@ export type AuditVerifyResult =
  * row (`hash_mismatch`) and a deleted, inserted or reordered row (`prev_hash_mismatch` at the first row
  * whose predecessor is not the one it was chained to).
  */
-export async function verifyAuditChain(db: Db): Promise<AuditVerifyResult> {
+export async function verifyAuditChain(db: Queryable): Promise<AuditVerifyResult> {
   let lastId = "0";
   let prevHash: string | null = null;
   let count = 0;
@@ -147,7 +140,7 @@ export async function verifyAuditChain(db: Db): Promise<AuditVerifyResult> {
 
 /** The newest entries, newest first, at most `limit` (≤ 200), before an optional id (paging). */
 export async function listAudit(
-  db: Db,
+  db: Queryable,
   options: { limit?: number; beforeId?: string; staffId?: string; action?: string } = {},
 ): Promise<AuditRow[]> {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);

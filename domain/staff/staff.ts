@@ -1,147 +1,20 @@
 /**
- * Staff accounts (后台员工): roles, the permissions each role grants (deny by default), the admin menu,
- * staff log-in (rate-limited, audited, new session) and staff creation (audited).
+ * Staff accounts (后台员工): log-in (rate-limited, audited, new session), log-out and creation (audited).
+ * Roles and permissions are in `permissions.ts`.
  */
 import { z } from "zod";
-import type { Sql, TransactionSql } from "../../db/connection.ts";
+import { type Db, transaction } from "../../db/tx.ts";
 import type { SessionStaff } from "../accounts/session_subject.ts";
 import { appendAudit } from "./audit_log.ts";
 import { fieldErrorsFrom } from "../shared/field_errors.ts";
-import { dummyVerify, hashPassword, validatePassword, verifyPassword } from "../accounts/password.ts";
-import {
-  lockMinutes,
-  type LockoutRule,
-  refundAttempt,
-  reserveAttempts,
-  resetFailures,
-} from "../accounts/rate_limit.ts";
-import { rotateSession } from "../accounts/session.ts";
-
-/** Every permission. A route under `/admin` needs one of these; nothing is allowed without it. */
-export const PERMISSIONS = [
-  "admin.dashboard",
-  "users.view",
-  "users.manage",
-  "loans.review",
-  "risk.rules",
-  "finance.disburse",
-  "finance.reconcile",
-  "finance.withdrawals",
-  "collections.manage",
-  "cs.tickets",
-  "content.manage",
-  "system.config",
-  "audit.view",
-  "staff.manage",
-] as const;
-
-/** A permission name. */
-export type Permission = typeof PERMISSIONS[number];
-
-/** Staff roles, as stored in `staff.role`. */
-export const STAFF_ROLES = [
-  "super_admin",
-  "operations",
-  "risk",
-  "finance",
-  "customer_service",
-  "tech",
-] as const;
-
-/** A staff role. */
-export type StaffRole = typeof STAFF_ROLES[number];
-
-/** Chinese role names for the UI. */
-export const ROLE_LABELS: Readonly<Record<StaffRole, string>> = {
-  super_admin: "超级管理员",
-  operations: "运营",
-  risk: "风控",
-  finance: "财务",
-  customer_service: "客服",
-  tech: "技术",
-};
-
-/** What each role may do. super_admin has every permission. */
-export const ROLE_PERMISSIONS: Readonly<Record<StaffRole, readonly Permission[]>> = {
-  super_admin: PERMISSIONS,
-  operations: ["admin.dashboard", "users.view", "users.manage", "content.manage"],
-  risk: ["admin.dashboard", "users.view", "loans.review", "risk.rules", "collections.manage"],
-  finance: ["admin.dashboard", "users.view", "finance.disburse", "finance.reconcile", "finance.withdrawals"],
-  customer_service: ["admin.dashboard", "users.view", "cs.tickets"],
-  tech: ["admin.dashboard", "system.config", "audit.view"],
-};
-
-/** One entry of the admin shell's menu. */
-export interface AdminMenuItem {
-  href: string;
-  label: string;
-  permission: Permission;
-}
-
-/**
- * The admin menu, in display order. {@link menuFor} filters it by role. Only pages that exist are listed
- * (the menu also drives {@link permissionForAdminPath}, so an unlisted path is denied). Later issues add
- * 借款审核 (loans.review), 放款 (finance.disburse), 对账 (finance.reconcile), 催收 (collections.manage),
- * 客服工单 (cs.tickets) and 内容管理 (content.manage) here when those pages exist.
- */
-export const ADMIN_MENU: readonly AdminMenuItem[] = [
-  { href: "/admin", label: "概览", permission: "admin.dashboard" },
-  { href: "/admin/users", label: "用户管理", permission: "users.view" },
-  { href: "/admin/staff", label: "员工管理", permission: "staff.manage" },
-  { href: "/admin/audit", label: "操作日志", permission: "audit.view" },
-  { href: "/admin/system", label: "系统状态", permission: "system.config" },
-];
-
-/** Whether a string is a known role. */
-export function isStaffRole(role: string): role is StaffRole {
-  return (STAFF_ROLES as readonly string[]).includes(role);
-}
-
-/** The permissions of a role; an unknown role has none. */
-export function permissionsFor(role: string): ReadonlySet<Permission> {
-  return new Set(isStaffRole(role) ? ROLE_PERMISSIONS[role] : []);
-}
-
-/**
- * Whether a staff member may do something. Deny by default: `null`/`undefined` staff, an unknown
- * permission or a role without it → `false`.
- */
-export function can(
-  staff: Pick<SessionStaff, "permissions"> | { role: string } | null | undefined,
-  permission: Permission,
-): boolean {
-  if (!staff) return false;
-  if ("permissions" in staff) return staff.permissions.has(permission);
-  return permissionsFor(staff.role).has(permission);
-}
-
-/** The menu items a role may see, in menu order. */
-export function menuFor(role: string): AdminMenuItem[] {
-  const perms = permissionsFor(role);
-  return ADMIN_MENU.filter((item) => perms.has(item.permission));
-}
-
-/**
- * The permission an `/admin` path needs, from the menu (longest matching prefix; `/admin` itself only
- * matches exactly). `null` means no menu entry covers it: the guard must deny unless the route declares
- * its own permission. `/admin/login` and `/admin/logout` are not covered here (public / any staff).
- */
-export function permissionForAdminPath(pathname: string): Permission | null {
-  const path = pathname.replace(/\/+$/, "") || "/";
-  let best: AdminMenuItem | null = null;
-  for (const item of ADMIN_MENU) {
-    const matches = item.href === "/admin"
-      ? path === "/admin"
-      : path === item.href || path.startsWith(item.href + "/");
-    if (matches && (!best || item.href.length > best.href.length)) best = item;
-  }
-  return best?.permission ?? null;
-}
+import { authenticate, type LoginAccount } from "../accounts/login_core.ts";
+import { hashPassword, validatePassword } from "../accounts/password.ts";
+import { lockMinutes, type LockoutRule } from "../accounts/rate_limit.ts";
+import { destroySession } from "../accounts/session.ts";
+import { can, permissionsFor, STAFF_ROLES } from "./permissions.ts";
 
 /** Failed staff logins per username: 5 in 15 minutes locks it for 15 minutes. */
 export const STAFF_LOCKOUT: LockoutRule = { maxFailures: 5, windowSeconds: 900, lockSeconds: 900 };
-/** Failed logins per IP (users and staff together): 20 in 15 minutes locks the IP for 15 minutes. */
-export const IP_LOCKOUT: LockoutRule = { maxFailures: 20, windowSeconds: 900, lockSeconds: 900 };
 
 /** Chinese messages for staff log-in outcomes. */
 export const STAFF_LOGIN_MESSAGES = {
@@ -178,12 +51,13 @@ function normalizeUsername(username: string): string {
 }
 
 /**
- * Staff log-in with username and password. Rate-limited per username and per IP; audited as
- * `staff.login` / `staff.login_failed`; on success any previous session id is destroyed and a new staff
- * session is created (15 min idle, 8 h absolute).
+ * Staff log-in with username and password, through the shared log-in core (rate-limited per username and
+ * per IP, attempts counted before the password check). Audited as `staff.login` / `staff.login_failed`;
+ * on success any previous session id is destroyed and a new staff session is created (15 min idle, 8 h
+ * absolute).
  */
 export async function loginStaff(
-  sql: Sql,
+  db: Db,
   input: {
     username: string;
     password: string;
@@ -193,97 +67,77 @@ export async function loginStaff(
   },
   options: { now?: Date } = {},
 ): Promise<StaffLoginResult> {
-  const now = options.now ?? new Date();
   const username = normalizeUsername(input.username).slice(0, 64);
-  const acctKey = `staff:${username}`;
-  const ipKey = input.ip ? `ip:${input.ip}` : null;
-  // Count the attempt before the password check, so parallel guesses get at most 5 checks per account.
-  const reserved = await reserveAttempts(sql, [
-    { key: acctKey, rule: STAFF_LOCKOUT },
-    ...(ipKey ? [{ key: ipKey, rule: IP_LOCKOUT }] : []),
-  ], now);
-  if (!reserved.ok) return { ok: false, code: "locked", retryAfterSeconds: reserved.retryAfterSeconds };
-  const [acct, ip = null] = reserved.results;
-
-  const [row] = await sql<
-    {
-      id: string;
-      username: string;
-      display_name: string;
-      role: string;
-      password_hash: string;
-      status: string;
-    }[]
-  >`
-    select id, username, display_name, role, password_hash, status from staff where username = ${username}`;
-  let valid = false;
-  if (row) valid = await verifyPassword(input.password, row.password_hash);
-  else await dummyVerify(input.password);
-
-  if (!valid) {
-    return await sql.begin(async (tx) => {
-      // The failure was counted by the reservation.
+  const result = await authenticate(db, {
+    subjectType: "staff",
+    accountKey: `staff:${username}`,
+    accountRule: STAFF_LOCKOUT,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    password: input.password,
+    previousSessionId: input.previousSessionId,
+    now: options.now ?? new Date(),
+    find: async (q) => {
+      const [row] = await q<(LoginAccount & { username: string; displayName: string; role: string })[]>`
+        select id, username, display_name as "displayName", role, password_hash as "passwordHash", status
+        from staff where username = ${username}`;
+      return row ?? null;
+    },
+    onFailure: async (tx, row, failures) => {
       await appendAudit(tx, {
         staffId: row?.id ?? null,
         action: "staff.login_failed",
         target: row ? `staff:${row.id}` : null,
-        detail: { username, failures: acct.count },
+        detail: { username, failures },
         ip: input.ip,
       });
-      const lockedUntil = [acct.lockedUntil, ip?.lockedUntil ?? null].filter((d): d is Date => d !== null);
-      if (lockedUntil.length > 0) {
-        const until = Math.max(...lockedUntil.map((d) => d.getTime()));
-        return {
-          ok: false as const,
-          code: "locked" as const,
-          retryAfterSeconds: Math.ceil((until - now.getTime()) / 1000),
-        };
-      }
-      return {
-        ok: false as const,
-        code: "invalid_credentials" as const,
-        remainingAttempts: Math.min(acct.remaining, ip?.remaining ?? Infinity),
-      };
-    });
-  }
-  /** The right password is not a failure: reset the account, give the IP its attempt back. */
-  const notAFailure = async (tx: TransactionSql) => {
-    await resetFailures(tx, acctKey);
-    if (ipKey) await refundAttempt(tx, ipKey, IP_LOCKOUT);
+    },
+    onSuccess: async (tx, row) => {
+      await appendAudit(tx, {
+        staffId: row.id,
+        action: "staff.login",
+        target: `staff:${row.id}`,
+        detail: {},
+        ip: input.ip,
+      });
+    },
+  });
+  if (!result.ok) return result;
+  const { account, session } = result;
+  return {
+    ok: true,
+    sessionId: session.sessionId,
+    expiresAt: session.expiresAt,
+    staff: {
+      id: account.id,
+      username: account.username,
+      displayName: account.displayName,
+      role: account.role,
+      permissions: permissionsFor(account.role),
+    },
   };
-  if (row.status !== "active") {
-    await sql.begin(notAFailure);
-    return { ok: false, code: "account_disabled" };
-  }
+}
 
-  return await sql.begin(async (tx) => {
-    await notAFailure(tx);
-    const session = await rotateSession(tx, input.previousSessionId, {
-      subjectType: "staff",
-      subjectId: row.id,
-      ip: input.ip,
-      userAgent: input.userAgent,
-      now,
-    });
-    await appendAudit(tx, {
-      staffId: row.id,
-      action: "staff.login",
-      target: `staff:${row.id}`,
-      detail: {},
-      ip: input.ip,
-    });
-    return {
-      ok: true as const,
-      sessionId: session.sessionId,
-      expiresAt: session.expiresAt,
-      staff: {
-        id: row.id,
-        username: row.username,
-        displayName: row.display_name,
-        role: row.role,
-        permissions: permissionsFor(row.role),
-      },
-    };
+/**
+ * The command 退出 for staff: end the session `rawSessionId` server-side and, when it was a live session of
+ * `staff`, audit `staff.logout` in the same transaction. Returns whether a session ended.
+ */
+export async function logoutStaff(
+  db: Db,
+  input: { rawSessionId: string | null; staff: Pick<SessionStaff, "id"> | null; ip: string | null },
+): Promise<{ ended: boolean }> {
+  return await transaction(db, async (tx) => {
+    const ended = await destroySession(tx, input.rawSessionId);
+    if (ended && input.staff) {
+      await appendAudit(tx, {
+        staffId: input.staff.id,
+        action: "staff.logout",
+        target: `staff:${input.staff.id}`,
+        detail: {},
+        ip: input.ip,
+      });
+    }
+    return { ended };
   });
 }
 
@@ -311,7 +165,7 @@ export type CreateStaffResult =
  * (`staff.create`) commit together.
  */
 export async function createStaff(
-  sql: Sql,
+  sql: Db,
   input: { username: string; displayName: string; role: string; password: string },
   actor: { staff: Pick<SessionStaff, "id" | "permissions">; ip: string | null },
   options: { bcryptCost?: number } = {},
@@ -323,13 +177,13 @@ export async function createStaff(
   }
   const data = parsed.data;
   const passwordHash = await hashPassword(data.password, { cost: options.bcryptCost });
-  return await sql.begin(async (tx) => {
+  return await transaction(sql, async (tx): Promise<CreateStaffResult> => {
     const [row] = await tx<{ id: string }[]>`
       insert into staff (username, display_name, role, password_hash)
       values (${data.username}, ${data.displayName}, ${data.role}, ${passwordHash})
       on conflict (username) do nothing
       returning id`;
-    if (!row) return { ok: false as const, code: "username_taken" as const };
+    if (!row) return { ok: false, code: "username_taken" };
     await appendAudit(tx, {
       staffId: actor.staff.id,
       action: "staff.create",
@@ -337,6 +191,6 @@ export async function createStaff(
       detail: { username: data.username, role: data.role },
       ip: actor.ip,
     });
-    return { ok: true as const, staffId: row.id };
+    return { ok: true, staffId: row.id };
   });
 }

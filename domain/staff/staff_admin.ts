@@ -3,11 +3,11 @@
  * account with a required reason. Each change and its audit entry commit in one transaction; disabling
  * also ends the member's sessions.
  */
-import type { Sql } from "../../db/connection.ts";
-import type { SessionStaff } from "../../utils.ts";
+import { type Db, transaction } from "../../db/tx.ts";
+import type { SessionStaff } from "../accounts/session_subject.ts";
 import { appendAudit } from "./audit_log.ts";
 import { destroySessionsFor } from "../accounts/session.ts";
-import { can } from "./staff.ts";
+import { can } from "./permissions.ts";
 
 /** Most staff rows the list shows. */
 export const STAFF_LIST_LIMIT = 500;
@@ -27,7 +27,7 @@ export interface StaffListRow {
 }
 
 /** Every staff member (at most {@link STAFF_LIST_LIMIT}), by id. */
-export async function listStaff(sql: Sql): Promise<StaffListRow[]> {
+export async function listStaff(sql: Db): Promise<StaffListRow[]> {
   return await sql<StaffListRow[]>`
     select id, username, display_name as "displayName", role, status, created_at as "createdAt"
     from staff order by id limit ${STAFF_LIST_LIMIT}`;
@@ -53,7 +53,7 @@ export const SET_STAFF_STATUS_MESSAGES = {
  * the status it already has changes nothing and writes no audit row (`changed: false`).
  */
 export async function setStaffStatus(
-  sql: Sql,
+  sql: Db,
   input: { staffId: string; status: string; reason: string },
   actor: { staff: Pick<SessionStaff, "id" | "permissions">; ip: string | null },
 ): Promise<SetStaffStatusResult> {
@@ -68,11 +68,11 @@ export async function setStaffStatus(
   const status = input.status as "active" | "disabled";
   if (status === "disabled" && input.staffId === actor.staff.id) return { ok: false, code: "self" };
 
-  return await sql.begin(async (tx) => {
+  return await transaction(sql, async (tx): Promise<SetStaffStatusResult> => {
     const [row] = await tx<{ id: string; username: string; status: string }[]>`
       select id, username, status from staff where id = ${input.staffId} for update`;
-    if (!row) return { ok: false as const, code: "not_found" as const };
-    if (row.status === status) return { ok: true as const, changed: false };
+    if (!row) return { ok: false, code: "not_found" };
+    if (row.status === status) return { ok: true, changed: false };
     await tx`update staff set status = ${status} where id = ${row.id}`;
     let sessionsEnded = 0;
     if (status === "disabled") sessionsEnded = await destroySessionsFor(tx, "staff", row.id);
@@ -83,6 +83,6 @@ export async function setStaffStatus(
       detail: { username: row.username, reason, sessionsEnded },
       ip: actor.ip,
     });
-    return { ok: true as const, changed: true };
+    return { ok: true, changed: true };
   });
 }

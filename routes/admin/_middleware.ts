@@ -1,21 +1,19 @@
 /**
- * Guards every `/admin` route, deny by default:
- * - `/admin/login` is open;
+ * Guards every `/admin` route, deny by default, by the access the route declares in
+ * `ADMIN_ROUTE_PERMISSIONS` (domain/staff/permissions.ts), looked up by the matched route pattern:
+ * - `public` (`/admin/login`) is open;
  * - everything else needs a signed-in staff member (else 303 to `/admin/login?next=…`);
- * - `/admin/logout` needs only that;
- * - any other path needs the permission {@link permissionForAdminPath} maps it to, held by the staff
- *   member's role; a path without a mapping is refused to everyone (403 「无权访问」).
+ * - `staff` (`/admin/logout`) needs only that;
+ * - a permission must be held by the staff member's role; a route that declares nothing is refused to
+ *   everyone (403 「无权访问」);
+ * - a path that matches no route shows signed-in staff the admin 页面不存在 (signed-out visitors are sent
+ *   to the log-in page first, so the admin's URLs stay unlisted).
  * Admin pages are never cached.
  */
 import { h } from "preact";
 import { AdminForbidden } from "../../components/AdminShell.tsx";
-import { can, permissionForAdminPath } from "../../domain/staff/staff.ts";
+import { accessForAdminRoute, can } from "../../domain/staff/permissions.ts";
 import { define } from "../../utils.ts";
-
-/** Paths a signed-out visitor may open. */
-const PUBLIC_PATHS = new Set(["/admin/login"]);
-/** Paths any signed-in staff member may open, whatever the role. */
-const ANY_STAFF_PATHS = new Set(["/admin/logout"]);
 
 function noStore(res: Response): Response {
   try {
@@ -29,16 +27,16 @@ function noStore(res: Response): Response {
 }
 
 export const handler = define.middleware(async (ctx) => {
-  const path = ctx.url.pathname.replace(/\/+$/, "") || "/";
-  if (PUBLIC_PATHS.has(path)) return noStore(await ctx.next());
+  const access = accessForAdminRoute(ctx.route);
+  if (access === "public") return noStore(await ctx.next());
   const staff = ctx.state.staff;
   if (!staff) {
-    const next = path + ctx.url.search;
-    return noStore(ctx.redirect(`/admin/login?next=${encodeURIComponent(next)}`, 303));
+    const path = ctx.url.pathname.replace(/\/+$/, "") || "/";
+    return noStore(ctx.redirect(`/admin/login?next=${encodeURIComponent(path + ctx.url.search)}`, 303));
   }
-  if (ANY_STAFF_PATHS.has(path)) return noStore(await ctx.next());
-  const permission = permissionForAdminPath(path);
-  if (!permission || !can(staff, permission)) {
+  // A path that matches no route goes on to the admin 页面不存在 (there is nothing to guard).
+  if (access === "staff" || ctx.route === null) return noStore(await ctx.next());
+  if (access === null || !can(staff, access)) {
     ctx.state.title = "无权访问";
     return noStore(await ctx.render(h(AdminForbidden, {}), { status: 403 }));
   }

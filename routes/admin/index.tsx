@@ -6,7 +6,7 @@ import { BarChart } from "../../components/BarChart.tsx";
 import { roleLabel } from "../../components/AdminShell.tsx";
 import { page } from "../../framework/mod.ts";
 import { dashboardCounts, registrationsPerDay, undeliveredCount } from "../../domain/admin/dashboard.ts";
-import { isStaffRole, type StaffRole } from "../../domain/staff/staff.ts";
+import { isStaffRole, type StaffRole } from "../../domain/staff/permissions.ts";
 import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
 import { define } from "../../utils.ts";
 

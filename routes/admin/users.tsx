@@ -6,15 +6,13 @@
 import { UserFilters } from "../../components/admin/UserFilters.tsx";
 import { UserTable } from "../../components/admin/UserTable.tsx";
 import { Pager } from "../../components/Pager.tsx";
-import { page } from "../../framework/mod.ts";
+import { HttpError, page } from "../../framework/mod.ts";
 import {
   exportUsersCsv,
   listUsersForStaff,
   parseUserFilters,
   USERS_EXPORT_MAX_ROWS,
 } from "../../domain/admin/users.ts";
-import { appendAudit } from "../../domain/staff/audit_log.ts";
-import { maskPhone } from "../../domain/accounts/pii.ts";
 import { formatShanghaiDate } from "../../domain/shared/shanghai_time.ts";
 import { clientIp, define } from "../../utils.ts";
 
@@ -24,25 +22,11 @@ export const handler = define.handlers({
     const query = parseUserFilters(ctx.url.searchParams);
     const { sql, pii } = ctx.state;
     if (ctx.url.searchParams.get("format") === "csv") {
-      const staff = ctx.state.staff!;
-      const result = await exportUsersCsv(sql, pii, query.filters);
-      await appendAudit(sql, {
-        staffId: staff.id,
-        action: "users.export",
-        target: "users",
-        detail: {
-          filters: {
-            kind: query.filters.kind,
-            status: query.filters.status,
-            from: query.filters.from,
-            to: query.filters.to,
-            phone: query.filters.phone ? maskPhone(query.filters.phone) : null,
-          },
-          rows: result.rows,
-          truncated: result.truncated,
-        },
+      const result = await exportUsersCsv(sql, { cipher: pii, filters: query.filters }, {
+        staff: ctx.state.staff!,
         ip: clientIp(ctx.info),
       });
+      if (!result.ok) throw new HttpError(403);
       const name = `users-${formatShanghaiDate(new Date())}.csv`;
       return new Response(result.csv, {
         headers: {

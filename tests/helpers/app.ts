@@ -4,12 +4,12 @@
  */
 import { loadConfig } from "../../config.ts";
 import { createApp } from "../../main.ts";
-import type { Sql } from "../../db/connection.ts";
+import type { Db } from "../../db/tx.ts";
 import { getTestDb } from "./db.ts";
 
 /** A test instance of the app. */
 export interface TestApp {
-  sql: Sql;
+  sql: Db;
   kv: Deno.Kv;
   /**
    * Send a request through the full middleware stack and routes. The client IP defaults to a random

@@ -3,7 +3,8 @@
  * server named by `DATABASE_URL` when set (`deno task test` points it at a fresh database made for the
  * run and dropped afterwards — see tests/run.ts).
  */
-import { type Database, openDatabase, type Sql } from "../../db/connection.ts";
+import { type Database, openDatabase } from "../../db/connection.ts";
+import type { Db } from "../../db/tx.ts";
 import { migrate } from "../../db/migrate.ts";
 
 let opened: Promise<Database> | null = null;
@@ -27,7 +28,7 @@ export const testDbKind: "pglite" | "postgres" = Deno.env.get("DATABASE_URL") ? 
  */
 export function dbTest(
   name: string,
-  fn: (sql: Sql, db: Database) => Promise<void>,
+  fn: (sql: Db, db: Database) => Promise<void>,
   options: { ignore?: boolean; only?: boolean } = {},
 ): void {
   Deno.test({

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
-import type { Sql } from "../../db/connection.ts";
+import type { Db } from "../../db/tx.ts";
 import { seed } from "../../db/seed.ts";
 import { createPiiCipher, type PiiCipher } from "../../domain/accounts/pii.ts";
 import { requestSmsCode } from "../../domain/accounts/sms_code.ts";
@@ -120,7 +120,7 @@ export class Client {
  * and {@link TEST_PASSWORD}.
  */
 export async function createUser(
-  sql: Sql,
+  sql: Db,
   kind: UserKind = "investor",
 ): Promise<{ phone: string; userId: string }> {
   const phone = randomPhone();
@@ -144,7 +144,7 @@ export async function createUser(
 }
 
 /** The code of the latest SMS sent to `phone`, read from the sandbox outbox (fails when there is none). */
-export async function latestSmsCode(sql: Sql, phone: string): Promise<string> {
+export async function latestSmsCode(sql: Db, phone: string): Promise<string> {
   const [row] = await sql<{ body: string }[]>`
     select body from outbox where channel = 'sms' and recipient = ${phone} order by id desc limit 1`;
   const code = row && /(\d{6})/.exec(row.body)?.[1];
@@ -194,7 +194,7 @@ export function seededTestApp(): Promise<TestApp> {
  */
 export async function handleWithBrokenDatabase(request: Request, message: string): Promise<Response> {
   const base = await testApp();
-  const brokenSql = (() => Promise.reject(new Error(message))) as unknown as Sql;
+  const brokenSql = (() => Promise.reject(new Error(message))) as unknown as Db;
   const config = { ...loadConfig({ APP_ENV: "test" }), demo: true };
   const app = createApp({ sql: brokenSql, kv: base.kv, config, dbKind: testDbKind, log: () => {} });
   const originalError = console.error;

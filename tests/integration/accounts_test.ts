@@ -15,12 +15,13 @@ import {
 } from "../../domain/accounts/session.ts";
 import { requestSmsCode, type SmsPurpose, verifySmsCode } from "../../domain/accounts/sms_code.ts";
 import { createStaff, loginStaff } from "../../domain/staff/staff.ts";
-import { loginUser, registerUser } from "../../domain/accounts/user.ts";
+import { registerUser } from "../../domain/accounts/user.ts";
+import { loginUser } from "../../domain/accounts/login.ts";
 import { loadStaffForSession } from "../../domain/accounts/session.ts";
 import { hashPassword } from "../../domain/accounts/password.ts";
 import type { SmsGateway, SmsMessage } from "../../integrations/sms.ts";
 import { sandboxSms } from "../../integrations/sms.ts";
-import type { Sql } from "../../db/connection.ts";
+import type { Db } from "../../db/tx.ts";
 import { dbTest, randomPhone } from "../helpers/db.ts";
 
 const config = loadConfig({ APP_ENV: "test" });
@@ -52,7 +53,7 @@ function fakeSms(result: "ok" | "fail" = "ok") {
   return gateway;
 }
 
-async function codeFor(sql: Sql, phone: string, purpose: SmsPurpose = "register", now?: Date) {
+async function codeFor(sql: Db, phone: string, purpose: SmsPurpose = "register", now?: Date) {
   const sms = fakeSms();
   const r = await requestSmsCode(sql, { phone, purpose, ip: randomIp() }, { sms, cipher, now });
   assert.ok(r.ok, JSON.stringify(r));
@@ -72,7 +73,7 @@ function form(phone: string, smsCode: string, extra: Record<string, unknown> = {
   };
 }
 
-async function registered(sql: Sql, kind: "investor" | "borrower" = "investor") {
+async function registered(sql: Db, kind: "investor" | "borrower" = "investor") {
   const phone = randomPhone();
   const r = await registerUser(sql, form(phone, await codeFor(sql, phone), { kind }), {
     cipher,
@@ -597,7 +598,7 @@ dbTest("session: a user session does not load as staff and vice versa", async (s
 
 // ---------------------------------------------------------------- staff
 
-async function makeStaff(sql: Sql, role: string) {
+async function makeStaff(sql: Db, role: string) {
   const username = `t${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
   const [row] = await sql<{ id: string }[]>`
     insert into staff (username, display_name, role, password_hash)

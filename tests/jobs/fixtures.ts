@@ -1,6 +1,6 @@
 /** Shared fixtures of the jobs tests: config, KV, deps and users inserted straight into `users`. */
 import { type Config, loadConfig } from "../../config.ts";
-import type { Sql } from "../../db/connection.ts";
+import type { Db } from "../../db/tx.ts";
 import { createPiiCipher } from "../../domain/accounts/pii.ts";
 import type { JobDeps } from "../../jobs/deps.ts";
 import { randomPhone } from "../helpers/db.ts";
@@ -9,13 +9,13 @@ import { randomPhone } from "../helpers/db.ts";
 export const testConfig: Config = loadConfig({ APP_ENV: "test" });
 
 /** Deps with a fresh in-memory KV store; close `deps.kv` at the end of the test. */
-export async function makeDeps(sql: Sql): Promise<JobDeps> {
+export async function makeDeps(sql: Db): Promise<JobDeps> {
   return { sql, kv: await Deno.openKv(":memory:"), config: testConfig };
 }
 
 /** A user row with an encrypted phone (and e-mail, if given). */
 export async function insertUser(
-  sql: Sql,
+  sql: Db,
   options: { email?: string; displayName?: string; status?: "active" | "disabled" | "closed" } = {},
 ): Promise<{ id: string; phone: string; email: string | null }> {
   const cipher = createPiiCipher(testConfig);

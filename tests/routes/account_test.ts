@@ -3,13 +3,13 @@
  * unread highlighting, 全部标为已读, and that nobody sees another user's messages.
  */
 import assert from "node:assert/strict";
-import type { Sql } from "../../db/connection.ts";
+import type { Db } from "../../db/tx.ts";
 import { CURRENT_AGREEMENTS } from "../../domain/accounts/agreements.ts";
 import { appTest, BASE, Client, createUser, TEST_PASSWORD } from "../helpers/forms.ts";
 
 /** Insert `count` messages for a user, one minute apart (the last is the newest). */
 async function addMessages(
-  sql: Sql,
+  sql: Db,
   userId: string,
   count: number,
   prefix: string,

@@ -1,13 +1,15 @@
 /**
  * Error pages under `/admin` through the whole app: an unknown admin path runs the admin guard (log-in
- * redirect for visitors, its 403 for an unmapped path), a 404 under a permitted admin path renders the
- * admin 页面不存在 inside the back-office chrome, and errors under /admin render the admin 500 page — never
+ * redirect for visitors, the admin 页面不存在 for staff), a page the role lacks is its 403, a route missing
+ * from the permission table is refused to everyone, a 404 renders inside the back-office chrome, and errors under /admin render the admin 500 page — never
  * the public header, and never the failed page's title.
  */
 import assert from "node:assert/strict";
 import { DEMO_PASSWORD } from "../../db/seed.ts";
 import { PLATFORM_NAME } from "../../domain/shared/brand.ts";
 import { newSessionId } from "../../domain/accounts/session.ts";
+import { permissionsFor } from "../../domain/staff/permissions.ts";
+import { handler as guard } from "../../routes/admin/_middleware.ts";
 import { dbTest } from "../helpers/db.ts";
 import { Client, handleWithBrokenDatabase, seededTestApp } from "../helpers/forms.ts";
 
@@ -48,18 +50,49 @@ dbTest(
 );
 
 dbTest(
-  "admin errors: signed-in staff get the guard's 403 for an unmapped admin path, in admin chrome",
+  "admin errors: signed-in staff get the guard's 403 for a page their role lacks, in admin chrome",
   async () => {
-    const c = await staffClient("admin");
-    const { res, html } = await c.send("/admin/nope");
+    const c = await staffClient("tech");
+    const { res, html } = await c.send("/admin/users");
     assert.equal(res.status, 403);
-    assertAdminChrome(html, "/admin/nope");
+    assertAdminChrome(html, "/admin/users");
     assert.match(html, /class="admin-menu"/, "the role menu is shown");
     assert.match(html, /<h1>无权访问<\/h1>/);
     assert.equal(titleOf(html), `无权访问 - ${PLATFORM_NAME}`);
     assert.equal(res.headers.get("cache-control"), "no-store");
   },
 );
+
+Deno.test("admin errors: a route missing from the permission table is refused even to the super admin", async () => {
+  const staff = {
+    id: "1",
+    username: "admin",
+    displayName: "管理员",
+    role: "super_admin",
+    permissions: permissionsFor("super_admin"),
+  };
+  let nextCalled = false;
+  let rendered: number | undefined;
+  const ctx = {
+    route: "/admin/undeclared",
+    url: new URL("http://localhost/admin/undeclared"),
+    state: { staff } as Record<string, unknown>,
+    next: () => {
+      nextCalled = true;
+      return Promise.resolve(new Response("secret"));
+    },
+    render: (_: unknown, init?: ResponseInit) => {
+      rendered = init?.status;
+      return Promise.resolve(new Response("无权访问", { status: init?.status }));
+    },
+    redirect: (to: string, status: number) => new Response(null, { status, headers: { location: to } }),
+  };
+  // deno-lint-ignore no-explicit-any
+  const res = await (guard as any)(ctx);
+  assert.equal(nextCalled, false);
+  assert.equal(rendered, 403);
+  assert.equal(res.status, 403);
+});
 
 dbTest("admin errors: an unknown path under a permitted admin page is the admin 页面不存在", async () => {
   const c = await staffClient("admin");

@@ -5,12 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
-import type { Sql } from "../../db/connection.ts";
+import type { Db } from "../../db/tx.ts";
 import { registrationsPerDay } from "../../domain/admin/dashboard.ts";
 import { verifyAuditChain } from "../../domain/staff/audit_log.ts";
 import { createPiiCipher, maskPhone } from "../../domain/accounts/pii.ts";
 import { createSession } from "../../domain/accounts/session.ts";
-import { createStaff, menuFor, permissionsFor, type StaffRole } from "../../domain/staff/staff.ts";
+import { createStaff } from "../../domain/staff/staff.ts";
+import { menuFor, permissionsFor, type StaffRole } from "../../domain/staff/permissions.ts";
 import { shanghaiDay } from "../../jobs/cron.ts";
 import { handler as adminGuard } from "../../routes/admin/_middleware.ts";
 import { testApp } from "../helpers/app.ts";
@@ -55,14 +56,14 @@ function menuLabels(html: string): string[] {
   return [...nav[1].matchAll(/<a [^>]*>([^<]*)<\/a>/g)].map((m) => m[1]);
 }
 
-async function auditRows(sql: Sql, action: string, target?: string) {
+async function auditRows(sql: Db, action: string, target?: string) {
   return await sql<{ id: string; staff_id: string | null; detail: Record<string, unknown> }[]>`
     select id, staff_id, detail from audit_log
     where action = ${action} and (${target ?? null}::text is null or target = ${target ?? null}::text)
     order by id`;
 }
 
-async function staffId(sql: Sql, username: string): Promise<string> {
+async function staffId(sql: Db, username: string): Promise<string> {
   const [row] = await sql<{ id: string }[]>`select id from staff where username = ${username}`;
   return row.id;
 }
@@ -72,7 +73,7 @@ const NEW_STAFF_PASSWORD = "Str0ng-pass!";
 
 /** A staff member made by the demo super admin through the domain (bcrypt cost 4), unique user name. */
 async function newStaff(
-  sql: Sql,
+  sql: Db,
   input: { prefix: string; displayName: string; role: StaffRole },
 ): Promise<{ username: string; staffId: string }> {
   const adminId = await staffId(sql, "admin");
@@ -88,12 +89,12 @@ async function newStaff(
 }
 
 /** The state (`active`, `disabled`) of a staff member. */
-async function staffStatus(sql: Sql, id: string): Promise<string> {
+async function staffStatus(sql: Db, id: string): Promise<string> {
   const [row] = await sql<{ status: string }[]>`select status from staff where id = ${id}`;
   return row.status;
 }
 
-async function insertUser(sql: Sql, kind: "investor" | "borrower", phone: string, displayName: string) {
+async function insertUser(sql: Db, kind: "investor" | "borrower", phone: string, displayName: string) {
   const [row] = await sql<{ id: string }[]>`
     insert into users (kind, phone_enc, phone_hash, display_name)
     values (${kind}, ${await cipher.encrypt(phone)}, ${await cipher.hash(phone)}, ${displayName})

@@ -1,17 +1,17 @@
 /** `/api/health`: 200 with the database kind when all answers; 503 naming the failing part. */
 import assert from "node:assert/strict";
-import type { Sql } from "../../db/connection.ts";
+import type { Db } from "../../db/tx.ts";
 import { checkHealth } from "../../domain/admin/health.ts";
 import { handler } from "../../routes/api/health.ts";
 import { testApp } from "../helpers/app.ts";
 import { dbTest, testDbKind } from "../helpers/db.ts";
 
 /** A `sql` whose every query fails (a database that is down). */
-const failingSql = (() => Promise.reject(new Error("connection refused"))) as unknown as Sql;
+const failingSql = (() => Promise.reject(new Error("connection refused"))) as unknown as Db;
 /** A `sql` whose queries never answer (a database that hangs). */
-const hangingSql = (() => new Promise(() => {})) as unknown as Sql;
+const hangingSql = (() => new Promise(() => {})) as unknown as Db;
 
-async function callHandler(state: { sql: Sql; kv: Deno.Kv; dbKind: "pglite" | "postgres" }) {
+async function callHandler(state: { sql: Db; kv: Deno.Kv; dbKind: "pglite" | "postgres" }) {
   // deno-lint-ignore no-explicit-any
   const res: Response = await (handler.GET as any)({
     state,

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { createPiiCipher, maskBankCard, maskIdNumber, maskName, maskPhone } from "../../../domain/accounts/pii.ts";
+import {
+  createPiiCipher,
+  maskBankCard,
+  maskIdNumber,
+  maskName,
+  maskPhone,
+} from "../../../domain/accounts/pii.ts";
 
 const keys = {
   piiEncKeyBase64: btoa("0123456789abcdef0123456789abcdef"),

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { clearSessionCookie, newSessionId, sessionCookie, sessionCookieName } from "../../../domain/accounts/session.ts";
+import {
+  clearSessionCookie,
+  newSessionId,
+  sessionCookie,
+  sessionCookieName,
+} from "../../../domain/accounts/session.ts";
 
 Deno.test("session ids: 256 random bits, base64url", () => {
   const ids = new Set(Array.from({ length: 100 }, newSessionId));

@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  generateInviteCode,
-  loginErrorMessage,
-  parseRegisterInput,
-  REGISTER_FIELDS,
-} from "../../../domain/accounts/user.ts";
+import { generateInviteCode, parseRegisterInput, REGISTER_FIELDS } from "../../../domain/accounts/user.ts";
+import { loginErrorMessage } from "../../../domain/accounts/login.ts";
 
 const good = {
   kind: "investor",

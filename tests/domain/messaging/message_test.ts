@@ -3,7 +3,7 @@
  * mark-all-read touching only the owner's messages, and idempotent writes.
  */
 import assert from "node:assert/strict";
-import type { Sql } from "../../../db/connection.ts";
+import type { Db } from "../../../db/tx.ts";
 import {
   addMessage,
   countMessages,
@@ -21,7 +21,7 @@ import { createUser } from "../../helpers/forms.ts";
  * newest), unread unless `readAt` is given.
  */
 async function addMany(
-  sql: Sql,
+  sql: Db,
   userId: string,
   count: number,
   prefix: string,

@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
 import {
+  accessForAdminRoute,
   ADMIN_MENU,
+  ADMIN_ROUTE_PERMISSIONS,
   can,
   menuFor,
-  permissionForAdminPath,
   PERMISSIONS,
   permissionsFor,
   ROLE_LABELS,
   ROLE_PERMISSIONS,
   STAFF_ROLES,
-} from "../../../domain/staff/staff.ts";
+} from "../../../domain/staff/permissions.ts";
 
 Deno.test("staff: super_admin has every permission; others only theirs", () => {
   assert.equal(permissionsFor("super_admin").size, PERMISSIONS.length);
@@ -45,11 +46,29 @@ Deno.test("staff: labels and menu", () => {
   for (const role of STAFF_ROLES) for (const p of ROLE_PERMISSIONS[role]) assert.ok(PERMISSIONS.includes(p));
 });
 
-Deno.test("staff: permission for an admin path", () => {
-  assert.equal(permissionForAdminPath("/admin"), "admin.dashboard");
-  assert.equal(permissionForAdminPath("/admin/"), "admin.dashboard");
-  assert.equal(permissionForAdminPath("/admin/users/42"), "users.view");
-  assert.equal(permissionForAdminPath("/admin/staff"), "staff.manage");
-  assert.equal(permissionForAdminPath("/admin/staffing"), null);
-  assert.equal(permissionForAdminPath("/admin/unknown"), null);
+Deno.test("staff: every admin route declares its access; unknown routes declare nothing", () => {
+  assert.equal(accessForAdminRoute("/admin"), "admin.dashboard");
+  assert.equal(accessForAdminRoute("/admin/login"), "public");
+  assert.equal(accessForAdminRoute("/admin/logout"), "staff");
+  assert.equal(accessForAdminRoute("/admin/staff"), "staff.manage");
+  assert.equal(accessForAdminRoute("/admin/staffing"), null);
+  assert.equal(accessForAdminRoute("/admin/unknown"), null);
+  assert.equal(accessForAdminRoute(null), null);
+  // inherited object keys are not routes
+  assert.equal(accessForAdminRoute("constructor"), null);
+  assert.equal(accessForAdminRoute("toString"), null);
+  // every menu entry links to a declared route with the same permission
+  for (const item of ADMIN_MENU) assert.equal(ADMIN_ROUTE_PERMISSIONS[item.href], item.permission);
+});
+
+Deno.test("staff: every admin route file in the build manifest is in the permission table", async () => {
+  const manifest = JSON.parse(
+    await Deno.readTextFile(new URL("../../../_build/manifest.json", import.meta.url)),
+  );
+  const adminRoutes = (manifest.routes as { kind: string; pattern: string }[])
+    .filter((r) => r.kind === "route" && (r.pattern === "/admin" || r.pattern.startsWith("/admin/")))
+    .map((r) => r.pattern);
+  assert.ok(adminRoutes.length >= 7, `found ${adminRoutes.length} admin routes`);
+  const missing = adminRoutes.filter((p) => accessForAdminRoute(p) === null);
+  assert.deepEqual(missing, [], "admin routes without a declared permission");
 });

@@ -1,0 +1,128 @@
+/**
+ * The one log-in core shared by users (`loginUser`) and staff (`loginStaff`): rate limits counted before
+ * the password check, one bcrypt verification whether or not the account exists, and on success a rotated
+ * session. Each caller supplies how to find the account and what to record on failure or success.
+ * @module
+ */
+import { type Db, type Queryable, transaction, type Tx } from "../../db/tx.ts";
+import { dummyVerify, verifyPassword } from "./password.ts";
+import {
+  type LockoutRule,
+  refundAttempt,
+  reserveAttempts,
+  type ReserveResult,
+  resetFailures,
+} from "./rate_limit.ts";
+import { type CreatedSession, rotateSession, type SubjectType } from "./session.ts";
+
+/** Failed logins per IP (users and staff together): 20 in 15 minutes locks the IP for 15 minutes. */
+export const IP_LOCKOUT: LockoutRule = { maxFailures: 20, windowSeconds: 900, lockSeconds: 900 };
+
+/** What the core needs to know of an account. */
+export interface LoginAccount {
+  id: string;
+  /** `null` for an account without a password (it can never log in with one). */
+  passwordHash: string | null;
+  status: string;
+}
+
+/** Outcome of {@link authenticate}. */
+export type AuthenticateResult<A extends LoginAccount> =
+  | { ok: true; account: A; session: CreatedSession }
+  | { ok: false; code: "invalid_credentials"; remainingAttempts: number }
+  | { ok: false; code: "locked"; retryAfterSeconds: number }
+  | { ok: false; code: "account_disabled" };
+
+/** Input of {@link authenticate}. */
+export interface AuthenticateInput<A extends LoginAccount> {
+  subjectType: SubjectType;
+  /** Rate-limit key of the account as typed (`acct:<phone hash>`, `staff:<username>`); `null` if unusable. */
+  accountKey: string | null;
+  accountRule: LockoutRule;
+  ip: string | null;
+  userAgent: string | null;
+  password: string;
+  /** The session id the browser still carries, destroyed on success (no session fixation). */
+  previousSessionId?: string | null;
+  now: Date;
+  /** Look the account up (outside any transaction). */
+  find(db: Queryable): Promise<A | null>;
+  /** Recorded in the failure's transaction (e.g. the staff audit entry); `failures` counts this one. */
+  onFailure?(tx: Tx, account: A | null, failures: number): Promise<void>;
+  /** Recorded in the success's transaction, after the new session exists. */
+  onSuccess?(tx: Tx, account: A): Promise<void>;
+}
+
+/**
+ * Check a password login. Locked account or IP keys are refused before any password check. Otherwise the
+ * attempt is counted *before* the bcrypt check (one transaction), so concurrent guesses get at most
+ * `accountRule.maxFailures` checks; an unknown account costs one bcrypt verification like a wrong password.
+ * A right password is not a failure: the account's counter is reset and the IP's attempt given back; then
+ * a disabled account answers `account_disabled`, an active one gets a new session replacing
+ * `previousSessionId`.
+ */
+export async function authenticate<A extends LoginAccount>(
+  db: Db,
+  input: AuthenticateInput<A>,
+): Promise<AuthenticateResult<A>> {
+  const { now } = input;
+  const ipKey = input.ip ? `ip:${input.ip}` : null;
+  const entries = [
+    ...(input.accountKey ? [{ key: input.accountKey, rule: input.accountRule }] : []),
+    ...(ipKey ? [{ key: ipKey, rule: IP_LOCKOUT }] : []),
+  ];
+  const reserved = await transaction(db, async (tx, rollback): Promise<ReserveResult> => {
+    const r = await reserveAttempts(tx, entries, now);
+    // a locked key refuses the attempt: the keys counted before it must not stay counted
+    return r.ok ? r : rollback(r);
+  });
+  if (!reserved.ok) return { ok: false, code: "locked", retryAfterSeconds: reserved.retryAfterSeconds };
+  const acct = input.accountKey ? reserved.results[0] : null;
+  const ip = ipKey ? reserved.results[entries.length - 1] : null;
+
+  const account = await input.find(db);
+  let valid = false;
+  if (account?.passwordHash) valid = await verifyPassword(input.password, account.passwordHash);
+  else await dummyVerify(input.password);
+
+  if (!valid) {
+    // The failure was counted by the reservation.
+    if (input.onFailure) {
+      await transaction(db, (tx) => input.onFailure!(tx, account, acct?.count ?? 0));
+    }
+    const until = [acct?.lockedUntil, ip?.lockedUntil].filter((d): d is Date => d instanceof Date);
+    if (until.length > 0) {
+      const latest = Math.max(...until.map((d) => d.getTime()));
+      return { ok: false, code: "locked", retryAfterSeconds: Math.ceil((latest - now.getTime()) / 1000) };
+    }
+    return {
+      ok: false,
+      code: "invalid_credentials",
+      remainingAttempts: Math.min(
+        acct?.remaining ?? input.accountRule.maxFailures,
+        ip?.remaining ?? Infinity,
+      ),
+    };
+  }
+  const notAFailure = async (tx: Tx) => {
+    if (input.accountKey) await resetFailures(tx, input.accountKey);
+    if (ipKey) await refundAttempt(tx, ipKey, IP_LOCKOUT);
+  };
+  const found = account!;
+  if (found.status !== "active") {
+    await transaction(db, notAFailure);
+    return { ok: false, code: "account_disabled" };
+  }
+  return await transaction(db, async (tx) => {
+    await notAFailure(tx);
+    const session = await rotateSession(tx, input.previousSessionId, {
+      subjectType: input.subjectType,
+      subjectId: found.id,
+      ip: input.ip,
+      userAgent: input.userAgent,
+      now,
+    });
+    await input.onSuccess?.(tx, found);
+    return { ok: true as const, account: found, session };
+  });
+}

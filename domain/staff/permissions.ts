@@ -1,0 +1,142 @@
+/**
+ * Staff authorisation: the permissions, what each role grants, and the permission every `/admin` route
+ * declares. Deny by default: a staff member may do only what a permission of their role allows, and an
+ * `/admin` route missing from {@link ADMIN_ROUTE_PERMISSIONS} is refused to everyone (a test checks that
+ * every admin route file is listed). The admin menu is built from this table, not the other way round.
+ * @module
+ */
+import type { SessionStaff } from "../accounts/session_subject.ts";
+
+/** Every permission. */
+export const PERMISSIONS = [
+  "admin.dashboard",
+  "users.view",
+  "users.manage",
+  "loans.review",
+  "risk.rules",
+  "finance.disburse",
+  "finance.reconcile",
+  "finance.withdrawals",
+  "collections.manage",
+  "cs.tickets",
+  "content.manage",
+  "system.config",
+  "audit.view",
+  "staff.manage",
+] as const;
+
+/** A permission name. */
+export type Permission = typeof PERMISSIONS[number];
+
+/** Staff roles, as stored in `staff.role`. */
+export const STAFF_ROLES = [
+  "super_admin",
+  "operations",
+  "risk",
+  "finance",
+  "customer_service",
+  "tech",
+] as const;
+
+/** A staff role. */
+export type StaffRole = typeof STAFF_ROLES[number];
+
+/** Chinese role names for the UI. */
+export const ROLE_LABELS: Readonly<Record<StaffRole, string>> = {
+  super_admin: "超级管理员",
+  operations: "运营",
+  risk: "风控",
+  finance: "财务",
+  customer_service: "客服",
+  tech: "技术",
+};
+
+/** What each role may do. super_admin has every permission. */
+export const ROLE_PERMISSIONS: Readonly<Record<StaffRole, readonly Permission[]>> = {
+  super_admin: PERMISSIONS,
+  operations: ["admin.dashboard", "users.view", "users.manage", "content.manage"],
+  risk: ["admin.dashboard", "users.view", "loans.review", "risk.rules", "collections.manage"],
+  finance: ["admin.dashboard", "users.view", "finance.disburse", "finance.reconcile", "finance.withdrawals"],
+  customer_service: ["admin.dashboard", "users.view", "cs.tickets"],
+  tech: ["admin.dashboard", "system.config", "audit.view"],
+};
+
+/** What an `/admin` route needs: `public` (the log-in page), `staff` (any signed-in staff) or a permission. */
+export type AdminRouteAccess = "public" | "staff" | Permission;
+
+/**
+ * The access every `/admin` route declares, keyed by its route pattern (as the router reports it in
+ * `ctx.route`, e.g. `/admin/loans/:id`). A route that is not listed is refused to everyone.
+ */
+export const ADMIN_ROUTE_PERMISSIONS: Readonly<Record<string, AdminRouteAccess>> = {
+  "/admin/login": "public",
+  "/admin/logout": "staff",
+  "/admin": "admin.dashboard",
+  "/admin/users": "users.view",
+  "/admin/staff": "staff.manage",
+  "/admin/audit": "audit.view",
+  "/admin/system": "system.config",
+};
+
+/** One entry of the admin shell's menu. */
+export interface AdminMenuItem {
+  href: string;
+  label: string;
+  permission: Permission;
+}
+
+/** The admin menu in display order: label and link; the permission comes from the route table. */
+const MENU_ENTRIES: readonly { href: string; label: string }[] = [
+  { href: "/admin", label: "概览" },
+  { href: "/admin/users", label: "用户管理" },
+  { href: "/admin/staff", label: "员工管理" },
+  { href: "/admin/audit", label: "操作日志" },
+  { href: "/admin/system", label: "系统状态" },
+];
+
+/** The whole admin menu, each entry with the permission its route declares. */
+export const ADMIN_MENU: readonly AdminMenuItem[] = MENU_ENTRIES.map((entry) => {
+  const access = ADMIN_ROUTE_PERMISSIONS[entry.href];
+  if (!access || access === "public" || access === "staff") {
+    throw new Error(`admin menu entry ${entry.href} has no permission in ADMIN_ROUTE_PERMISSIONS`);
+  }
+  return { ...entry, permission: access };
+});
+
+/** Whether a string is a known role. */
+export function isStaffRole(role: string): role is StaffRole {
+  return (STAFF_ROLES as readonly string[]).includes(role);
+}
+
+/** The permissions of a role; an unknown role has none. */
+export function permissionsFor(role: string): ReadonlySet<Permission> {
+  return new Set(isStaffRole(role) ? ROLE_PERMISSIONS[role] : []);
+}
+
+/**
+ * Whether a staff member may do something. Deny by default: `null`/`undefined` staff, an unknown
+ * permission or a role without it → `false`.
+ */
+export function can(
+  staff: Pick<SessionStaff, "permissions"> | { role: string } | null | undefined,
+  permission: Permission,
+): boolean {
+  if (!staff) return false;
+  if ("permissions" in staff) return staff.permissions.has(permission);
+  return permissionsFor(staff.role).has(permission);
+}
+
+/** The menu items a role may see, in menu order. */
+export function menuFor(role: string): AdminMenuItem[] {
+  const perms = permissionsFor(role);
+  return ADMIN_MENU.filter((item) => perms.has(item.permission));
+}
+
+/**
+ * The access an `/admin` route declares, by its route pattern (`ctx.route`); `null` when the route is not
+ * in {@link ADMIN_ROUTE_PERMISSIONS} or nothing matched (the guard then refuses).
+ */
+export function accessForAdminRoute(route: string | null): AdminRouteAccess | null {
+  if (route === null) return null;
+  return Object.hasOwn(ADMIN_ROUTE_PERMISSIONS, route) ? ADMIN_ROUTE_PERMISSIONS[route] : null;
+}
