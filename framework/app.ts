@@ -2,48 +2,59 @@
  * `App`: middleware, programmatic and file routes, rendering, error pages, `listen()`.
  * @module
  */
-import { join, resolve } from "node:path";
-import type { VNode } from "preact";
-import { freshConfig } from "./config.ts";
+import { resolve } from "node:path";
+import { isValidElement, type VNode } from "preact";
+import { DEFAULT_CONFIG, type FreshConfig, resolveBuildDir } from "./config.ts";
+import { isPageResponse } from "./define.ts";
 import { devReloadResponse, RELOAD_SCRIPT_TAG } from "./dev_reload.ts";
+import { applyDecorators, decoratorMark, dropDecorators } from "./error_response.ts";
 import {
   type ErrorPage,
-  type ErrorPages,
+  type FolderBoundary,
+  type FolderLayer,
+  type FsFolder,
   type FsRoute,
+  type FsRouteGroup,
   type LoadedFsRoutes,
   loadFsRoutes,
+  type ModuleLoader,
+  routeForMethod,
 } from "./fs_routes.ts";
-import { defaultStatusText, HttpError } from "./http_error.ts";
+import { HttpError, MethodNotAllowedError, MethodNotImplementedError } from "./http_error.ts";
 import { type Manifest, readManifest } from "./manifest.ts";
+import { allowHeader, type Method, METHODS, normalizeMethod } from "./methods.ts";
 import { IslandAssets, renderPage, type RenderSetup } from "./render.ts";
 import { setAssetHashes } from "./static_files.ts";
-import {
-  type AnyComponent,
-  type Context,
-  type HandlerFn,
-  type Middleware,
-  PageResponse,
-  type PageTitle,
-  type ResolvedAppConfig,
+import type {
+  AnyComponent,
+  Context,
+  HandlerFn,
+  LayoutConfig,
+  MaybeLazyMiddleware,
+  Middleware,
+  PageTitle,
+  ResolvedAppConfig,
 } from "./types.ts";
 
-/** Options of {@linkcode App}. */
-export interface AppOptions {
+/** Options of {@linkcode App}: the layer's configuration (`fresh.config.ts`) plus per-app settings. */
+export interface AppOptions extends FreshConfig {
   /** Project directory (holds `routes/`, `islands/`, `static/`); default: the current directory. */
   root?: string;
-  /** Build output directory; default `<root>/<fresh.config.ts buildDir>` (i.e. `<root>/_build`). */
-  buildDir?: string;
   /** Development mode (live reload); default: env `FRSH_DEV=1`. */
   dev?: boolean;
-  /** Called for unexpected errors (status ≥ 500); default logs one JSON line to stderr. */
+  /** Called for unexpected errors (status ≥ 500) that an error page or the default answer renders. */
   onError?: (error: unknown, ctx: Context<unknown>) => void;
+  /** A manifest to mount instead of reading `<buildDir>/manifest.json` (e.g. an in-memory build). */
+  manifest?: Manifest;
+  /** Loads route and island modules by path relative to `root` (default: `import()` from disk). */
+  loadModule?: ModuleLoader;
 }
 
 /** Options of {@linkcode App.listen}. */
 export interface ListenOptions {
-  /** Port (default from `fresh.config.ts`, 8000). Use 0 for a free port. */
+  /** Port (default: the app's `port` option, else 8000). Use 0 for a free port. */
   port?: number;
-  /** Hostname (default `0.0.0.0`). */
+  /** Hostname (default: the app's `hostname` option, else `0.0.0.0`). */
   hostname?: string;
   /** Called once the server listens. */
   onListen?: (addr: Deno.NetAddr) => void;
@@ -52,50 +63,123 @@ export interface ListenOptions {
 }
 
 type AnyState = unknown;
-type AnyMiddleware = Middleware<AnyState>;
-type Terminal = (ctx: RequestContext<AnyState>) => Response | Promise<Response>;
+type AnyMiddleware = MaybeLazyMiddleware<AnyState>;
+
+/** One step of a request's chain: a middleware, and the wrappers `ctx.render()` uses while it runs. */
+interface Step {
+  fn: AnyMiddleware;
+  setup: RenderSetup | null;
+}
+
+interface UseEntry {
+  /** URL path the middleware is limited to (`use(path, …)`), or null for every request. */
+  path: string | null;
+  fn: AnyMiddleware;
+}
 
 interface ProgrammaticRoute {
-  method: string | null;
+  /** The methods, or null for `all()` (every method a route may answer). */
+  methods: Set<Method> | null;
   path: string;
   exact: string | null;
   pattern: URLPattern | null;
-  handler: HandlerFn<unknown, AnyState>;
+  fns: AnyMiddleware[];
+  /** How many `use()` middlewares were registered before the route: only those run for it. */
+  useCount: number;
 }
 
-const Empty = () => null;
+type Source = { kind: "route"; route: ProgrammaticRoute } | { kind: "fs"; useCount: number };
 
-type Source = { kind: "route"; route: ProgrammaticRoute } | { kind: "fs" };
+type Found =
+  | { kind: "route"; route: ProgrammaticRoute; useCount: number; params: Record<string, string> }
+  | { kind: "fs"; route: FsRoute; group: FsRouteGroup; useCount: number; params: Record<string, string> }
+  | {
+    kind: "refused";
+    pattern: string;
+    allowed: Set<Method>;
+    fs: FsRouteGroup | null;
+    useCount: number;
+    key: object;
+    params: Record<string, string>;
+  }
+  | null;
 
-const NO_ERROR_PAGES: ErrorPages = { notFound: null, error: null };
+const IS_PATTERN = /[*:{}+?()\\]/;
 
-const endOfChain = () => Promise.reject(new Error("ctx.next() called past the end of the middleware chain"));
+function endOfChain(): Promise<Response> {
+  return Promise.reject(new Error("ctx.next() called past the end of the middleware chain"));
+}
 
-/** Computes a safe same-origin `Location` for `path` relative to `base` ("/" when it leaves the origin). */
-export function safeRedirectLocation(path: string, base: URL): string {
+/**
+ * The `Location` for a redirect from `base` to `target`, as `ctx.redirect()` computes it: like Fresh,
+ * a path's repeated slashes collapse (`//evil.example/x` → `/evil.example/x`); unlike Fresh, a target
+ * that would leave the site (another origin, a non-http scheme, `/\host`, control characters) becomes
+ * `/`.
+ */
+export function safeRedirectLocation(target: string, base: URL): string {
+  let location = target;
+  if (target.startsWith("/")) {
+    let idx = target.indexOf("?");
+    if (idx === -1) idx = target.indexOf("#");
+    const pathname = idx > -1 ? target.slice(0, idx) : target;
+    location = pathname.replace(/\/+/g, "/") + (idx > -1 ? target.slice(idx) : "");
+  }
+  // deno-lint-ignore no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(location)) return "/";
   let u: URL;
   try {
-    u = new URL(path, base);
+    u = new URL(location, base);
   } catch {
     return "/";
   }
   if (u.origin !== base.origin || (u.protocol !== "http:" && u.protocol !== "https:")) return "/";
-  const pathname = u.pathname.replace(/^\/{2,}/, "/");
-  return pathname + u.search + u.hash;
+  return location;
+}
+
+function statusOf(err: unknown): number {
+  return err instanceof HttpError ? err.status : 500;
+}
+
+/** Adds the `Allow` header of a 405 to the response rendered for it. */
+function withAllow(res: Response, err: unknown): Response {
+  if (!(err instanceof MethodNotAllowedError)) return res;
+  try {
+    res.headers.set("allow", err.allow);
+    return res;
+  } catch {
+    const out = new Response(res.body, res);
+    out.headers.set("allow", err.allow);
+    return out;
+  }
+}
+
+/** The answer when no error page renders an error: Fresh's default error handler. */
+function defaultErrorResponse(err: unknown): Response {
+  const headers = { "content-type": "text/plain; charset=utf-8" };
+  if (err instanceof HttpError) return new Response(err.message, { status: err.status, headers });
+  return new Response("Internal server error", { status: 500, headers });
+}
+
+/** Whether `use(path, …)` at `scope` covers the route pattern or path `target`. */
+function covers(scope: string, target: string): boolean {
+  const s = scope.replace(/\/?\*$/, "").replace(/\/+$/, "");
+  return s === "" || target === s || target.startsWith(s + "/");
 }
 
 class RequestContext<State> implements Context<State> {
   params: Record<string, string> = {};
   state: State = {} as State;
   route: string | null = null;
-  error?: unknown;
+  error: unknown = null;
   next: () => Promise<Response> = endOfChain;
-  /** Render setup of the matched route (or the root setup). */
+  /** The wrappers `ctx.render()` uses now (the current folder's; the route's in the handler). */
   setup: RenderSetup;
   /** The matched file route, if any. */
   fsRoute: FsRoute | null = null;
-  /** Error pages for this request: the matched route's, or the containing folder's, or the root's. */
-  errorPages: ErrorPages;
+  /** The upper-cased method, or null for a method no route can answer (TRACE, CONNECT, …). */
+  method: Method | null;
+  /** `Allow` for a refused method. */
+  allow = "";
 
   /** The request; `bodyLimit()` replaces it with one whose body is counted while it streams. */
   req: Request;
@@ -107,26 +191,36 @@ class RequestContext<State> implements Context<State> {
     readonly config: ResolvedAppConfig,
     readonly app: App<unknown>,
     setup: RenderSetup,
-    errorPages: ErrorPages,
   ) {
     this.req = req;
     this.setup = setup;
-    this.errorPages = errorPages;
+    this.method = normalizeMethod(req.method);
   }
 
-  render(vnode?: VNode | null, init?: ResponseInit): Promise<Response> {
-    const page = vnode ? null : this.fsRoute;
-    const content: VNode | AnyComponent | null = vnode ?? page?.component ?? null;
-    return Promise.resolve(
-      this.app._render(this as RequestContext<unknown>, content, undefined, {
-        status: init?.status,
-        headers: init?.headers,
-      }, page?.title),
-    );
+  get request(): Request {
+    return this.req;
   }
 
-  redirect(path: string, status = 302): Response {
-    return new Response(null, { status, headers: { location: safeRedirectLocation(path, this.url) } });
+  render(vnode?: VNode | null, init: ResponseInit = {}, config: LayoutConfig = {}): Promise<Response> {
+    let content: VNode | AnyComponent | null;
+    let title: PageTitle | undefined;
+    if (vnode === undefined) {
+      if (!this.fsRoute?.component) return Promise.reject(new Error("No arguments passed to: ctx.render()"));
+      content = this.fsRoute.component;
+      title = this.fsRoute.title;
+    } else if (vnode !== null && !isValidElement(vnode)) {
+      return Promise.reject(new Error("Non-JSX element passed to: ctx.render()"));
+    } else content = vnode;
+    return this.app._render(this as RequestContext<unknown>, content, undefined, {
+      status: init.status,
+      statusText: init.statusText,
+      headers: init.headers,
+      ...config,
+    }, title);
+  }
+
+  redirect(pathOrUrl: string, status = 302): Response {
+    return new Response(null, { status, headers: { location: safeRedirectLocation(pathOrUrl, this.url) } });
   }
 
   json(data: unknown, init?: ResponseInit): Response {
@@ -140,41 +234,48 @@ class RequestContext<State> implements Context<State> {
  * The application. Compose it in `main.ts`:
  *
  * ```ts
- * const app = new App<State>().use(requestLog()).use(staticFiles()).fsRoutes();
- * app.listen({ port: 8000 });
+ * const app = new App<State>({ ...freshConfig }).use(requestLog()).use(staticFiles()).fsRoutes();
+ * app.listen();
  * ```
  *
- * App-level middleware runs for every request in order of `use()`; then, for file routes, the
- * `_middleware.ts` files from the outermost folder inwards; then the route handler. A path that matches
- * no route runs the `_middleware.ts` files of the deepest folder whose URL prefix contains it (e.g.
- * `routes/admin/` for `/admin/nope`, outer → inner), then answers 404.
- *
- * Errors render the nearest `_404.tsx` (for `HttpError(404)` and unmatched paths) or `_500.tsx` (any
- * other error, with `props.error`): the one in the matched route's folder — or, for an unmatched path,
- * in the deepest containing folder — else the closest folder above, up to `routes/`. An error page is
- * wrapped in the layouts of its own folder and in `_app`.
+ * As in Fresh, a request passes the `use()` middleware registered before its route, then, for file
+ * routes, the folders from `routes/` inwards — each folder's error boundary (its `_404`, `_500` or
+ * `_error`) and its `_middleware` — then the handler. An error travels back up through every
+ * `await ctx.next()` (each middleware may catch it; `ctx.error` holds it) until the nearest folder
+ * with an error page renders it (the root folder's boundary encloses the `use()` middleware too);
+ * with no page, the plain default answer. A path that matches no route runs the `_middleware` of the
+ * deepest folder containing it (e.g. `routes/admin/` for `/admin/nope`), then answers 404.
  */
 export class App<State> {
   readonly #config: ResolvedAppConfig;
-  readonly #middlewares: AnyMiddleware[] = [];
+  readonly #options: AppOptions;
+  readonly #uses: UseEntry[] = [];
   readonly #sources: Source[] = [];
   readonly #onError: (error: unknown, ctx: Context<unknown>) => void;
   #manifest: Manifest | null = null;
   #fs: LoadedFsRoutes | null = null;
   #loading: Promise<void> | null = null;
   #assets = new IslandAssets(null);
-  #emptySetup: RenderSetup = { app: null, layouts: [] };
-  #emptyErrorPages: ErrorPages = NO_ERROR_PAGES;
-  #notFoundChain: Terminal[] | null = null;
-  #routeChains = new WeakMap<object, Terminal[]>();
+  #rootSetup: RenderSetup = { app: null, layouts: [] };
+  #chains = new WeakMap<object, Step[]>();
+  /** Chains that end in 405/204 for a route or file-route group (apart: the same keys serve requests). */
+  #refusalChains = new WeakMap<object, Step[]>();
+  #boundaries = new WeakMap<FolderBoundary, AnyMiddleware>();
+  #fsTerminals = new WeakMap<FsRoute, AnyMiddleware>();
+  #lazy = new WeakMap<AnyMiddleware, AnyMiddleware>();
+  #oddChain: Step[] | null = null;
+  #notFoundChain: Step[] | null = null;
 
-  /** @param options project root, build dir, dev mode, error hook */
+  /** @param options the layer's configuration (`{ ...freshConfig }`), project root, dev mode, error hook */
   constructor(options: AppOptions = {}) {
     const root = resolve(options.root ?? Deno.cwd());
+    const dev = options.dev ?? Deno.env.get("FRSH_DEV") === "1";
+    this.#options = options;
     this.#config = {
       root,
-      buildDir: resolve(options.buildDir ?? join(root, freshConfig.buildDir)),
-      dev: options.dev ?? Deno.env.get("FRSH_DEV") === "1",
+      buildDir: resolveBuildDir(root, options.buildDir),
+      dev,
+      mode: dev ? "development" : "production",
     };
     this.#onError = options.onError ?? ((error, ctx) => {
       console.error(JSON.stringify({
@@ -188,71 +289,91 @@ export class App<State> {
     });
   }
 
-  /** The resolved configuration (root, buildDir, dev). */
+  /** The resolved configuration (root, buildDir, dev, mode). */
   get config(): ResolvedAppConfig {
     return this.#config;
   }
 
-  /** Adds middleware (one or an array); runs for every request, in order, before routes. */
-  use(middleware: Middleware<State> | Middleware<State>[]): this {
-    const list = Array.isArray(middleware) ? middleware : [middleware];
-    this.#middlewares.push(...(list as AnyMiddleware[]));
+  /**
+   * Adds middleware (one, several, or arrays of them) for every request — or, with a path first,
+   * only for routes at or below that path. As in Fresh, a route runs the middleware added before it.
+   * A middleware may be lazy: a function that resolves, once, to the middleware.
+   */
+  use(path: string, ...middleware: (MaybeLazyMiddleware<State> | MaybeLazyMiddleware<State>[])[]): this;
+  use(...middleware: (MaybeLazyMiddleware<State> | MaybeLazyMiddleware<State>[])[]): this;
+  use(
+    first: string | MaybeLazyMiddleware<State> | MaybeLazyMiddleware<State>[],
+    ...rest: (MaybeLazyMiddleware<State> | MaybeLazyMiddleware<State>[])[]
+  ): this {
+    const path = typeof first === "string" ? first : null;
+    const list = (typeof first === "string" ? rest : [first, ...rest]).flat();
+    for (const fn of list) this.#uses.push({ path, fn: fn as AnyMiddleware });
     this.#invalidate();
     return this;
   }
 
-  /** Adds a GET route (HEAD is answered from it). `path` is a URLPattern pathname. */
-  get(path: string, handler: HandlerFn<unknown, State>): this {
-    return this.#add("GET", path, handler);
+  /**
+   * Adds a GET route (HEAD is answered from it unless a `head()` route exists). `path` is a URLPattern
+   * pathname; the middlewares run in order and the last one answers.
+   */
+  get(path: string, ...middlewares: RouteMiddleware<State>[]): this {
+    return this.#add(["GET"], path, middlewares);
+  }
+  /** Adds a HEAD route. */
+  head(path: string, ...middlewares: RouteMiddleware<State>[]): this {
+    return this.#add(["HEAD"], path, middlewares);
   }
   /** Adds a POST route. */
-  post(path: string, handler: HandlerFn<unknown, State>): this {
-    return this.#add("POST", path, handler);
+  post(path: string, ...middlewares: RouteMiddleware<State>[]): this {
+    return this.#add(["POST"], path, middlewares);
   }
   /** Adds a PUT route. */
-  put(path: string, handler: HandlerFn<unknown, State>): this {
-    return this.#add("PUT", path, handler);
+  put(path: string, ...middlewares: RouteMiddleware<State>[]): this {
+    return this.#add(["PUT"], path, middlewares);
   }
   /** Adds a PATCH route. */
-  patch(path: string, handler: HandlerFn<unknown, State>): this {
-    return this.#add("PATCH", path, handler);
+  patch(path: string, ...middlewares: RouteMiddleware<State>[]): this {
+    return this.#add(["PATCH"], path, middlewares);
   }
   /** Adds a DELETE route. */
-  delete(path: string, handler: HandlerFn<unknown, State>): this {
-    return this.#add("DELETE", path, handler);
+  delete(path: string, ...middlewares: RouteMiddleware<State>[]): this {
+    return this.#add(["DELETE"], path, middlewares);
   }
-  /** Adds a route for every method. */
-  all(path: string, handler: HandlerFn<unknown, State>): this {
-    return this.#add(null, path, handler);
+  /** Adds a route for every method a route may answer (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS). */
+  all(path: string, ...middlewares: RouteMiddleware<State>[]): this {
+    return this.#add(null, path, middlewares);
   }
 
-  #add(method: string | null, path: string, handler: HandlerFn<unknown, State>): this {
-    const exact = /[:*(){}?+\\]/.test(path) ? null : path;
+  #add(methods: Method[] | null, path: string, fns: RouteMiddleware<State>[]): this {
+    if (fns.length === 0) throw new Error(`Route ${path}: no handler`);
+    const exact = IS_PATTERN.test(path) ? null : path;
     this.#sources.push({
       kind: "route",
       route: {
-        method,
+        methods: methods && new Set(methods),
         path,
         exact,
         pattern: exact === null ? new URLPattern({ pathname: path }) : null,
-        handler: handler as HandlerFn<unknown, AnyState>,
+        fns: fns as AnyMiddleware[],
+        useCount: this.#uses.length,
       },
     });
+    this.#invalidate();
     return this;
   }
 
   /**
-   * Mounts the file routes listed in `<buildDir>/manifest.json` (written by `framework/build.ts`).
-   * Reads the manifest now (throws when it is missing) and imports the modules before the first request.
+   * Mounts the file routes listed in `<buildDir>/manifest.json` (written by `framework/build.ts`), or
+   * in the `manifest` option. Reads the manifest now (throws when it is missing) and imports the
+   * modules before the first request.
    */
   fsRoutes(): this {
     const manifest = this.#readManifest();
-    this.#sources.push({ kind: "fs" });
+    this.#sources.push({ kind: "fs", useCount: this.#uses.length });
     this.#assets = new IslandAssets(manifest);
-    this.#loading = loadFsRoutes(this.#config.root, manifest).then((fs) => {
+    this.#loading = loadFsRoutes(this.#config.root, manifest, this.#options.loadModule).then((fs) => {
       this.#fs = fs;
-      this.#emptySetup = fs.rootSetup;
-      this.#emptyErrorPages = fs.rootErrorPages;
+      this.#rootSetup = fs.root.setup;
       this.#loading = null;
       this.#invalidate();
     });
@@ -268,15 +389,17 @@ export class App<State> {
 
   #readManifest(): Manifest {
     if (!this.#manifest) {
-      this.#manifest = readManifest(this.#config.buildDir);
+      this.#manifest = this.#options.manifest ?? readManifest(this.#config.buildDir);
       setAssetHashes(this.#manifest.assets);
     }
     return this.#manifest;
   }
 
   #invalidate(): void {
+    this.#chains = new WeakMap();
+    this.#refusalChains = new WeakMap();
+    this.#oddChain = null;
     this.#notFoundChain = null;
-    this.#routeChains = new WeakMap();
   }
 
   /** The request handler: `(req, info?) => Promise<Response>` (what `Deno.serve` and tests call). */
@@ -288,8 +411,8 @@ export class App<State> {
   listen(options: ListenOptions = {}): Deno.HttpServer<Deno.NetAddr> {
     const handler = this.handler();
     return Deno.serve({
-      port: options.port ?? freshConfig.port,
-      hostname: options.hostname ?? freshConfig.hostname,
+      port: options.port ?? this.#options.port ?? DEFAULT_CONFIG.port,
+      hostname: options.hostname ?? this.#options.hostname ?? DEFAULT_CONFIG.hostname,
       signal: options.signal,
       onListen: options.onListen ?? ((addr) => {
         const host = addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname;
@@ -301,6 +424,8 @@ export class App<State> {
   async #handle(req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> {
     if (this.#loading) await this.#loading;
     const url = new URL(req.url);
+    // As in Fresh: repeated slashes collapse, so `//evil.example/` is the path `/evil.example/`.
+    if (url.pathname.includes("//")) url.pathname = url.pathname.replace(/\/+/g, "/");
     if (this.#config.dev) {
       const dev = devReloadResponse(url.pathname);
       if (dev) return dev;
@@ -311,158 +436,351 @@ export class App<State> {
       info,
       this.#config,
       this as App<unknown>,
-      this.#emptySetup,
-      this.#emptyErrorPages,
+      this.#rootSetup,
     );
     const chain = this.#route(ctx);
-    let res = await this.#dispatch(ctx, chain, 0);
-    if (req.method === "HEAD" && res.body !== null) {
+    let res: Response;
+    try {
+      res = await this.#run(ctx, chain, 0);
+    } catch (err) {
+      ctx.error = err;
+      this.#report(err, ctx);
+      res = await applyDecorators(ctx, 0, withAllow(defaultErrorResponse(err), err));
+    }
+    if (ctx.method === "HEAD" && res.body !== null) {
       await res.body.cancel();
       res = new Response(null, { status: res.status, statusText: res.statusText, headers: res.headers });
     }
     return res;
   }
 
-  /** Finds the route; sets ctx.params/route/setup and returns the middleware chain to run. */
-  #route(ctx: RequestContext<AnyState>): Terminal[] {
-    const pathname = ctx.url.pathname;
-    const method = ctx.req.method;
-    for (const source of this.#sources) {
-      if (source.kind === "route") {
-        const r = source.route;
-        if (r.method !== null && r.method !== method && !(method === "HEAD" && r.method === "GET")) continue;
-        let params: Record<string, string> | null = null;
-        if (r.exact !== null) params = r.exact === pathname ? {} : null;
-        else {
-          const m = r.pattern!.exec({ pathname });
-          if (m) {
-            params = {};
-            for (const [k, v] of Object.entries(m.pathname.groups)) {
-              if (v !== undefined) params[k] = v;
-            }
-          }
-        }
-        if (params === null) continue;
-        ctx.params = params;
-        ctx.route = r.path;
-        return this.#chainFor(r, () => [...this.#middlewares, this.#programmaticTerminal(r)]);
+  /** Finds what answers the request, sets ctx.params/route/fsRoute, and returns the chain to run. */
+  #route(ctx: RequestContext<AnyState>): Step[] {
+    const method = ctx.method;
+    const found = method === null
+      ? this.#find(ctx.url.pathname, null, false)
+      : method === "HEAD"
+      ? this.#find(ctx.url.pathname, method, true) ?? this.#find(ctx.url.pathname, method, false)
+      : this.#find(ctx.url.pathname, method, false);
+    if (method === null) {
+      // Methods no route answers (TRACE, CONNECT, …): only the app-level middleware runs.
+      if (found?.kind === "refused") {
+        ctx.route = found.pattern;
+        ctx.allow = allowHeader(found.allowed);
       }
-      const fs = this.#fs;
-      if (!fs) continue;
-      const m = fs.table.match(pathname);
-      if (!m) continue;
-      ctx.params = m.params;
-      ctx.route = m.value.pattern;
-      ctx.fsRoute = m.value;
-      ctx.setup = m.value.setup;
-      ctx.errorPages = m.value.errorPages;
-      const route = m.value;
-      return this.#chainFor(
-        route,
-        () => [...this.#middlewares, ...route.middlewares, this.#fsTerminal(route)],
-      );
+      this.#oddChain ??= [
+        ...this.#rootBoundary(),
+        ...this.#useSteps(this.#uses.length, null),
+        { fn: this.#refuseOddMethod, setup: null },
+      ];
+      return this.#oddChain;
     }
-    // No route: the deepest folder containing the path runs its middleware, then the 404 terminal.
-    const folder = this.#fs?.folders.match(pathname);
+    if (found === null) return this.#notFound(ctx);
+    ctx.params = found.params;
+    if (found.kind === "route") {
+      const r = found.route;
+      ctx.route = r.path;
+      return this.#chainFor(r, () => [
+        ...this.#rootBoundary(),
+        ...this.#useSteps(found.useCount, r.path),
+        ...r.fns.map((fn) => ({ fn, setup: null })),
+      ]);
+    }
+    if (found.kind === "fs") {
+      const route = found.route;
+      ctx.route = route.pattern;
+      ctx.fsRoute = route;
+      return this.#chainFor(route, () => [
+        ...this.#rootBoundary(),
+        ...this.#useSteps(found.useCount, route.pattern),
+        ...this.#layerSteps(route.layers),
+        { fn: this.#fsTerminal(route), setup: route.setup },
+      ]);
+    }
+    // The path matches, the method does not: 405 (OPTIONS: 204), after the route's folders.
+    ctx.route = found.pattern;
+    ctx.allow = allowHeader(found.allowed);
+    const layers = found.fs?.routes[0].layers ?? [];
+    return this.#chainFor(found.key, () => [
+      ...this.#rootBoundary(),
+      ...this.#useSteps(found.useCount, found.pattern),
+      ...this.#layerSteps(layers),
+      { fn: this.#refuseMethod, setup: null },
+    ], this.#refusalChains);
+  }
+
+  /**
+   * The route for a path and method: static patterns first (programmatic and file routes in order of
+   * registration), then dynamic ones. A path that matches but not for this method yields "refused"
+   * with the methods it allows. `strictHead` skips GET routes for HEAD (a `head()` route wins).
+   */
+  #find(pathname: string, method: Method | null, strictHead: boolean): Found {
+    let refused: Exclude<Found, null> | null = null;
+    const allowed = new Set<Method>();
+    for (const phase of ["static", "dynamic"] as const) {
+      for (const source of this.#sources) {
+        if (source.kind === "route") {
+          const r = source.route;
+          if ((phase === "static") !== (r.exact !== null)) continue;
+          const params = this.#matchRoute(r, pathname);
+          if (params === null) continue;
+          const methods = r.methods ?? METHODS;
+          const answers = method !== null && (r.methods === null || r.methods.has(method) ||
+            (!strictHead && method === "HEAD" && r.methods.has("GET")));
+          if (answers) return { kind: "route", route: r, useCount: r.useCount, params };
+          for (const m of methods) allowed.add(m);
+          refused ??= {
+            kind: "refused",
+            pattern: r.path,
+            allowed,
+            fs: null,
+            useCount: r.useCount,
+            key: r,
+            params,
+          };
+          continue;
+        }
+        const fs = this.#fs;
+        if (!fs) continue;
+        const m = phase === "static" ? fs.table.matchStatic(pathname) : fs.table.matchDynamic(pathname);
+        if (!m) continue;
+        const group = m.value;
+        const route = method === null || (strictHead && method === "HEAD")
+          ? null
+          : routeForMethod(group, method);
+        if (route) return { kind: "fs", route, group, useCount: source.useCount, params: m.params };
+        for (const x of group.methods) allowed.add(x);
+        refused ??= {
+          kind: "refused",
+          pattern: group.pattern,
+          allowed,
+          fs: group,
+          useCount: source.useCount,
+          key: group,
+          params: m.params,
+        };
+      }
+    }
+    return strictHead ? null : refused;
+  }
+
+  #matchRoute(r: ProgrammaticRoute, pathname: string): Record<string, string> | null {
+    if (r.exact !== null) return r.exact === pathname ? {} : null;
+    const m = r.pattern!.exec({ pathname });
+    if (!m) return null;
+    const params: Record<string, string> = {};
+    try {
+      for (const [k, v] of Object.entries(m.pathname.groups)) params[k] = v === undefined ? "" : decodeURI(v);
+    } catch {
+      return null; // a malformed escape matches nothing
+    }
+    return params;
+  }
+
+  /** No route: the deepest folder containing the path runs its middleware, then the 404. */
+  #notFound(ctx: RequestContext<AnyState>): Step[] {
+    const folder = this.#fs?.folders.match(ctx.url.pathname);
     if (folder) {
       ctx.params = folder.params;
-      ctx.setup = folder.value.setup;
-      ctx.errorPages = folder.value.errorPages;
-      const { middlewares } = folder.value;
-      return this.#chainFor(
-        folder.value,
-        () => [...this.#middlewares, ...middlewares, this.#notFoundTerminal],
-      );
+      const f: FsFolder = folder.value;
+      return this.#chainFor(f, () => [
+        ...this.#rootBoundary(),
+        ...this.#useSteps(this.#uses.length, null),
+        ...this.#layerSteps(f.layers),
+        { fn: this.#throwNotFound, setup: null },
+      ]);
     }
-    this.#notFoundChain ??= [...this.#middlewares, this.#notFoundTerminal];
+    this.#notFoundChain ??= [
+      ...this.#rootBoundary(),
+      ...this.#useSteps(this.#uses.length, null),
+      { fn: this.#throwNotFound, setup: null },
+    ];
     return this.#notFoundChain;
   }
 
-  #chainFor(key: object, make: () => Terminal[]): Terminal[] {
-    let chain = this.#routeChains.get(key);
+  #chainFor(key: object, make: () => Step[], cache = this.#chains): Step[] {
+    let chain = cache.get(key);
     if (!chain) {
       chain = make();
-      this.#routeChains.set(key, chain);
+      cache.set(key, chain);
     }
     return chain;
   }
 
-  async #dispatch(ctx: RequestContext<AnyState>, chain: Terminal[], i: number): Promise<Response> {
-    const fn = chain[i];
-    if (i + 1 < chain.length) {
-      const next = async (): Promise<Response> => {
-        try {
-          return await this.#dispatch(ctx, chain, i + 1);
-        } finally {
-          ctx.next = next;
-        }
-      };
-      ctx.next = next;
-    } else {
-      ctx.next = endOfChain;
+  /** The root folder's error boundary: outermost, around the `use()` middleware too (as in Fresh). */
+  #rootBoundary(): Step[] {
+    const b = this.#fs?.root.boundary;
+    return b ? [{ fn: this.#boundary(b), setup: this.#rootSetup }] : [];
+  }
+
+  /** The first `count` `use()` middlewares that apply to `target` (a route pattern; null: unscoped only). */
+  #useSteps(count: number, target: string | null): Step[] {
+    return this.#uses.slice(0, count)
+      .filter((u) => u.path === null || (target !== null && covers(u.path, target)))
+      .map((u) => ({ fn: u.fn, setup: this.#rootSetup }));
+  }
+
+  /** Folder layers: each folder's boundary (but the root's, which is outermost) and middleware. */
+  #layerSteps(layers: FolderLayer[]): Step[] {
+    const steps: Step[] = [];
+    for (const layer of layers) {
+      if (layer.boundary && layer.dir !== "") {
+        steps.push({ fn: this.#boundary(layer.boundary), setup: layer.setup });
+      }
+      for (const fn of layer.middlewares) steps.push({ fn, setup: layer.setup });
     }
+    return steps;
+  }
+
+  /** Runs step `i` of the chain with `ctx.next` set to the rest of it. */
+  async #run(ctx: RequestContext<AnyState>, chain: Step[], i: number): Promise<Response> {
+    const step = chain[i];
+    if (step === undefined) return endOfChain();
+    const prevNext = ctx.next;
+    const prevSetup = ctx.setup;
+    ctx.next = () => this.#run(ctx, chain, i + 1);
+    if (step.setup) ctx.setup = step.setup;
+    const mark = decoratorMark(ctx);
     try {
-      const res = await fn(ctx);
+      const fn = this.#lazy.get(step.fn) ?? step.fn;
+      let res: unknown = await fn(ctx);
+      if (typeof res === "function") {
+        // A lazy middleware resolved to the real one: keep it for every later request.
+        this.#lazy.set(step.fn, res as AnyMiddleware);
+        res = await (res as AnyMiddleware)(ctx);
+      }
       if (!(res instanceof Response)) {
         throw new Error(
-          `Middleware returned ${res === undefined ? "undefined" : typeof res}, not a Response`,
+          isPageResponse(res)
+            ? `${
+              ctx.route ?? ctx.url.pathname
+            }: page() needs a page component; use ctx.render(<Page />) instead`
+            : `Expected a "Response" from a middleware or handler, but got: ${res}`,
         );
       }
+      dropDecorators(ctx, mark);
       return res;
     } catch (err) {
-      return this.#renderError(ctx, err);
+      ctx.error = err;
+      throw err;
+    } finally {
+      ctx.next = prevNext;
+      ctx.setup = prevSetup;
     }
   }
 
-  #programmaticTerminal(r: ProgrammaticRoute): Terminal {
-    return async (ctx) => {
-      const result = await r.handler(ctx);
-      if (result instanceof PageResponse) {
-        throw new Error(`Route ${r.path}: page() needs a page component; use ctx.render(<Page />) instead`);
+  /** The error boundary of a folder: renders its `_404`/`_500`/`_error` for errors nobody caught. */
+  #boundary(b: FolderBoundary): AnyMiddleware {
+    let fn = this.#boundaries.get(b);
+    if (fn) return fn;
+    fn = async (ctx) => {
+      const mark = decoratorMark(ctx);
+      try {
+        return await ctx.next();
+      } catch (err) {
+        const status = statusOf(err);
+        const page = status === 404 ? (b.notFound ?? (b.errorHandles404 ? b.error : null)) : b.error;
+        if (!page) throw err;
+        const c = ctx as RequestContext<unknown>;
+        c.error = err;
+        this.#report(err, c);
+        const res = await this.#renderErrorPage(c, page, err, status);
+        return await applyDecorators(ctx, mark, withAllow(res, err));
       }
-      return result;
     };
+    this.#boundaries.set(b, fn);
+    return fn;
   }
 
-  #fsTerminal(route: FsRoute): Terminal {
-    const h = route.handler;
-    return async (ctx) => {
-      const method = ctx.req.method;
-      let fn: HandlerFn<unknown, AnyState> | undefined;
-      if (typeof h === "function") fn = h;
-      else if (h) {
-        const byMethod = h as Record<string, HandlerFn<unknown, AnyState> | undefined>;
-        fn = byMethod[method] ?? (method === "HEAD" ? byMethod.GET : undefined);
-      }
-      if (!fn) {
-        if ((method === "GET" || method === "HEAD") && route.component) {
-          return this._render(ctx, route.component, undefined, {}, route.title);
-        }
-        return new Response(defaultStatusText(405), {
-          status: 405,
-          headers: { allow: route.allow, "content-type": "text/plain; charset=utf-8" },
-        });
-      }
+  /** An error page: its handler (with `ctx.error` set) or its component, with the error's status. */
+  async #renderErrorPage(
+    ctx: RequestContext<unknown>,
+    page: ErrorPage,
+    err: unknown,
+    status: number,
+  ): Promise<Response> {
+    ctx.setup = page.setup;
+    // The failed page's title must not label the error page.
+    if (typeof ctx.state === "object" && ctx.state !== null) delete (ctx.state as { title?: unknown }).title;
+    const h = page.handler;
+    const method = ctx.method ?? "GET";
+    const fn: HandlerFn<unknown, unknown> | undefined = typeof h === "function"
+      ? h
+      : h?.[method] ?? (method === "HEAD" ? h?.GET : undefined);
+    if (fn) {
       const result = await fn(ctx);
       if (result instanceof Response) return result;
-      if (result instanceof PageResponse) {
-        if (!route.component) {
-          throw new Error(`${route.file}: handler returned page() but there is no page component`);
-        }
-        return this._render(ctx, route.component, result.data, result.init, route.title);
+      if (!isPageResponse(result)) {
+        throw new Error(`${page.file}: the handler must return a Response or page data`);
       }
-      throw new Error(`${route.file}: handler must return a Response or page(data)`);
-    };
+      return await this._render(
+        ctx,
+        page.component,
+        result.data,
+        { status: result.status ?? status, headers: result.headers },
+        page.title,
+      );
+    }
+    if (!page.component) throw err;
+    return await this._render(ctx, page.component, undefined, { status }, page.title);
   }
 
-  #notFoundTerminal: Terminal = (ctx) => {
-    const path = ctx.url.pathname;
-    if (path.length > 1 && path.endsWith("/")) {
-      const target = "/" + path.replace(/^\/+/, "").replace(/\/+$/, "");
-      const status = ctx.req.method === "GET" || ctx.req.method === "HEAD" ? 301 : 308;
-      return new Response(null, { status, headers: { location: target + ctx.url.search } });
-    }
+  #report(err: unknown, ctx: RequestContext<unknown>): void {
+    if (statusOf(err) < 500 || err instanceof MethodNotImplementedError) return;
+    try {
+      this.#onError(err, ctx as Context<unknown>);
+    } catch { /* reporting must not break the response */ }
+  }
+
+  #fsTerminal(route: FsRoute): AnyMiddleware {
+    let terminal = this.#fsTerminals.get(route);
+    if (terminal) return terminal;
+    terminal = async (ctx) => {
+      const c = ctx as RequestContext<unknown>;
+      const method = c.method!;
+      const h = route.handler;
+      const fn: HandlerFn<unknown, unknown> | undefined = typeof h === "function"
+        ? h
+        : h?.[method] ?? (method === "HEAD" ? h?.GET : undefined);
+      if (!fn) {
+        if ((method === "GET" || method === "HEAD") && route.component) {
+          return await this._render(c, route.component, undefined, {}, route.title);
+        }
+        throw new MethodNotAllowedError(allowHeader(route.methods));
+      }
+      const result = await fn(c);
+      if (result instanceof Response) return result;
+      if (isPageResponse(result)) {
+        return await this._render(
+          c,
+          route.component,
+          result.data,
+          { status: result.status, headers: result.headers },
+          route.title,
+        );
+      }
+      throw new Error(`${route.file}: the handler must return a Response or page data (page() or { data })`);
+    };
+    this.#fsTerminals.set(route, terminal);
+    return terminal;
+  }
+
+  #throwNotFound: AnyMiddleware = () => {
     throw new HttpError(404);
+  };
+
+  /** A known method the matched route does not answer: 405 with Allow; OPTIONS: 204 with Allow. */
+  #refuseMethod: AnyMiddleware = (ctx) => {
+    const c = ctx as RequestContext<unknown>;
+    if (c.method === "OPTIONS") return new Response(null, { status: 204, headers: { allow: c.allow } });
+    throw new MethodNotAllowedError(c.allow);
+  };
+
+  /** A method no route answers: 405 with Allow where a route matches the path, else 501. */
+  #refuseOddMethod: AnyMiddleware = (ctx) => {
+    const c = ctx as RequestContext<unknown>;
+    if (c.allow) throw new MethodNotAllowedError(c.allow);
+    throw new MethodNotImplementedError(c.req.method);
   };
 
   /**
@@ -473,20 +791,22 @@ export class App<State> {
     ctx: RequestContext<unknown>,
     content: AnyComponent | VNode | null,
     data: unknown,
-    init: { status?: number; headers?: HeadersInit },
+    init: { status?: number; statusText?: string; headers?: HeadersInit } & LayoutConfig,
     title?: PageTitle,
-  ): Response {
+  ): Promise<Response> {
     const props = {
       data,
       url: ctx.url,
       params: ctx.params,
       state: ctx.state,
       req: ctx.req,
+      info: ctx.info,
+      config: ctx.config,
       route: ctx.route,
       error: ctx.error,
     };
     if (title !== undefined && typeof ctx.state === "object" && ctx.state !== null) {
-      const value = typeof title === "function" ? title({ ...props, Component: Empty }) : title;
+      const value = typeof title === "function" ? title({ ...props, Component: () => null }) : title;
       (ctx.state as { title?: string }).title = value;
     }
     return renderPage({
@@ -496,40 +816,16 @@ export class App<State> {
       assets: this.#assets,
       extraBody: this.#config.dev ? RELOAD_SCRIPT_TAG : undefined,
       status: init.status,
+      statusText: init.statusText,
       headers: init.headers,
+      skipAppWrapper: init.skipAppWrapper,
+      skipInheritedLayouts: init.skipInheritedLayouts,
     });
   }
-
-  #renderError(ctx: RequestContext<AnyState>, err: unknown): Response {
-    const status = err instanceof HttpError ? err.status : 500;
-    if (status >= 500) {
-      try {
-        this.#onError(err, ctx as Context<unknown>);
-      } catch { /* logging must not break the response */ }
-    }
-    const page: ErrorPage | null = status === 404 ? ctx.errorPages.notFound : ctx.errorPages.error;
-    if (page) {
-      ctx.error = err;
-      ctx.setup = page.setup;
-      // The failed page's title must not label the error page.
-      if (typeof ctx.state === "object" && ctx.state !== null) {
-        delete (ctx.state as { title?: unknown }).title;
-      }
-      try {
-        return this._render(
-          ctx as RequestContext<unknown>,
-          page.component,
-          undefined,
-          { status },
-          page.title,
-        );
-      } catch (renderErr) {
-        try {
-          this.#onError(renderErr, ctx as Context<unknown>);
-        } catch { /* ignore */ }
-      }
-    }
-    const text = err instanceof HttpError ? err.message : defaultStatusText(status);
-    return new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
-  }
 }
+
+/**
+ * What `app.get()` and friends take: middlewares whose last one answers (Fresh's signature), or a lazy
+ * one (a function resolving, once, to the middleware).
+ */
+export type RouteMiddleware<State> = MaybeLazyMiddleware<State> | Middleware<State>;

@@ -48,6 +48,27 @@ function tooLarge(ctx: Context<unknown>, maxBytes: number): Response {
 }
 
 /**
+ * A request like `req` whose body is `body`. It is built as a POST — the one method that may carry a
+ * body and that `new Request()` always accepts — and then reports `req`'s own method, so a GET with a
+ * body or a TRACE (which `new Request()` refuses) pass unharmed; its `clone()` does the same. (Not
+ * `new Request(req)`: that would read `req.signal`, which `Deno.serve` warns about.)
+ */
+function withBody(req: Request, body: ReadableStream<Uint8Array>): Request {
+  const out = new Request(
+    req.url,
+    { method: "POST", headers: req.headers, body, duplex: "half" } as RequestInit,
+  );
+  if (req.method === "POST") return out;
+  const keepMethod = (r: Request): Request => {
+    const clone = r.clone.bind(r);
+    Object.defineProperty(r, "method", { value: req.method, enumerable: true });
+    Object.defineProperty(r, "clone", { value: () => keepMethod(clone()) });
+    return r;
+  };
+  return keepMethod(out);
+}
+
+/**
  * Limits request bodies. A `Content-Length` above the limit is answered 413 at once, without reading
  * the body; any other body (chunked, or a lying length) is counted while it streams, and reading past
  * the limit fails with {@link PayloadTooLargeError} — so `req.formData()`/`req.json()` never buffer more
@@ -87,14 +108,7 @@ export function bodyLimit<State = unknown>(options: BodyLimitOptions = {}): Midd
         },
       }),
     );
-    // The context's request is replaced by one whose body is the counted stream. (Not `new Request(req)`:
-    // that would read `req.signal`, which Deno.serve warns about.)
-    (ctx as { req: Request }).req = new Request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: counted,
-      duplex: "half",
-    } as RequestInit);
+    (ctx as { req: Request }).req = withBody(req, counted);
     const res = await ctx.next();
     if (!exceeded || res.status === 413) return res;
     await res.body?.cancel().catch(() => {});

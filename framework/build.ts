@@ -3,7 +3,8 @@
  * minified, content-hashed; Preact and signals in one shared chunk), precompresses assets (gzip +
  * brotli) and writes `<buildDir>/manifest.json`.
  *
- * Run it: `deno run -A framework/build.ts [--dev]` (from the project root).
+ * Run it from the project root: `deno run -A framework/build.ts [--config fresh.config.ts] [--dev]`
+ * (without `--config`, `./fresh.config.ts` is read when it exists).
  * @module
  */
 import * as esbuild from "esbuild";
@@ -11,7 +12,7 @@ import { createHash } from "node:crypto";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
-import { freshConfig } from "./config.ts";
+import { configFromArgs, DEFAULT_CONFIG, resolveBuildDir } from "./config.ts";
 import { contentTypeFor, isCompressibleType } from "./encoding.ts";
 import type {
   Manifest,
@@ -28,21 +29,24 @@ import { BUILD_URL_PREFIX } from "./static_files.ts";
 export interface BuildOptions {
   /** Project directory (holds `routes/`, `islands/`, `static/`). */
   root: string;
-  /** Output directory (default `<root>/_build`). */
+  /** Output directory, absolute or relative to `root` (default `<root>/_build`). */
   buildDir?: string;
   /** Development build: adds source maps. */
   dev?: boolean;
-  /** Override `islandStylesheet` of fresh.config.ts. */
+  /** Emit the `frsh-island{display:contents}` stylesheet (default true; see `FreshConfig`). */
   islandStylesheet?: boolean;
 }
 
 const SOURCE_EXT = /\.(tsx|ts|jsx|js)$/;
+/** Test files next to routes are never routes (Fresh's rule). */
+const TEST_FILE = /[._]test\.(?:[tj]sx?|[mc][tj]s)$/;
 const SPECIAL: Record<string, RouteKind> = {
   _app: "app",
   _layout: "layout",
   _middleware: "middleware",
   _404: "notFound",
   _500: "error",
+  _error: "error",
 };
 /** Modules that every island entry re-exports, so they share one chunk. */
 const SHARED_MODULES = [
@@ -80,35 +84,63 @@ async function walkFiles(dir: string, skipDir: (name: string) => boolean): Promi
   return out;
 }
 
-/** Scans `<root>/routes` into manifest entries. Throws on two routes with the same pattern. */
-export async function scanRoutes(root: string): Promise<ManifestRoute[]> {
-  const routesDir = join(root, "routes");
-  const files = await walkFiles(routesDir, (name) => name.startsWith("_") || name.startsWith("(_"));
+/** A folder whose files are never routes: `_private` and `(_private)` folders, and hidden ones. */
+function isPrivateDir(name: string): boolean {
+  return name.startsWith("_") || name.startsWith("(_") || name.startsWith(".");
+}
+
+/**
+ * Turns the files under `routes/` (paths relative to the project root, `/`-separated, e.g.
+ * `routes/loans/[id].tsx`) into manifest entries, in the given order. Skips what is not a route:
+ * other extensions, `.d.ts`, test files (`*_test.ts`, `*.test.tsx`, …), files in `_private` or
+ * `(_private)` folders, and `_`-files other than `_app`, `_layout`, `_middleware`, `_404`, `_500` and
+ * `_error`. Several routes may share a URL (e.g. in different `(group)` folders): they are merged by
+ * method when the app loads them.
+ *
+ * @throws on a malformed file or folder name (`[a][b]`, `a]`, `[`, …), naming the file, and on two
+ * special files of one kind in one folder (e.g. `_500.tsx` beside `_error.tsx`).
+ */
+export function routesFromFiles(files: Iterable<string>): ManifestRoute[] {
   const routes: ManifestRoute[] = [];
-  const seen = new Map<string, string>();
-  for (const abs of files) {
-    const rel = toPosix(relative(routesDir, abs));
-    if (!SOURCE_EXT.test(rel) || rel.endsWith(".d.ts") || /_test\.(tsx|ts|jsx|js)$/.test(rel)) continue;
+  const specials = new Map<string, string>();
+  for (const file of files) {
+    if (!file.startsWith("routes/")) continue;
+    const rel = file.slice("routes/".length);
+    const parts = rel.split("/");
+    const name = parts[parts.length - 1];
+    if (parts.slice(0, -1).some(isPrivateDir) || name.startsWith(".")) continue;
+    if (!SOURCE_EXT.test(name) || name.endsWith(".d.ts") || TEST_FILE.test(name)) continue;
     const relNoExt = rel.replace(SOURCE_EXT, "");
     const slash = relNoExt.lastIndexOf("/");
     const dir = slash < 0 ? "" : relNoExt.slice(0, slash);
     const base = relNoExt.slice(slash + 1);
-    const file = toPosix(relative(root, abs));
     let kind: RouteKind = "route";
     if (base.startsWith("_")) {
       const special = SPECIAL[base];
       if (!special) continue;
       kind = special;
     }
-    const pattern = kind === "route" ? fileToPattern(relNoExt) : fileToPattern(dir);
-    if (kind === "route") {
-      const other = seen.get(pattern);
-      if (other) throw new Error(`Routes ${other} and ${file} both match ${pattern}`);
-      seen.set(pattern, file);
+    let pattern: string;
+    try {
+      pattern = kind === "route" ? fileToPattern(relNoExt) : fileToPattern(dir);
+    } catch (err) {
+      throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
+    }
+    if (kind !== "route") {
+      const key = `${kind}:${dir}`;
+      const other = specials.get(key);
+      if (other) throw new Error(`${other} and ${file} are both the ${base.slice(1)} file of routes/${dir}`);
+      specials.set(key, file);
     }
     routes.push({ file, kind, pattern, dir });
   }
   return routes;
+}
+
+/** Scans `<root>/routes` into manifest entries (see {@linkcode routesFromFiles}). */
+export async function scanRoutes(root: string): Promise<ManifestRoute[]> {
+  const files = await walkFiles(join(root, "routes"), isPrivateDir);
+  return routesFromFiles(files.map((abs) => toPosix(relative(root, abs))));
 }
 
 /** Scans `<root>/islands/*.tsx` (and .jsx/.ts/.js): name → file relative to root. */
@@ -319,7 +351,7 @@ async function removeDir(path: string): Promise<void> {
 /** Builds the project: bundles, precompressed assets and `<buildDir>/manifest.json`. */
 export async function build(options: BuildOptions): Promise<Manifest> {
   const root = resolve(options.root);
-  const buildDir = resolve(options.buildDir ?? join(root, freshConfig.buildDir));
+  const buildDir = resolveBuildDir(root, options.buildDir);
   const dev = options.dev ?? false;
   const routes = await scanRoutes(root);
   const islandFiles = await scanIslands(root);
@@ -342,7 +374,7 @@ export async function build(options: BuildOptions): Promise<Manifest> {
     const bundled = await bundleIslands(root, islandsOut, islandFiles, dev);
     manifest.islands = bundled.islands;
     manifest.runtime = bundled.runtime;
-    if ((options.islandStylesheet ?? freshConfig.islandStylesheet) !== false) {
+    if (options.islandStylesheet ?? DEFAULT_CONFIG.islandStylesheet) {
       const css = "frsh-island{display:contents}\n";
       const cssName = `frsh-${shortHash(css).slice(0, 8)}.css`;
       await Deno.writeTextFile(join(islandsOut, cssName), css);
@@ -390,8 +422,14 @@ export async function build(options: BuildOptions): Promise<Manifest> {
 
 if (import.meta.main) {
   const dev = Deno.args.includes("--dev");
+  const config = await configFromArgs(Deno.args);
   const started = performance.now();
-  const manifest = await build({ root: Deno.cwd(), dev });
+  const manifest = await build({
+    root: Deno.cwd(),
+    buildDir: config.buildDir,
+    islandStylesheet: config.islandStylesheet,
+    dev,
+  });
   const ms = Math.round(performance.now() - started);
   console.log(
     `Built ${manifest.routes.filter((r) => r.kind === "route").length} routes, ` +

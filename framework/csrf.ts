@@ -1,13 +1,15 @@
 /**
- * `csrf()`: double-submit CSRF tokens plus an `Origin` check for state-changing requests.
+ * `csrf()`: signed double-submit CSRF tokens, optionally bound to the session, plus an `Origin` check for
+ * state-changing requests.
  * @module
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { onErrorResponse } from "./error_response.ts";
 import { mutable } from "./response.ts";
 import type { Context, Middleware } from "./types.ts";
 
 /** Options of {@linkcode csrf}. */
-export interface CsrfOptions {
+export interface CsrfOptions<State = unknown> {
   /** Secret for signing tokens (HMAC-SHA256); at least 16 characters. */
   secret: string;
   /** Mark the cookie `Secure` and name it `__Host-csrf` (else `csrf`); may depend on the request URL. */
@@ -19,6 +21,19 @@ export interface CsrfOptions {
    * terminates TLS and the app sees `http://`.
    */
   allowedOrigins?: readonly string[];
+  /**
+   * Binds tokens to the session: the session id(s) of the request as the app recognises them (`null`
+   * without a session). A token is then an HMAC over its nonce *and* this id, so a token obtained outside
+   * the session (an attacker's own visit, a page from before the log-in) does not work inside it.
+   *
+   * Called before the handler without `res`, and after it with the response: when the answer changed (the
+   * handler started, rotated or ended a session — log-in, registration, log-out — e.g. by setting or
+   * clearing the session cookie), a new token bound to the new session is issued with the response. A
+   * handler that changes the session should redirect (the page it would render carries the old token).
+   */
+  sessionId?: (ctx: Context<State>, res?: Response) => string | null;
+  /** Told about every refused request (for the security log): a foreign `Origin`, a cross-site fetch, a bad token. */
+  onReject?: (ctx: Context<State>, reason: "origin" | "cross_site" | "token") => void;
 }
 
 /** Name of the form field carrying the token. */
@@ -32,8 +47,11 @@ function b64url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-function sign(secret: string, nonce: string): string {
-  return b64url(new Uint8Array(createHmac("sha256", secret).update(nonce).digest()).subarray(0, 18));
+function sign(secret: string, nonce: string, sessionId: string | null): string {
+  const mac = createHmac("sha256", secret).update(nonce);
+  // with a session: HMAC(nonce ‖ NUL ‖ session id); the NUL keeps the two parts apart (nonces are base64url)
+  if (sessionId !== null) mac.update("\0").update(sessionId);
+  return b64url(new Uint8Array(mac.digest()).subarray(0, 18));
 }
 
 function safeEqual(a: string, b: string): boolean {
@@ -76,23 +94,24 @@ function reject(req: Request): Response {
 /**
  * CSRF protection. Sets `ctx.state.csrfToken` (put it in every form as a hidden `_csrf` field, or send
  * it as `X-CSRF-Token`), keeps the token in an HttpOnly SameSite=Lax cookie (`__Host-csrf` when secure),
- * and answers 403 to POST/PUT/PATCH/DELETE when the `Origin` header names another origin, or the
- * submitted token does not equal the cookie's (compared in constant time; tokens are HMAC-signed).
+ * and answers 403 to POST/PUT/PATCH/DELETE (in any letter case) when the `Origin` header names another
+ * origin, or the submitted token does not equal the cookie's (compared in constant time; tokens are
+ * HMAC-signed, and with `sessionId` bound to the session and rotated with it).
  */
-export function csrf<State = unknown>(options: CsrfOptions): Middleware<State> {
+export function csrf<State = unknown>(options: CsrfOptions<State>): Middleware<State> {
   if (!options.secret || options.secret.length < 16) {
     throw new Error("csrf(): secret must be at least 16 characters");
   }
   const { secret } = options;
-  const isValid = (token: string | null): token is string => {
+  const isValid = (token: string | null, sessionId: string | null): token is string => {
     if (!token) return false;
     const dot = token.indexOf(".");
     if (dot <= 0) return false;
-    return safeEqual(token.slice(dot + 1), sign(secret, token.slice(0, dot)));
+    return safeEqual(token.slice(dot + 1), sign(secret, token.slice(0, dot), sessionId));
   };
-  const newToken = () => {
+  const newToken = (sessionId: string | null) => {
     const nonce = b64url(randomBytes(18));
-    return `${nonce}.${sign(secret, nonce)}`;
+    return `${nonce}.${sign(secret, nonce, sessionId)}`;
   };
 
   return async (ctx: Context<State>) => {
@@ -101,27 +120,35 @@ export function csrf<State = unknown>(options: CsrfOptions): Middleware<State> {
       : options.secureCookies;
     const name = secure ? "__Host-csrf" : "csrf";
     const fromCookie = readCookie(ctx.req.headers.get("cookie"), name);
-    const valid = isValid(fromCookie);
-    const token = valid ? fromCookie : newToken();
+    const session = options.sessionId?.(ctx) ?? null;
+    const valid = isValid(fromCookie, session);
+    const token = valid ? fromCookie : newToken(session);
     (ctx.state as { csrfToken: string }).csrfToken = token;
 
-    const setCookie = (res: Response): Response => {
-      if (valid) return res;
+    const cookieLine = (value: string) =>
+      `${name}=${value}; Path=/; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+    // one Set-Cookie for the token at most: never after one the response already has
+    const withCookie = (res: Response, value: string): Response => {
+      if (res.headers.getSetCookie().some((l) => l.startsWith(`${name}=`))) return res;
       const out = mutable(res);
-      out.headers.append(
-        "set-cookie",
-        `${name}=${token}; Path=/; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`,
-      );
+      out.headers.append("set-cookie", cookieLine(value));
       return out;
     };
+    const setCookie = (res: Response): Response => (valid ? res : withCookie(res, token));
+    const refuse = (reason: "origin" | "cross_site" | "token", res: Response): Response => {
+      options.onReject?.(ctx, reason);
+      return res;
+    };
 
-    if (UNSAFE.has(ctx.req.method) && !options.exempt?.(ctx.url)) {
+    if (UNSAFE.has(ctx.req.method.toUpperCase()) && !options.exempt?.(ctx.url)) {
       const origin = ctx.req.headers.get("origin");
       if (origin !== null && origin !== ctx.url.origin && !options.allowedOrigins?.includes(origin)) {
-        return setCookie(reject(ctx.req));
+        return refuse("origin", setCookie(reject(ctx.req)));
       }
-      if (ctx.req.headers.get("sec-fetch-site") === "cross-site") return setCookie(reject(ctx.req));
-      if (!valid) return setCookie(reject(ctx.req));
+      if (ctx.req.headers.get("sec-fetch-site") === "cross-site") {
+        return refuse("cross_site", setCookie(reject(ctx.req)));
+      }
+      if (!valid) return refuse("token", setCookie(reject(ctx.req)));
       let submitted = ctx.req.headers.get(CSRF_HEADER);
       const type = (ctx.req.headers.get("content-type") ?? "").toLowerCase();
       if (
@@ -135,8 +162,24 @@ export function csrf<State = unknown>(options: CsrfOptions): Middleware<State> {
           submitted = null;
         }
       }
-      if (submitted === null || !safeEqual(submitted, token)) return reject(ctx.req);
+      if (submitted === null || !safeEqual(submitted, token)) return refuse("token", reject(ctx.req));
     }
-    return setCookie(await ctx.next());
+    let res: Response;
+    try {
+      res = await ctx.next();
+    } catch (err) {
+      if (!valid) onErrorResponse(ctx as Context<unknown>, setCookie);
+      throw err;
+    }
+    if (options.sessionId) {
+      const after = options.sessionId(ctx, res) ?? null;
+      if (after !== session) {
+        // the handler started or ended a session: a fresh token, bound to the new one
+        const rotated = newToken(after);
+        (ctx.state as { csrfToken: string }).csrfToken = rotated;
+        return withCookie(res, rotated);
+      }
+    }
+    return setCookie(res);
   };
 }

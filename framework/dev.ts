@@ -3,12 +3,13 @@
  * `islands/`, `routes/`, `components/` or `static/` change. Every rebuild rewrites the manifest, which
  * restarts the app; open pages reload through the `/_frsh/reload` event stream.
  *
- * Run it from the project root: `deno run -A framework/dev.ts [main.ts]`.
+ * Run it from the project root: `deno run -A framework/dev.ts [main.ts] [--config fresh.config.ts]`
+ * (without `--config`, `./fresh.config.ts` is read when it exists).
  * @module
  */
 import { join, resolve } from "node:path";
 import { build } from "./build.ts";
-import { freshConfig } from "./config.ts";
+import { configFromArgs, type FreshConfig, resolveBuildDir } from "./config.ts";
 
 /** Options of {@linkcode dev}. */
 export interface DevOptions {
@@ -18,6 +19,8 @@ export interface DevOptions {
   entry?: string;
   /** Folders (relative to root) whose changes trigger a rebuild. */
   watch?: string[];
+  /** The layer's configuration (build directory, island stylesheet). */
+  config?: FreshConfig;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -29,10 +32,10 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function rebuild(root: string, buildDir: string): Promise<boolean> {
+async function rebuild(root: string, buildDir: string, config: FreshConfig): Promise<boolean> {
   const started = performance.now();
   try {
-    await build({ root, buildDir, dev: true });
+    await build({ root, buildDir, dev: true, islandStylesheet: config.islandStylesheet });
     console.log(`[dev] built in ${Math.round(performance.now() - started)} ms`);
     return true;
   } catch (err) {
@@ -44,9 +47,10 @@ async function rebuild(root: string, buildDir: string): Promise<boolean> {
 /** Runs the development loop until the process is interrupted. */
 export async function dev(options: DevOptions = {}): Promise<void> {
   const root = resolve(options.root ?? Deno.cwd());
-  const buildDir = join(root, freshConfig.buildDir);
+  const config = options.config ?? {};
+  const buildDir = resolveBuildDir(root, config.buildDir);
   const entry = options.entry ?? "main.ts";
-  await rebuild(root, buildDir);
+  await rebuild(root, buildDir, config);
 
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `--watch=${join(buildDir, "manifest.json")}`, entry],
@@ -87,7 +91,7 @@ export async function dev(options: DevOptions = {}): Promise<void> {
       building = true;
       do {
         again = false;
-        await rebuild(root, buildDir);
+        await rebuild(root, buildDir, config);
       } while (again);
       building = false;
     }, 150);
@@ -104,5 +108,6 @@ export async function dev(options: DevOptions = {}): Promise<void> {
 }
 
 if (import.meta.main) {
-  await dev({ entry: Deno.args[0] });
+  const args = Deno.args.filter((a, i, all) => !a.startsWith("--") && all[i - 1] !== "--config");
+  await dev({ entry: args[0], config: await configFromArgs(Deno.args) });
 }

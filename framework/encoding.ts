@@ -7,8 +7,8 @@
 export type Encoding = "br" | "gzip";
 
 /**
- * Picks `br` or `gzip` from an `Accept-Encoding` header (q-values respected; on a tie brotli wins),
- * restricted to `available`. Returns null for identity.
+ * Picks `br` or `gzip` from an `Accept-Encoding` header (q-values respected; on a tie the one listed
+ * first in `available` wins), restricted to `available`. Returns null for identity.
  */
 export function negotiateEncoding(header: string | null, available: readonly Encoding[]): Encoding | null {
   if (!header || available.length === 0) return null;
@@ -28,8 +28,7 @@ export function negotiateEncoding(header: string | null, available: readonly Enc
     if (name === "*") star = value;
     else q.set(name, value);
   }
-  for (const enc of ["br", "gzip"] as const) {
-    if (!available.includes(enc)) continue;
+  for (const enc of available) {
     const value = q.get(enc) ?? (enc === "gzip" ? q.get("x-gzip") : undefined) ?? (star >= 0 ? star : 0);
     if (value > bestQ) {
       best = enc;

@@ -33,6 +33,7 @@ const STATUS_TEXT: Record<number, string> = {
   422: "Unprocessable Content",
   429: "Too Many Requests",
   500: "Internal Server Error",
+  501: "Not Implemented",
   502: "Bad Gateway",
   503: "Service Unavailable",
 };
@@ -40,4 +41,31 @@ const STATUS_TEXT: Record<number, string> = {
 /** Standard English reason phrase for a status (or `HTTP <status>`). */
 export function defaultStatusText(status: number): string {
   return STATUS_TEXT[status] ?? `HTTP ${status}`;
+}
+
+/**
+ * The error a route answers for a method it does not handle (status 405); `allow` becomes the
+ * response's `Allow` header, also when an error page renders it.
+ */
+export class MethodNotAllowedError extends HttpError {
+  /** Value of the `Allow` header, e.g. `GET, HEAD, POST`. */
+  readonly allow: string;
+  /** @param allow the methods the route answers, as an `Allow` header value */
+  constructor(allow: string) {
+    super(405);
+    this.name = "MethodNotAllowedError";
+    this.allow = allow;
+  }
+}
+
+/**
+ * The error for a method no route can answer (TRACE, TRACK, CONNECT, …) on a path no route matches:
+ * status 501. It is the client's doing, so it is not reported as a server error.
+ */
+export class MethodNotImplementedError extends HttpError {
+  /** @param method the request's method */
+  constructor(readonly method: string) {
+    super(501);
+    this.name = "MethodNotImplementedError";
+  }
 }

@@ -6,8 +6,8 @@ import { join } from "node:path";
 
 /**
  * What a file under `routes/` is: a page/handler `route`, or a special file of its folder — `_layout`,
- * `_app` (root only), `_middleware`, `_404` (`notFound`) or `_500` (`error`). `_404`/`_500` may sit in any
- * folder; the nearest one to a route (or to an unmatched path) is used.
+ * `_app` (root only), `_middleware`, `_404` (`notFound`) or `_500`/`_error` (`error`). Error pages may sit
+ * in any folder: each such folder is an error boundary for what lies below it.
  */
 export type RouteKind = "route" | "layout" | "app" | "middleware" | "notFound" | "error";
 

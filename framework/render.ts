@@ -4,7 +4,7 @@
  * rendered an island.
  * @module
  */
-import { type ComponentType, h, type VNode } from "preact";
+import { type ComponentType, Fragment, h, type VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { BOOT_SCRIPT, type RenderRecord, withIslandRecord } from "./islands.ts";
 import type { Manifest } from "./manifest.ts";
@@ -63,40 +63,81 @@ export class IslandAssets {
 /** Everything one page render needs. */
 export interface RenderArgs {
   setup: RenderSetup;
-  /** The page component (rendered with the props) or a ready VNode. */
+  /** The page component (rendered with the props) or a ready VNode; null renders only the wrappers. */
   content: AnyComponent | VNode | null;
   props: Omit<PageProps<unknown, unknown>, "Component">;
   assets: IslandAssets;
   /** Extra HTML appended to the body (dev reload script). */
   extraBody?: string;
   status?: number;
+  statusText?: string;
   headers?: HeadersInit;
+  /** Leave out `_app` / the layouts (`ctx.render(vnode, init, config)`). */
+  skipAppWrapper?: boolean;
+  skipInheritedLayouts?: boolean;
 }
 
 const Empty: ComponentType = () => null;
+const DEFAULT_HEAD = `<head><meta charset="utf-8"></head>`;
 
 function isVNode(v: unknown): v is VNode {
   return typeof v === "object" && v !== null && (v as { constructor?: unknown }).constructor === undefined;
 }
 
-/** Renders a page to a `text/html` response. Throws what the components throw. */
-export function renderPage(args: RenderArgs): Response {
+/** True for an `async function` component (Fresh's test: its constructor is `AsyncFunction`). */
+export function isAsyncComponent(fn: unknown): fn is (props: unknown) => Promise<VNode | Response | null> {
+  return typeof fn === "function" && fn.constructor.name === "AsyncFunction";
+}
+
+/**
+ * Turns a component and its props into a VNode: a plain component becomes `h(fn, props)` (rendered
+ * later), an `async` one is awaited now and may answer with a `Response` instead.
+ */
+async function componentNode(
+  fn: AnyComponent,
+  props: PageProps<unknown, unknown>,
+): Promise<VNode | Response | null> {
+  if (isAsyncComponent(fn)) return await fn(props);
+  return h(fn as ComponentType<PageProps<unknown, unknown>>, props) as VNode;
+}
+
+/**
+ * Renders a page: the content (page component or VNode), wrapped in the layouts from the inside out
+ * and in `_app`, to a `text/html` response. Async components are awaited first; one that returns a
+ * `Response` ends the render with it. A document without `<html>`, `<head>` or `<body>` gets them, as
+ * in Fresh. Throws what the components throw.
+ */
+export async function renderPage(args: RenderArgs): Promise<Response> {
   const { setup, content, props } = args;
-  let Inner: ComponentType;
-  if (content === null) Inner = Empty;
-  else if (isVNode(content)) Inner = () => content;
+  let vnode: VNode | null;
+  if (content === null) vnode = null;
+  else if (isVNode(content)) vnode = content;
   else {
-    const Page = content;
-    Inner = () => h(Page, { ...props, Component: Empty });
+    const r = await componentNode(content, { ...props, Component: Empty });
+    if (r instanceof Response) return r;
+    vnode = r;
   }
-  for (let i = setup.layouts.length - 1; i >= 0; i--) {
-    const Layout = setup.layouts[i];
-    const Child = Inner;
-    Inner = () => h(Layout, { ...props, Component: Child });
+  const layouts = args.skipInheritedLayouts ? [] : setup.layouts;
+  for (let i = layouts.length - 1; i >= 0; i--) {
+    const child = vnode;
+    const r = await componentNode(layouts[i], { ...props, Component: () => child });
+    if (r instanceof Response) return r;
+    vnode = r;
   }
-  const root: VNode = setup.app ? h(setup.app, { ...props, Component: Inner }) as VNode : h(Inner, null);
+  if (setup.app && !args.skipAppWrapper) {
+    const child = vnode;
+    const r = await componentNode(setup.app, { ...props, Component: () => child });
+    if (r instanceof Response) return r;
+    vnode = r;
+  }
+  const root = vnode ?? h(Fragment, null);
   const { result, record } = withIslandRecord(() => renderToString(root));
   let html = result;
+  const hasHtml = /^\s*<html[\s>]/.test(html);
+  const hasHead = /<head[\s>]/.test(html);
+  if (!/<body[\s>]/.test(html)) html = `<body>${html}</body>`;
+  if (!hasHead) html = hasHtml ? html.replace(/^(\s*<html[^>]*>)/, `$1${DEFAULT_HEAD}`) : DEFAULT_HEAD + html;
+  if (!hasHtml) html = `<html>${html}</html>`;
   const extra = args.assets.html(record);
   const head = extra.head;
   const body = extra.body + (args.extraBody ?? "");
@@ -110,5 +151,9 @@ export function renderPage(args: RenderArgs): Response {
   }
   const headers = new Headers(args.headers);
   if (!headers.has("content-type")) headers.set("content-type", "text/html; charset=utf-8");
-  return new Response("<!DOCTYPE html>" + html, { status: args.status ?? 200, headers });
+  return new Response("<!DOCTYPE html>" + html, {
+    status: args.status ?? 200,
+    statusText: args.statusText,
+    headers,
+  });
 }

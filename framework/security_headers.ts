@@ -3,6 +3,7 @@
  * @module
  */
 import { BOOT_SCRIPT_CSP_HASH } from "./islands.ts";
+import { onErrorResponse } from "./error_response.ts";
 import { mutable } from "./response.ts";
 import type { Context, Middleware } from "./types.ts";
 
@@ -33,7 +34,8 @@ export function contentSecurityPolicy(_dev = false): string {
 /**
  * Adds `Content-Security-Policy`, `X-Content-Type-Options: nosniff`, `Referrer-Policy`,
  * `X-Frame-Options: DENY`, `Permissions-Policy`, `Cross-Origin-Opener-Policy` and, with `hsts`,
- * `Strict-Transport-Security` to every response (headers a handler set itself are kept).
+ * `Strict-Transport-Security` to every response — error pages included — keeping headers a handler set
+ * itself.
  */
 export function securityHeaders<State = unknown>(options: SecurityHeadersOptions = {}): Middleware<State> {
   const values: [string, string][] = [
@@ -48,10 +50,20 @@ export function securityHeaders<State = unknown>(options: SecurityHeadersOptions
     ["cross-origin-opener-policy", "same-origin"],
   ];
   if (options.hsts) values.push(["strict-transport-security", "max-age=31536000; includeSubDomains"]);
-  return async (ctx: Context<State>) => {
-    const res = await ctx.next();
+  const apply = (res: Response): Response => {
     const out = mutable(res);
     for (const [k, v] of values) if (!out.headers.has(k)) out.headers.set(k, v);
     return out;
+  };
+  return async (ctx: Context<State>) => {
+    let res: Response;
+    try {
+      res = await ctx.next();
+    } catch (err) {
+      // Error pages rendered further out carry the headers too.
+      onErrorResponse(ctx as Context<unknown>, apply);
+      throw err;
+    }
+    return apply(res);
   };
 }

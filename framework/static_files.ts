@@ -166,7 +166,7 @@ export function staticFiles<State = unknown>(options: StaticFilesOptions = {}): 
   };
 
   return async (ctx: Context<State>) => {
-    const method = ctx.req.method;
+    const method = ctx.req.method.toUpperCase();
     if (method !== "GET" && method !== "HEAD") return ctx.next();
     let path: string;
     try {

@@ -1,12 +1,25 @@
 /**
  * `deno task bench`: starts the platform (real Postgres when DATABASE_URL is set, else the embedded
  * database in a temporary folder) and a plain Deno.serve hello world, then prints requests/s and p99
- * latency at 64 connections (wrk), and each page's transfer size (HTML + CSS + JS, gzip) and JS size.
+ * latency at 64 connections (wrk); the same page (/login) fetched as identity, gzip and brotli, with the
+ * cost of dynamic compression; the time one compression of that page takes with each zlib API and
+ * setting; and each page's transfer size (HTML + CSS + JS, gzip) and JS size.
  * It prints figures; it never fails on time.
  */
+import {
+  brotliCompress,
+  brotliCompressSync,
+  constants as zlib,
+  gzip as gzipCallback,
+  gzipSync,
+} from "node:zlib";
+import process from "node:process";
+import { compressBody, DYNAMIC_BROTLI_QUALITY, DYNAMIC_GZIP_LEVEL } from "../../framework/compression.ts";
 const deno = Deno.execPath();
 const DURATION_S = Number(Deno.env.get("BENCH_SECONDS") ?? "8");
 const CONNECTIONS = 64;
+/** Runs of each compression variant, alternating, so that a busy moment does not favour one of them. */
+const COMPRESSION_ROUNDS = Number(Deno.env.get("BENCH_COMPRESSION_ROUNDS") ?? "3");
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -40,6 +53,8 @@ function spawn(args: string[], env: Record<string, string>): Deno.ChildProcess {
 
 interface WrkResult {
   requestsPerSecond: number;
+  /** Requests completed during the run. */
+  requests: number;
   p99Ms: number;
   errors: string;
 }
@@ -51,7 +66,7 @@ function toMs(v: string): number {
   return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
 }
 
-async function wrk(url: string): Promise<WrkResult | null> {
+async function wrk(url: string, acceptEncoding = "gzip, br"): Promise<WrkResult | null> {
   try {
     const out = await new Deno.Command("wrk", {
       args: [
@@ -60,7 +75,7 @@ async function wrk(url: string): Promise<WrkResult | null> {
         `-d${DURATION_S}s`,
         "--latency",
         "-H",
-        "Accept-Encoding: gzip, br",
+        `Accept-Encoding: ${acceptEncoding}`,
         url,
       ],
       stdout: "piped",
@@ -68,12 +83,145 @@ async function wrk(url: string): Promise<WrkResult | null> {
     }).output();
     const text = new TextDecoder().decode(out.stdout);
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN);
+    const requests = Number(/(\d+) requests in/.exec(text)?.[1] ?? NaN);
     const p99 = toMs(/\s99%\s+(\S+)/.exec(text)?.[1] ?? "");
     const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(text)?.[0] ?? "";
-    return { requestsPerSecond: rps, p99Ms: p99, errors };
+    return { requestsPerSecond: rps, requests, p99Ms: p99, errors };
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;
+  }
+}
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, in microseconds, from
+ * `/proc/<pid>/stat` (Linux); null elsewhere. Unlike wall time it barely moves when other programs
+ * share the machine, so per-request CPU is the steadier figure on a busy box.
+ */
+async function cpuMicros(pid: number): Promise<number | null> {
+  try {
+    const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
+    // after "pid (comm) ", utime and stime are fields 12 and 13 (0-based), in clock ticks of 10 ms
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
+}
+
+/** Average CPU microseconds (this process, all threads) per call of `f`, and its last output's size. */
+async function perCall(
+  f: () => Promise<number> | number,
+  calls = 2000,
+): Promise<{ us: number; bytes: number }> {
+  for (let i = 0; i < 200; i++) await f();
+  let bytes = 0;
+  const before = process.cpuUsage();
+  for (let i = 0; i < calls; i++) bytes = await f();
+  const used = process.cpuUsage(before);
+  return { us: (used.user + used.system) / calls, bytes };
+}
+
+/** One compression of `html` with each API and setting: µs per call and output size. */
+async function compressionCosts(html: Uint8Array): Promise<[string, { us: number; bytes: number }][]> {
+  const br = (q: number) => ({
+    params: {
+      [zlib.BROTLI_PARAM_QUALITY]: q,
+      [zlib.BROTLI_PARAM_SIZE_HINT]: html.byteLength,
+      [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+    },
+  });
+  const viaCallback = (run: (done: (err: Error | null, out: Uint8Array) => void) => void) =>
+    new Promise<number>((resolve, reject) => run((err, out) => err ? reject(err) : resolve(out.byteLength)));
+  const fast = { brotliQuality: DYNAMIC_BROTLI_QUALITY, gzipLevel: DYNAMIC_GZIP_LEVEL };
+  const stream = async () =>
+    (await new Response(
+      new Blob([html as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer()).byteLength;
+  return [
+    [
+      `compression(): gzip level ${DYNAMIC_GZIP_LEVEL}`,
+      await perCall(async () => (await compressBody(html, "gzip", fast)).byteLength),
+    ],
+    [
+      `compression(): brotli q${DYNAMIC_BROTLI_QUALITY}`,
+      await perCall(async () => (await compressBody(html, "br", fast)).byteLength),
+    ],
+    ["gzipSync level 1", await perCall(() => gzipSync(html, { level: 1 }).byteLength)],
+    ["gzipSync level 6", await perCall(() => gzipSync(html, { level: 6 }).byteLength)],
+    [
+      "gzip (callback) level 1",
+      await perCall(() => viaCallback((done) => gzipCallback(html, { level: 1 }, done))),
+    ],
+    [
+      "gzip (callback) level 6",
+      await perCall(() => viaCallback((done) => gzipCallback(html, { level: 6 }, done))),
+    ],
+    ["CompressionStream gzip", await perCall(stream)],
+    ["brotliCompressSync q3", await perCall(() => brotliCompressSync(html, br(3)).byteLength)],
+    ["brotliCompressSync q4", await perCall(() => brotliCompressSync(html, br(4)).byteLength)],
+    ["brotliCompressSync q5", await perCall(() => brotliCompressSync(html, br(5)).byteLength)],
+    [
+      "brotliCompress (callback) q5",
+      await perCall(() => viaCallback((done) => brotliCompress(html, br(5), done))),
+    ],
+    ["gzipSync level 9 (static files)", await perCall(() => gzipSync(html, { level: 9 }).byteLength)],
+    [
+      "brotliCompressSync q11 (static files)",
+      await perCall(() => brotliCompressSync(html, br(11)).byteLength, 200),
+    ],
+  ];
+}
+
+/**
+ * req/s of identity, gzip and brotli on one page (alternating runs, the best of each), and the app's CPU
+ * time per request in each run (the median): the cost of compression is that CPU time, whatever else
+ * the machine is doing.
+ */
+async function compressionThroughput(base: string, page: string, appPid: number): Promise<void> {
+  console.log(`\ndynamic compression on ${page} (wrk, best of ${COMPRESSION_ROUNDS} alternating runs)`);
+  const variants = [["identity", "identity"], ["gzip", "gzip"], ["brotli", "br"]] as const;
+  const best = new Map<string, WrkResult>();
+  const cpu = new Map<string, number[]>();
+  for (let round = 0; round < COMPRESSION_ROUNDS; round++) {
+    for (const [label, accept] of variants) {
+      const before = await cpuMicros(appPid);
+      const r = await wrk(base + page, accept);
+      if (!r) {
+        console.log("  wrk not installed (apt-get install -y wrk): throughput skipped");
+        return;
+      }
+      const after = await cpuMicros(appPid);
+      if (before !== null && after !== null && r.requests > 0) {
+        cpu.set(label, [...(cpu.get(label) ?? []), (after - before) / r.requests]);
+      }
+      const prev = best.get(label);
+      if (!prev || r.requestsPerSecond > prev.requestsPerSecond) best.set(label, r);
+    }
+  }
+  const median = (xs: number[] | undefined) =>
+    xs ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN;
+  const identityRps = best.get("identity")!.requestsPerSecond;
+  const identityCpu = median(cpu.get("identity"));
+  for (const [label, accept] of variants) {
+    const r = best.get(label)!;
+    const res = await fetch(base + page, { headers: { "accept-encoding": accept } });
+    // fetch decodes the body: the bytes on the wire are the Content-Length
+    const decoded = (await res.arrayBuffer()).byteLength;
+    const bytes = Number(res.headers.get("content-length") ?? decoded);
+    const encoding = res.headers.get("content-encoding") ?? "identity";
+    const cpuUs = median(cpu.get(label));
+    const cost = label === "identity"
+      ? ""
+      : `   cost: ${((1 - r.requestsPerSecond / identityRps) * 100).toFixed(1)}% req/s, ` +
+        `+${((cpuUs / identityCpu - 1) * 100).toFixed(1)}% CPU per request`;
+    console.log(
+      `  ${label.padEnd(10)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s   p99 ${
+        r.p99Ms.toFixed(2)
+      } ms   ` +
+        `${String(bytes).padStart(6)} B (${encoding})   app CPU ${
+          cpuUs.toFixed(0)
+        } µs/req${cost} ${r.errors}`,
+    );
   }
 }
 
@@ -153,6 +301,15 @@ try {
       } ms ${r.errors}`,
     );
   }
+  await compressionThroughput(base, "/login", app.pid);
+  const html = new Uint8Array(
+    await (await fetch(`${base}/login`, { headers: { "accept-encoding": "identity" } })).arrayBuffer(),
+  );
+  console.log(`\ncompressing /login once (${html.byteLength} B of HTML), CPU time per API and setting`);
+  for (const [label, c] of await compressionCosts(html)) {
+    console.log(`  ${label.padEnd(38)} ${c.us.toFixed(1).padStart(8)} µs   ${String(c.bytes).padStart(6)} B`);
+  }
+
   console.log("\npage weight (gzip)");
   for (const path of ["/", "/calculator", "/register", "/login"]) {
     const w = await pageWeight(base, path);

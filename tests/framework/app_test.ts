@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { App, HttpError, page, safeRedirectLocation } from "../../framework/mod.ts";
+import {
+  App,
+  HttpError,
+  type Middleware,
+  page,
+  safeRedirectLocation,
+  trailingSlashes,
+} from "../../framework/mod.ts";
 import { fixtureApp, get } from "./helpers.ts";
 
 Deno.test("routing: static beats [param] beats [...rest]; params decoded", async () => {
@@ -36,10 +43,13 @@ Deno.test("pages: doctype, _app shell, nested layouts outer to inner, content ty
   assert.match(r.text, /<\/p><\/div><\/div><\/body><\/html>$/);
 });
 
-Deno.test("pages: config.skipAppWrapper / skipInheritedLayouts", async () => {
+Deno.test("pages: config.skipAppWrapper / skipInheritedLayouts (the bare page gets html/head/body, as in Fresh)", async () => {
   const { handle } = await fixtureApp();
   const r = await get(handle, "/raw");
-  assert.equal(r.text, '<!DOCTYPE html><p class="raw">raw</p>');
+  assert.equal(
+    r.text,
+    '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><p class="raw">raw</p></body></html>',
+  );
 });
 
 Deno.test("methods: 405 with Allow, page GET beside a POST handler, page() status and headers", async () => {
@@ -148,23 +158,27 @@ Deno.test("errors: a throw renders _500 with status 500 and is reported; HttpErr
   assert.equal(errors.length, 1, "4xx HttpErrors are not reported as errors");
 });
 
-Deno.test("trailing slash redirects to the canonical path (and never off-site)", async () => {
-  const { handle } = await fixtureApp();
+Deno.test("trailingSlashes('never') redirects to the canonical path (and never off-site)", async () => {
+  const { handle } = await fixtureApp((app) => app.use(trailingSlashes("never")));
   let res = await handle("/about/?x=1");
-  assert.equal(res.status, 301);
+  assert.equal(res.status, 302);
   assert.equal(res.headers.get("location"), "/about?x=1");
   res = await handle(new Request("http://localhost/about/", { method: "POST" }));
-  assert.equal(res.status, 308);
+  assert.equal(res.status, 302);
   res = await handle(new Request("http://localhost//evil.example/"));
-  assert.equal(res.status, 301);
+  assert.equal(res.status, 302);
   assert.equal(res.headers.get("location"), "/evil.example");
+  // without it, /about/ is just an unknown path
+  const { handle: plain } = await fixtureApp();
+  assert.equal((await plain("/about/")).status, 404);
 });
 
 Deno.test("ctx.redirect refuses other origins (open redirect guard)", async () => {
   const base = new URL("http://localhost:8000/a/b");
   assert.equal(safeRedirectLocation("/account?x=1#h", base), "/account?x=1#h");
-  assert.equal(safeRedirectLocation("next", base), "/a/next");
-  assert.equal(safeRedirectLocation("http://localhost:8000/ok", base), "/ok");
+  assert.equal(safeRedirectLocation("next", base), "next");
+  assert.equal(safeRedirectLocation("http://localhost:8000/ok", base), "http://localhost:8000/ok");
+  assert.equal(safeRedirectLocation("/a//b//c?x=//y", base), "/a/b/c?x=//y");
   for (
     const evil of [
       "https://evil.example/",
@@ -222,7 +236,8 @@ Deno.test("programmatic routes: URLPattern params, method match, order before fi
 Deno.test("App without file routes: plain 404; page() from a programmatic route is an error", async () => {
   const errors: unknown[] = [];
   const app = new App({ root: Deno.cwd(), onError: (e) => errors.push(e) });
-  app.get("/p", () => page({ a: 1 }));
+  // a page() result needs a page component: a programmatic route has none
+  app.get("/p", (() => page({ a: 1 })) as unknown as Middleware<unknown>);
   const handler = app.handler();
   const r = await handler(new Request("http://localhost/nothing"));
   assert.equal(r.status, 404);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createDefine, HttpError, page, PageResponse } from "../../framework/mod.ts";
+import { createDefine, HttpError, page } from "../../framework/mod.ts";
 
 type State = { user: { id: string } | null; csrfToken: string };
 const define = createDefine<State>();
@@ -41,10 +41,13 @@ Deno.test("createDefine helpers return their argument; page() and HttpError carr
   assert.equal(typeof Layout, "function");
   assert.equal(typeof mw, "function");
   assert.equal(define.handlers(handler), handler);
-  const p = page({ a: 1 }, { status: 201, headers: { x: "y" } });
-  assert.ok(p instanceof PageResponse);
-  assert.deepEqual(p.data, { a: 1 });
-  assert.equal(p.init.status, 201);
+  // Fresh's shape: a plain object, which a handler may also write by hand
+  assert.deepEqual(page({ a: 1 }, { status: 201, headers: { x: "y" } }), {
+    data: { a: 1 },
+    status: 201,
+    headers: { x: "y" },
+  });
+  assert.deepEqual(page(), { data: undefined, status: undefined, headers: undefined });
   const err = new HttpError(404);
   assert.equal(err.status, 404);
   assert.equal(err.message, "Not Found");

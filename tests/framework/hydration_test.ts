@@ -1,33 +1,16 @@
 /**
  * Browser check of the island runtime: the fixture app served over HTTP with the shipped CSP, loaded in
- * Chromium through puppeteer-core. Skips (with a message) when Chromium is missing, except under CI=true.
+ * Chromium through the shared launcher (tests/helpers/browser.ts): skipped with a message when Chromium is
+ * missing, except in CI.
  */
 import assert from "node:assert/strict";
-import puppeteer from "puppeteer-core";
 import { securityHeaders, staticFiles } from "../../framework/mod.ts";
+import { launchBrowser, skipBrowser } from "../helpers/browser.ts";
 import { fixtureApp } from "./helpers.ts";
-
-const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
-
-function findChromium(): string | null {
-  const env = Deno.env.get("CHROMIUM_PATH");
-  for (const path of env ? [env, ...CANDIDATES] : CANDIDATES) {
-    try {
-      if (Deno.statSync(path).isFile) return path;
-    } catch { /* try the next */ }
-  }
-  return null;
-}
-
-const chromium = findChromium();
-if (!chromium) {
-  if (Deno.env.get("CI") === "true") throw new Error("Chromium is required in CI (apt-get install chromium)");
-  console.warn("SKIPPED tests/framework/hydration_test.ts: Chromium not found (set CHROMIUM_PATH)");
-}
 
 Deno.test({
   name: "hydration: islands hydrate under the CSP, signals shared between islands, no CSP violations",
-  ignore: !chromium,
+  ignore: skipBrowser,
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -35,11 +18,7 @@ Deno.test({
     const ac = new AbortController();
     const server = app.listen({ port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen: () => {} });
     const base = `http://127.0.0.1:${server.addr.port}`;
-    const browser = await puppeteer.launch({
-      executablePath: chromium!,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-    });
+    const browser = await launchBrowser();
     try {
       const page = await browser.newPage();
       const problems: string[] = [];
