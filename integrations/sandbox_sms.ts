@@ -1,59 +1,30 @@
 /**
- * SMS gateway: the interface the rest of the code sends text messages through, and the sandbox
- * implementation used until a real provider is wired in. The sandbox writes each message to the `outbox`
- * table (channel `sms`), where the development page `/dev/outbox` shows it.
+ * The sandbox SMS gateway, used until a real provider is wired in: it validates like a provider (number
+ * format, text length, an hourly cap per number) and records the message in `sandbox_messages` instead of
+ * sending it.
+ * @module
  */
-import type { Queryable } from "../db/tx.ts";
-import { PLATFORM_NAME } from "../domain/shared/brand.ts";
-import { MAINLAND_MOBILE_PATTERN } from "../domain/accounts/phone.ts";
-import { recordSandboxSend } from "./outbox.ts";
-
-/** What to send. `dedupeKey` makes a retried send a no-op that returns the first send's id. */
-export interface SmsMessage {
-  /** Mainland mobile number, 11 digits (e.g. `13812345678`). */
-  to: string;
-  text: string;
-  dedupeKey?: string;
-}
-
-/** Outcome of a send. */
-export type SmsSendResult =
-  | { ok: true; id: string }
-  | { ok: false; code: "rate_limited" | "invalid_recipient" };
-
-/** Anything that can send an SMS. `sql` may be a transaction handle (`tx`): the send then commits with it. */
-export interface SmsGateway {
-  send(sql: Queryable, message: SmsMessage): Promise<SmsSendResult>;
-}
-
-/** The signature every SMS starts with (Chinese carriers require one). */
-export const SMS_SIGNATURE = `【${PLATFORM_NAME}】`;
-
-/** Longest text accepted (a long SMS is split by carriers into 67-character parts; 10 parts at most). */
-export const SMS_MAX_TEXT_CHARS = 670;
+import type { Db } from "../db/tx.ts";
+import { isMainlandMobile, SMS_MAX_TEXT_CHARS, type SmsGateway } from "../domain/gateways/sms.ts";
+import { recordSandboxSend } from "./sandbox_messages.ts";
 
 /** Sandbox limit: at most this many SMS to one number per hour, like a real provider's frequency cap. */
 export const SANDBOX_SMS_PER_RECIPIENT_PER_HOUR = 30;
 
-/** True for a normalised 11-digit mainland mobile number (no spaces, no +86). */
-export function isMainlandMobile(phone: string): boolean {
-  return MAINLAND_MOBILE_PATTERN.test(phone);
+/** A sandbox SMS gateway recording into `db`. */
+export function createSandboxSms(db: Db): SmsGateway {
+  return {
+    name: "sandbox",
+    async send({ to, text, idempotencyKey }) {
+      if (!isMainlandMobile(to)) return { ok: false, code: "invalid_recipient" };
+      if (text.length === 0 || text.length > SMS_MAX_TEXT_CHARS) {
+        throw new RangeError(`SMS text must be 1–${SMS_MAX_TEXT_CHARS} characters, got ${text.length}`);
+      }
+      return await recordSandboxSend(
+        db,
+        { channel: "sms", recipient: to, subject: null, body: text, idempotencyKey },
+        SANDBOX_SMS_PER_RECIPIENT_PER_HOUR,
+      );
+    },
+  };
 }
-
-/**
- * The sandbox SMS gateway: validates like a provider (number format, hourly cap per number) and records
- * the message in `outbox` instead of sending it.
- */
-export const sandboxSms: SmsGateway = {
-  async send(sql, { to, text, dedupeKey }) {
-    if (!isMainlandMobile(to)) return { ok: false, code: "invalid_recipient" };
-    if (text.length === 0 || text.length > SMS_MAX_TEXT_CHARS) {
-      throw new RangeError(`SMS text must be 1–${SMS_MAX_TEXT_CHARS} characters, got ${text.length}`);
-    }
-    return await recordSandboxSend(
-      sql,
-      { channel: "sms", recipient: to, subject: null, body: text, dedupeKey: dedupeKey ?? null },
-      SANDBOX_SMS_PER_RECIPIENT_PER_HOUR,
-    );
-  },
-};

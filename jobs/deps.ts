@@ -1,14 +1,22 @@
 /**
- * What every job (queue handler or cron job) receives: the database, the KV store and the configuration.
+ * What every job (queue handler or cron job) receives: the database, the KV store, the configuration, the
+ * PII cipher, the gateways and the outbox.
  */
 import type { Config } from "../config.ts";
+import type { Outbox } from "../db/outbox.ts";
 import type { Db } from "../db/tx.ts";
+import type { PiiCipher } from "../domain/accounts/pii.ts";
+import type { Gateways } from "../domain/gateways/mod.ts";
 
 /** Dependencies of queue handlers and cron jobs. */
 export interface JobDeps {
   sql: Db;
   kv: Deno.Kv;
   config: Config;
+  /** Encrypts/decrypts personal data (and the outbox's secrets). */
+  pii: PiiCipher;
+  gateways: Gateways;
+  outbox: Outbox;
 }
 
 /** Write one structured log line for a job event (JSON, one line). */

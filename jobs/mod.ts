@@ -1,33 +1,49 @@
 /**
- * Starting the background work: the KV queue consumer with every handler and, outside tests, the crons.
+ * Starting the background work: the outbox relay (woken through the KV queue after each commit, plus a
+ * catch-up poll), the KV queue consumer and, outside tests, the crons.
  */
+import { auditAnchorJob } from "./audit_anchor.ts";
 import { type CronJob, startCrons } from "./cron.ts";
 import type { JobDeps } from "./deps.ts";
-import { notificationHandler } from "./notifications.ts";
+import { createOutboxRelay, type OutboxRelay, outboxWakeHandler, startOutboxPoll } from "./outbox_relay.ts";
+import { outboxTopicHandlers } from "./outbox_topics.ts";
 import { purgeExpiredJob } from "./purge_expired.ts";
 import { type QueueHandler, startQueueConsumer } from "./queue.ts";
 
-/** Every queue handler of the app. */
-export const queueHandlers: readonly QueueHandler[] = [notificationHandler as QueueHandler];
-
 /** Every cron job of the app. */
-export const cronJobs: readonly CronJob[] = [purgeExpiredJob];
+export const cronJobs: readonly CronJob[] = [purgeExpiredJob, auditAnchorJob];
 
 /** Handle returned by {@link startJobs}. */
 export interface JobsHandle {
+  /** The outbox relay (tests call `deliver()` on it). */
+  relay: OutboxRelay;
   /** Settles when the queue consumer stops (when `kv` is closed). */
   queueDone: Promise<void>;
-  /** Unregister the crons. Close `kv` to stop the consumer. */
+  /** Stop the crons and the catch-up poll. Close `kv` to stop the consumer. */
   stop(): void;
 }
 
+/** The relay of this app: every outbox topic's handler over the deps' database and gateways. */
+export function createAppRelay(deps: JobDeps): OutboxRelay {
+  return createOutboxRelay(
+    { db: deps.sql, box: deps.pii },
+    outboxTopicHandlers({ db: deps.sql, gateways: deps.gateways, outbox: deps.outbox, cipher: deps.pii }),
+  );
+}
+
 /**
- * Start the queue consumer and (unless `config.env === "test"`) register the crons. Call once, from the
- * app's startup, after migrating.
+ * Start the queue consumer (which runs the relay on wake-ups) and — unless `config.env === "test"`, where
+ * tests drive time themselves — the catch-up poll and the crons. Call once, from the app's startup, after
+ * migrating.
  */
 export function startJobs(deps: JobDeps): JobsHandle {
-  const queueDone = startQueueConsumer(deps, queueHandlers);
+  const relay = createAppRelay(deps);
+  const handlers: QueueHandler[] = [outboxWakeHandler(relay)];
+  const queueDone = startQueueConsumer(deps, handlers);
   const abort = new AbortController();
-  if (deps.config.env !== "test") startCrons(deps, cronJobs, abort.signal);
-  return { queueDone, stop: () => abort.abort() };
+  if (deps.config.env !== "test") {
+    startOutboxPoll(relay, { signal: abort.signal });
+    startCrons(deps, cronJobs, abort.signal);
+  }
+  return { relay, queueDone, stop: () => abort.abort() };
 }

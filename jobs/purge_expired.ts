@@ -1,12 +1,15 @@
 /**
- * Cron job `purge_expired`: once a day, delete expired SMS codes, expired sessions and stale rate-limit
- * counters. The retention rules and the bounded, set-based deletes live with each table's domain module;
- * this job only calls them and records the counts in `job_runs.detail`.
+ * Cron job `purge_expired`: once a day, delete expired SMS codes, expired sessions, stale rate-limit
+ * counters, finished outbox events and expired sandbox messages. The retention rules and the bounded,
+ * set-based deletes live with each table's own module; this job only calls them and records the counts
+ * in `job_runs.detail`.
  */
+import { purgeFinishedOutboxEvents } from "../db/outbox.ts";
 import type { Db } from "../db/tx.ts";
 import { purgeRateLimits } from "../domain/accounts/rate_limit.ts";
 import { purgeExpiredSessions } from "../domain/accounts/session.ts";
 import { purgeSmsCodes } from "../domain/accounts/sms_code.ts";
+import type { SandboxMessageLog } from "../domain/gateways/mod.ts";
 import { defineCronJob } from "./cron.ts";
 
 /** Counts of one purge. */
@@ -14,14 +17,22 @@ export interface PurgeCounts {
   smsCodes: number;
   sessions: number;
   rateLimits: number;
+  outboxEvents: number;
+  sandboxMessages: number;
 }
 
-/** Run every purge of the domain once, at `now`. */
-export async function purgeExpired(db: Db, now: Date = new Date()): Promise<PurgeCounts> {
+/** Run every purge once, at `now`. */
+export async function purgeExpired(
+  db: Db,
+  sandboxLog: SandboxMessageLog | null,
+  now: Date = new Date(),
+): Promise<PurgeCounts> {
   return {
     smsCodes: await purgeSmsCodes(db, now),
     sessions: await purgeExpiredSessions(db, now),
     rateLimits: await purgeRateLimits(db, now),
+    outboxEvents: await purgeFinishedOutboxEvents(db, now),
+    sandboxMessages: sandboxLog ? await sandboxLog.purgeExpired(now) : 0,
   };
 }
 
@@ -30,6 +41,6 @@ export const purgeExpiredJob = defineCronJob({
   name: "purge_expired",
   schedule: "0 19 * * *",
   async run(deps) {
-    return { ...await purgeExpired(deps.sql) };
+    return { ...await purgeExpired(deps.sql, deps.gateways.sandboxLog) };
   },
 });

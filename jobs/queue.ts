@@ -107,7 +107,7 @@ export function createQueueRegistry(handlers: readonly QueueHandler[]): QueueReg
  */
 export async function enqueue<S extends z.ZodType>(
   kv: Deno.Kv,
-  handler: QueueHandler<S>,
+  handler: Pick<QueueHandler<S>, "type" | "schema" | "backoffMs">,
   payload: z.input<S>,
   options: { dedupeKey: string; delayMs?: number },
 ): Promise<void> {

@@ -1,10 +1,10 @@
 /**
  * The message centre (消息中心): a user's messages (`messages`), newest first, unread until marked read.
  * Every read and write is scoped to one user: nobody can list, count or mark another user's messages.
- * The notification consumer (`jobs/notifications.ts`) writes them with {@link addMessage}.
+ * Notifications (`notifications.ts`) write them with {@link addMessage}.
  * @module
  */
-import type { Queryable } from "../../db/tx.ts";
+import type { Queryable, Tx } from "../../db/tx.ts";
 
 /** Messages per page of the message centre. */
 export const MESSAGES_PAGE_SIZE = 20;
@@ -23,10 +23,10 @@ export interface Message {
   createdAt: Date;
 }
 
-/** How many messages a user has, and how many of them are unread. */
+/** How many messages a user has, and how many of them are unread (`bigint`, as Postgres counts). */
 export interface MessageCounts {
-  total: number;
-  unread: number;
+  total: bigint;
+  unread: bigint;
 }
 
 /** A message to write into a user's message centre. */
@@ -67,15 +67,15 @@ export async function listMessages(
 /** How many messages the user has and how many are unread (one query). */
 export async function countMessages(sql: Queryable, userId: string): Promise<MessageCounts> {
   const [row] = await sql<MessageCounts[]>`
-    select count(*)::int as total, count(*) filter (where read_at is null)::int as unread
+    select count(*) as total, count(*) filter (where read_at is null) as unread
     from messages where user_id = ${userId}`;
   return row;
 }
 
 /** How many of the user's messages are unread (uses the partial index on unread messages). */
-export async function countUnreadMessages(sql: Queryable, userId: string): Promise<number> {
-  const [row] = await sql<{ unread: number }[]>`
-    select count(*)::int as unread from messages where user_id = ${userId} and read_at is null`;
+export async function countUnreadMessages(sql: Queryable, userId: string): Promise<bigint> {
+  const [row] = await sql<{ unread: bigint }[]>`
+    select count(*) as unread from messages where user_id = ${userId} and read_at is null`;
   return row.unread;
 }
 
@@ -94,7 +94,7 @@ export async function markAllMessagesRead(sql: Queryable, userId: string, now?: 
  * Write a message into the user's message centre, at most once per `dedupeKey`. Returns the new id, or
  * `null` when a message with that key already exists.
  */
-export async function addMessage(sql: Queryable, message: NewMessage): Promise<string | null> {
+export async function addMessage(sql: Tx, message: NewMessage): Promise<string | null> {
   const [row] = await sql<{ id: string }[]>`
     insert into messages (user_id, kind, title, body, dedupe_key)
     values (${message.userId}, ${message.kind}, ${message.title}, ${message.body}, ${message.dedupeKey})

@@ -1,25 +1,28 @@
 /**
- * Notifications: `notify()` enqueues a `notification` message; the consumer writes it to the user's
- * message centre (`messages`) and sends it by SMS and/or e-mail (per kind), all in one transaction, at most
- * once per dedupe key.
+ * Notifications (通知): a command that has something to tell a user calls {@link notify} inside its
+ * transaction, which publishes a `notification` event to the outbox. After the commit the outbox relay
+ * runs {@link deliverNotification}: in one transaction it writes the message into the user's 消息中心 and
+ * publishes the SMS and e-mail of that kind as `sms.send` / `email.send` events, which the relay then
+ * hands to the gateways. Every step is idempotent (dedupe keys), so a redelivered event changes nothing.
+ * @module
  */
 import { z } from "zod";
-import type { Tx } from "../db/tx.ts";
-import { PLATFORM_NAME, SERVICE_PHONE } from "../domain/shared/brand.ts";
-import { addMessage } from "../domain/messaging/message.ts";
-import { createPiiCipher } from "../domain/accounts/pii.ts";
-import { formatShanghaiDateTime } from "../domain/shared/shanghai_time.ts";
-import { type EmailGateway, sandboxEmail } from "../integrations/email.ts";
-import { sandboxSms, SMS_MAX_TEXT_CHARS, SMS_SIGNATURE, type SmsGateway } from "../integrations/sms.ts";
-import { logJob } from "./deps.ts";
-import { defineQueueHandler, enqueue, PermanentJobError, type QueueHandler } from "./queue.ts";
+import type { Outbox } from "../../db/outbox.ts";
+import { type Db, transaction, type Tx } from "../../db/tx.ts";
+import type { PiiCipher } from "../accounts/pii.ts";
+import { EMAIL_TOPIC } from "../gateways/email.ts";
+import { signedSmsText, SMS_TOPIC } from "../gateways/sms.ts";
+import { PLATFORM_NAME, SERVICE_PHONE } from "../shared/brand.ts";
+import { idSchema } from "../shared/ids.ts";
+import { formatShanghaiDateTime } from "../shared/shanghai_time.ts";
+import { addMessage } from "./message.ts";
 
-/** Message type of notifications on the queue. */
-export const NOTIFICATION_TYPE = "notification";
+/** Outbox topic of notifications. */
+export const NOTIFICATION_TOPIC = "notification";
 
-const userIdSchema = z.string().regex(/^[1-9]\d{0,18}$/, "用户编号无效");
+const userIdSchema = idSchema("用户编号无效");
 
-/** A notification as queued: who, which kind, and the kind's parameters. */
+/** A notification as published: who, which kind, and the kind's parameters. */
 export const notificationSchema = z.discriminatedUnion("kind", [
   z.object({ userId: userIdSchema, kind: z.literal("welcome"), payload: z.object({}).default({}) }),
   z.object({
@@ -54,11 +57,6 @@ export interface RenderedNotification {
   email: { subject: string; text: string } | null;
 }
 
-function smsText(text: string): string {
-  const full = SMS_SIGNATURE + text;
-  return full.length <= SMS_MAX_TEXT_CHARS ? full : full.slice(0, SMS_MAX_TEXT_CHARS - 1) + "…";
-}
-
 /** The Chinese texts of a notification (pure). */
 export function renderNotification(
   n: Notification,
@@ -73,7 +71,9 @@ export function renderNotification(
       return {
         title,
         body,
-        sms: smsText(`您已成功注册${PLATFORM_NAME}账户，欢迎加入。如非本人操作，请致电 ${SERVICE_PHONE}。`),
+        sms: signedSmsText(
+          `您已成功注册${PLATFORM_NAME}账户，欢迎加入。如非本人操作，请致电 ${SERVICE_PHONE}。`,
+        ),
         email: { subject: title, text: body },
       };
     }
@@ -85,7 +85,7 @@ export function renderNotification(
       return {
         title,
         body,
-        sms: smsText(`您的登录密码已于 ${when} 修改。如非本人操作，请立即致电 ${SERVICE_PHONE}。`),
+        sms: signedSmsText(`您的登录密码已于 ${when} 修改。如非本人操作，请立即致电 ${SERVICE_PHONE}。`),
         email: { subject: `【${PLATFORM_NAME}】${title}`, text: body },
       };
     }
@@ -94,80 +94,12 @@ export function renderNotification(
       return {
         title,
         body,
-        sms: channels.includes("sms") ? smsText(`${title}：${body}`) : null,
+        sms: channels.includes("sms") ? signedSmsText(`${title}：${body}`) : null,
         email: channels.includes("email") ? { subject: `【${PLATFORM_NAME}】${title}`, text: body } : null,
       };
     }
   }
 }
-
-/** The gateways the notification consumer sends through (sandboxes by default). */
-export interface NotificationGateways {
-  sms: SmsGateway;
-  email: EmailGateway;
-}
-
-/** Build the `notification` queue handler with the given gateways. */
-export function createNotificationHandler(
-  gateways: NotificationGateways = { sms: sandboxSms, email: sandboxEmail },
-) {
-  return defineQueueHandler({
-    type: NOTIFICATION_TYPE,
-    schema: notificationSchema,
-    async handle(ctx, n) {
-      const cipher = createPiiCipher(ctx.config);
-      await ctx.sql.begin(async (tx: Tx) => {
-        const [user] = await tx<
-          { phoneEnc: Uint8Array; emailEnc: Uint8Array | null; displayName: string | null; status: string }[]
-        >`
-          select phone_enc as "phoneEnc", email_enc as "emailEnc", display_name as "displayName", status
-          from users where id = ${n.userId}`;
-        if (!user) throw new PermanentJobError(`user ${n.userId} not found`);
-        if (user.status === "closed") {
-          logJob("info", "notification_skipped", { dedupeKey: ctx.dedupeKey, reason: "user_closed" });
-          return;
-        }
-        const content = renderNotification(n, user);
-        const messageId = await addMessage(tx, {
-          userId: n.userId,
-          kind: n.kind,
-          title: content.title,
-          body: content.body,
-          dedupeKey: ctx.dedupeKey,
-        });
-        if (messageId === null) return; // delivered by an earlier attempt
-        if (content.sms) {
-          const phone = await cipher.decrypt(user.phoneEnc);
-          const sent = await gateways.sms.send(tx, {
-            to: phone,
-            text: content.sms,
-            dedupeKey: `${ctx.dedupeKey}:sms`,
-          });
-          if (!sent.ok && sent.code === "rate_limited") throw new Error("SMS rate limited; retry later");
-          if (!sent.ok) {
-            logJob("warn", "notification_sms_rejected", { dedupeKey: ctx.dedupeKey, code: sent.code });
-          }
-        }
-        if (content.email && user.emailEnc) {
-          const address = await cipher.decrypt(user.emailEnc);
-          const sent = await gateways.email.send(tx, {
-            to: address,
-            subject: content.email.subject,
-            text: content.email.text,
-            dedupeKey: `${ctx.dedupeKey}:email`,
-          });
-          if (!sent.ok && sent.code === "rate_limited") throw new Error("e-mail rate limited; retry later");
-          if (!sent.ok) {
-            logJob("warn", "notification_email_rejected", { dedupeKey: ctx.dedupeKey, code: sent.code });
-          }
-        }
-      });
-    },
-  });
-}
-
-/** The `notification` handler with the sandbox gateways. */
-export const notificationHandler: QueueHandler<typeof notificationSchema> = createNotificationHandler();
 
 /** What {@link notify} accepts: a notification plus an optional idempotency key. */
 export type NotifyInput =
@@ -189,18 +121,78 @@ export type NotifyInput =
   };
 
 /**
- * Queue a notification for a user. Returns the dedupe key.
+ * Publish a notification for a user in `tx` (it is delivered only if `tx` commits). Returns the dedupe
+ * key.
  *
  * @throws {z.ZodError} when the input is invalid (a programming error).
  */
-export async function notify(kv: Deno.Kv, input: NotifyInput): Promise<{ dedupeKey: string }> {
+export async function notify(tx: Tx, outbox: Outbox, input: NotifyInput): Promise<{ dedupeKey: string }> {
   const key = input.key ?? (input.kind === "welcome" ? "once" : crypto.randomUUID());
-  const dedupeKey = `${NOTIFICATION_TYPE}:${input.kind}:${input.userId}:${key}`;
+  const dedupeKey = `${NOTIFICATION_TOPIC}:${input.kind}:${input.userId}:${key}`;
   const payload = input.kind === "password_changed"
     ? { changedAt: input.payload?.changedAt ?? new Date().toISOString() }
     : input.payload ?? {};
-  await enqueue(kv, notificationHandler, { userId: input.userId, kind: input.kind, payload } as z.input<
-    typeof notificationSchema
-  >, { dedupeKey });
+  const notification = notificationSchema.parse({ userId: input.userId, kind: input.kind, payload });
+  await outbox.publish(tx, { topic: NOTIFICATION_TOPIC, payload: notification, dedupeKey });
   return { dedupeKey };
+}
+
+/** Outcome of {@link deliverNotification}. */
+export type DeliverNotificationResult =
+  | { ok: true; messageId: string | null; sms: boolean; email: boolean }
+  | { ok: false; code: "user_not_found" | "invalid_notification" }
+  | { ok: true; skipped: "user_closed" };
+
+/**
+ * The command the relay runs for a `notification` event: in one transaction, write the 消息中心 message
+ * (deduplicated by `dedupeKey`) and publish the kind's SMS and e-mail. A second delivery of the same event
+ * writes and publishes nothing (`messageId: null`).
+ */
+export async function deliverNotification(
+  db: Db,
+  input: { notification: unknown; dedupeKey: string },
+  deps: { outbox: Outbox; cipher: PiiCipher },
+): Promise<DeliverNotificationResult> {
+  const parsed = notificationSchema.safeParse(input.notification);
+  if (!parsed.success) return { ok: false, code: "invalid_notification" };
+  const n = parsed.data;
+  return await transaction(db, async (tx): Promise<DeliverNotificationResult> => {
+    const [user] = await tx<
+      { phoneEnc: Uint8Array; emailEnc: Uint8Array | null; displayName: string | null; status: string }[]
+    >`
+      select phone_enc as "phoneEnc", email_enc as "emailEnc", display_name as "displayName", status
+      from users where id = ${n.userId}`;
+    if (!user) return { ok: false, code: "user_not_found" };
+    if (user.status === "closed") return { ok: true, skipped: "user_closed" };
+    const content = renderNotification(n, user);
+    const messageId = await addMessage(tx, {
+      userId: n.userId,
+      kind: n.kind,
+      title: content.title,
+      body: content.body,
+      dedupeKey: input.dedupeKey,
+    });
+    if (messageId === null) return { ok: true, messageId: null, sms: false, email: false };
+    let sms = false;
+    let email = false;
+    if (content.sms) {
+      const to = await deps.cipher.decrypt(user.phoneEnc);
+      await deps.outbox.publish(tx, {
+        topic: SMS_TOPIC,
+        secret: { to, text: content.sms },
+        dedupeKey: `${input.dedupeKey}:sms`,
+      });
+      sms = true;
+    }
+    if (content.email && user.emailEnc) {
+      const to = await deps.cipher.decrypt(user.emailEnc);
+      await deps.outbox.publish(tx, {
+        topic: EMAIL_TOPIC,
+        secret: { to, subject: content.email.subject, text: content.email.text },
+        dedupeKey: `${input.dedupeKey}:email`,
+      });
+      email = true;
+    }
+    return { ok: true, messageId, sms, email };
+  });
 }

@@ -1,19 +1,21 @@
 /**
- * `/dev/outbox` — 开发沙箱发件箱: the SMS and e-mails the sandbox gateways "sent", newest first (at most
- * 100), filterable by channel, so a developer can read a verification code. Only in demo mode; in
- * production it does not exist (404). Full phone numbers are shown on purpose: nothing here is real.
+ * `/dev/sandbox` — 开发沙箱 · 短信与邮件: what the sandbox gateways "sent", newest first (at most 100),
+ * filterable by channel, so a developer can read a verification code. Only in demo mode and only while the
+ * gateways are sandboxes; otherwise it does not exist (404). Full phone numbers are shown on purpose:
+ * nothing here is real. (`/dev/outbox`, the old address, redirects here.)
  */
 import { type Column, DataTable } from "../../components/DataTable.tsx";
 import { HttpError, page } from "../../framework/mod.ts";
-import { listOutbox, type OutboxChannel, type OutboxEntry } from "../../integrations/outbox.ts";
+import type { SandboxMessage } from "../../domain/gateways/mod.ts";
 import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
 import { define } from "../../utils.ts";
 
 /** Rows shown. */
-const OUTBOX_PAGE_LIMIT = 100;
-const CHANNEL_LABELS: Record<OutboxChannel, string> = { sms: "短信", email: "邮件" };
+const SANDBOX_PAGE_LIMIT = 100;
+type Channel = SandboxMessage["channel"];
+const CHANNEL_LABELS: Record<Channel, string> = { sms: "短信", email: "邮件" };
 
-const COLUMNS: Column<OutboxEntry>[] = [
+const COLUMNS: Column<SandboxMessage>[] = [
   { header: "时间", cell: (e) => formatShanghaiDateTime(e.createdAt, { withSeconds: true }) },
   { header: "渠道", text: true, cell: (e) => CHANNEL_LABELS[e.channel] ?? e.channel },
   { header: "收件人", text: true, cellClass: "mono", cell: (e) => e.recipient },
@@ -23,7 +25,7 @@ const COLUMNS: Column<OutboxEntry>[] = [
     cell: (e) => (
       <>
         {e.subject && <strong>{e.subject}</strong>}
-        <div class="outbox-body">{e.body}</div>
+        <div class="sandbox-body">{e.body}</div>
       </>
     ),
   },
@@ -31,11 +33,12 @@ const COLUMNS: Column<OutboxEntry>[] = [
 
 export const handler = define.handlers({
   async GET(ctx) {
-    if (!ctx.state.config.demo) throw new HttpError(404);
-    ctx.state.title = "开发沙箱 · 发件箱";
+    const log = ctx.state.gateways.sandboxLog;
+    if (!ctx.state.config.demo || !log) throw new HttpError(404);
+    ctx.state.title = "开发沙箱 · 短信与邮件";
     const raw = ctx.url.searchParams.get("channel");
-    const channel: OutboxChannel | undefined = raw === "sms" || raw === "email" ? raw : undefined;
-    const entries = await listOutbox(ctx.state.sql, { limit: OUTBOX_PAGE_LIMIT, channel });
+    const channel: Channel | undefined = raw === "sms" || raw === "email" ? raw : undefined;
+    const entries = await log.list({ limit: SANDBOX_PAGE_LIMIT, channel });
     return page({ entries, channel: channel ?? "" }, { headers: { "cache-control": "no-store" } });
   },
 });
@@ -45,24 +48,24 @@ export default define.page<typeof handler>(({ data }) => (
     <p class="risk-note dev-sandbox-note" role="note">
       开发沙箱：此页面仅在演示 / 开发环境存在，生产环境不提供。短信与邮件并未真实发送，内容仅供开发调试。
     </p>
-    <h1>开发沙箱 · 发件箱</h1>
+    <h1>开发沙箱 · 短信与邮件</h1>
     <nav class="btn-row" aria-label="按渠道筛选">
       {([["", "全部"], ["sms", "短信"], ["email", "邮件"]] as const).map(([value, label]) => (
         <a
           class={value === data.channel ? "btn" : "btn btn-secondary"}
-          href={value ? `/dev/outbox?channel=${value}` : "/dev/outbox"}
+          href={value ? `/dev/sandbox?channel=${value}` : "/dev/sandbox"}
           aria-current={value === data.channel ? "page" : undefined}
         >
           {label}
         </a>
       ))}
     </nav>
-    <p class="muted">最新的 {OUTBOX_PAGE_LIMIT} 条，按发送时间倒序。</p>
+    <p class="muted">最新的 {SANDBOX_PAGE_LIMIT} 条，按发送时间倒序。</p>
     <DataTable
       columns={COLUMNS}
       rows={data.entries}
-      tableClass="data outbox-table"
-      empty="发件箱是空的。注册时获取短信验证码后，验证码会出现在这里。"
+      tableClass="data sandbox-table"
+      empty="还没有沙箱短信或邮件。注册时获取短信验证码后，验证码会出现在这里（通常 1 秒内）。"
       hideEmptyTable
     />
   </>

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { isEmailAddress, sandboxEmail } from "../../integrations/email.ts";
-import { listOutbox } from "../../integrations/outbox.ts";
+import { isEmailAddress } from "../../domain/gateways/email.ts";
+import { createSandboxEmail } from "../../integrations/sandbox_email.ts";
+import { createSandboxMessageLog } from "../../integrations/sandbox_messages.ts";
 import { dbTest } from "../helpers/db.ts";
 
 Deno.test("email: address validation", () => {
@@ -12,19 +13,25 @@ Deno.test("email: address validation", () => {
   }
 });
 
-dbTest("sandbox e-mail: a send is an outbox row with its subject; bad addresses are refused", async (sql) => {
+dbTest("sandbox e-mail: a send is a sandbox row with its subject; bad addresses are refused", async (sql) => {
+  const email = createSandboxEmail(sql);
+  const log = createSandboxMessageLog(sql);
   const to = `e${crypto.randomUUID().slice(0, 8)}@example.com`;
-  const result = await sandboxEmail.send(sql, { to, subject: "欢迎", text: "正文" });
+  const key = () => `email-test-${crypto.randomUUID()}`;
+  const result = await email.send({ to, subject: "欢迎", text: "正文", idempotencyKey: key() });
   assert.equal(result.ok, true);
-  const rows = await listOutbox(sql, { recipient: to, channel: "email" });
+  const rows = await log.list({ recipient: to, channel: "email" });
   assert.deepEqual(rows.map((r) => [r.channel, r.subject, r.body]), [["email", "欢迎", "正文"]]);
-  assert.deepEqual(await sandboxEmail.send(sql, { to: "not-an-address", subject: "s", text: "t" }), {
-    ok: false,
-    code: "invalid_recipient",
-  });
-  const dedupeKey = `email-test-${crypto.randomUUID()}`;
-  const a = await sandboxEmail.send(sql, { to, subject: "s", text: "t", dedupeKey });
-  const b = await sandboxEmail.send(sql, { to, subject: "s", text: "t", dedupeKey });
-  assert.ok(a.ok && b.ok && a.id === b.id);
-  assert.equal((await listOutbox(sql, { recipient: to })).length, 2);
+  assert.deepEqual(
+    await email.send({ to: "not-an-address", subject: "s", text: "t", idempotencyKey: key() }),
+    {
+      ok: false,
+      code: "invalid_recipient",
+    },
+  );
+  const idempotencyKey = key();
+  const a = await email.send({ to, subject: "s", text: "t", idempotencyKey });
+  const b = await email.send({ to, subject: "s", text: "t", idempotencyKey });
+  assert.ok(a.ok && b.ok && a.providerId === b.providerId);
+  assert.equal((await log.list({ recipient: to })).length, 2);
 });

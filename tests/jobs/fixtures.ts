@@ -3,14 +3,18 @@ import { type Config, loadConfig } from "../../config.ts";
 import type { Db } from "../../db/tx.ts";
 import { createPiiCipher } from "../../domain/accounts/pii.ts";
 import type { JobDeps } from "../../jobs/deps.ts";
-import { randomPhone } from "../helpers/db.ts";
+import { createServices } from "../../main.ts";
+import { randomPhone, testDbKind } from "../helpers/db.ts";
 
 /** Test configuration (demo keys). */
 export const testConfig: Config = loadConfig({ APP_ENV: "test" });
 
-/** Deps with a fresh in-memory KV store; close `deps.kv` at the end of the test. */
+/**
+ * Deps wired as in main.ts (PII cipher, sandbox gateways, an outbox that wakes the relay through the KV
+ * queue) with a fresh in-memory KV store; close `deps.kv` at the end of the test.
+ */
 export async function makeDeps(sql: Db): Promise<JobDeps> {
-  return { sql, kv: await Deno.openKv(":memory:"), config: testConfig };
+  return createServices({ sql, kv: await Deno.openKv(":memory:"), config: testConfig, dbKind: testDbKind });
 }
 
 /** A user row with an encrypted phone (and e-mail, if given). */

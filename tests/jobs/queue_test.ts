@@ -11,7 +11,11 @@ import {
   startQueueConsumer,
   sweepUndelivered,
 } from "../../jobs/queue.ts";
-import { notificationHandler } from "../../jobs/notifications.ts";
+import { transaction } from "../../db/tx.ts";
+import { notify } from "../../domain/messaging/notifications.ts";
+import { createAppRelay } from "../../jobs/mod.ts";
+import { OUTBOX_WAKE_TYPE, outboxWakeHandler } from "../../jobs/outbox_relay.ts";
+import { testOutbox } from "../helpers/outbox.ts";
 import { dbTest } from "../helpers/db.ts";
 import { insertUser, makeDeps, uniq, waitFor } from "./fixtures.ts";
 
@@ -24,42 +28,43 @@ async function deadLetters(sql: Sql, dedupeKey: string) {
   ];
 }
 
-async function counts(sql: Sql, dedupeKey: string) {
-  const [{ messages }] = await sql<{ messages: number }[]>`
-    select count(*)::int as messages from messages where dedupe_key = ${dedupeKey}`;
-  const [{ outbox }] = await sql<{ outbox: number }[]>`
-    select count(*)::int as outbox from outbox where dedupe_key like ${dedupeKey + ":%"}`;
-  return { messages, outbox };
+/** Sandbox SMS rows for `phone`. */
+async function smsTo(sql: Sql, phone: string): Promise<string[]> {
+  return (await sql<{ body: string }[]>`
+    select body from sandbox_messages where channel = 'sms' and recipient = ${phone}`).map((r) => r.body);
 }
 
-dbTest("queue: dispatching the same notification twice writes one message and one SMS", async (sql) => {
+dbTest("queue: dispatching the same outbox wake-up twice delivers the event once", async (sql) => {
   const deps = await makeDeps(sql);
   try {
     const user = await insertUser(sql, { displayName: "张三" });
-    const dedupeKey = `notification:welcome:${user.id}:${uniq()}`;
+    // published with the test outbox: no wake-up, so only the dispatches below deliver it
+    const id = await transaction(sql, (tx) =>
+      testOutbox.publish(tx, {
+        topic: "sms.send",
+        secret: { to: user.phone, text: "【鑫融易贷】队列测试" },
+        dedupeKey: `queue-test-${uniq()}`,
+      }));
+    assert.ok(id);
+    const handlers = [outboxWakeHandler(createAppRelay(deps))];
     const message: QueueMessage = {
-      type: "notification",
-      payload: { userId: user.id, kind: "welcome", payload: {} },
-      dedupeKey,
+      type: OUTBOX_WAKE_TYPE,
+      payload: { ids: [id] },
+      dedupeKey: `wake-${uniq()}`,
       attempt: 1,
     };
-    assert.equal(await dispatch(deps, [notificationHandler], message), "done");
-    assert.equal(await dispatch(deps, [notificationHandler], message), "duplicate");
-    assert.deepEqual(await counts(sql, dedupeKey), { messages: 1, outbox: 1 });
-    const [sms] = await sql`select recipient, channel, body from outbox where dedupe_key = ${
-      dedupeKey + ":sms"
-    }`;
-    assert.equal(sms.recipient, user.phone);
-    assert.equal(sms.channel, "sms");
+    assert.equal(await dispatch(deps, handlers, message), "done");
+    assert.equal(await dispatch(deps, handlers, message), "duplicate");
+    assert.deepEqual(await smsTo(sql, user.phone), ["【鑫融易贷】队列测试"]);
 
-    // Even with the KV marker lost (a fresh KV), the database keeps it to one message and one SMS.
+    // Even with the KV marker lost (a fresh KV), the outbox keeps it to one SMS: the event is done.
     const freshKv = await Deno.openKv(":memory:");
     try {
-      assert.equal(await dispatch({ ...deps, kv: freshKv }, [notificationHandler], message), "done");
+      assert.equal(await dispatch({ ...deps, kv: freshKv }, handlers, message), "done");
     } finally {
       freshKv.close();
     }
-    assert.deepEqual(await counts(sql, dedupeKey), { messages: 1, outbox: 1 });
+    assert.equal((await smsTo(sql, user.phone)).length, 1);
   } finally {
     deps.kv.close();
   }
@@ -193,28 +198,35 @@ Deno.test("queue: enqueue validates the payload and the dedupe key; duplicate ha
   }
 });
 
-dbTest("queue: a real kv.listenQueue round trip delivers a notification", async (sql) => {
-  const deps = await makeDeps(sql);
-  const user = await insertUser(sql, { email: `u${uniq()}@example.com` });
-  const consumer = startQueueConsumer(deps, [notificationHandler]);
-  try {
-    await enqueue(deps.kv, notificationHandler, { userId: user.id, kind: "welcome", payload: {} }, {
-      dedupeKey: `rt-${uniq()}`,
-    });
-    const row = await waitFor("the welcome message", async () => {
-      const [m] = await sql`select title, body from messages where user_id = ${user.id}`;
-      return m;
-    });
-    assert.match(row.title, /欢迎/);
-    const sent =
-      await sql`select channel, recipient from outbox where recipient in (${user.phone}, ${user.email})
-      order by channel`;
-    assert.deepEqual(sent.map((r) => [r.channel, r.recipient]), [["email", user.email], ["sms", user.phone]]);
-  } finally {
-    deps.kv.close();
-    await consumer;
-  }
-});
+dbTest(
+  "queue: a real kv.listenQueue round trip: notify → wake-up → relay → message, SMS and e-mail",
+  async (sql) => {
+    const deps = await makeDeps(sql);
+    const user = await insertUser(sql, { email: `u${uniq()}@example.com` });
+    const consumer = startQueueConsumer(deps, [outboxWakeHandler(createAppRelay(deps))]);
+    try {
+      await transaction(sql, (tx) => notify(tx, deps.outbox, { userId: user.id, kind: "welcome" }));
+      const row = await waitFor("the welcome message", async () => {
+        const [m] = await sql`select title, body from messages where user_id = ${user.id}`;
+        return m;
+      });
+      assert.match(row.title, /欢迎/);
+      // the notification's own SMS and e-mail events are woken after its commit in turn
+      const sent = await waitFor("the SMS and the e-mail", async () => {
+        const rows = await sql`select channel, recipient from sandbox_messages
+        where recipient in (${user.phone}, ${user.email}) order by channel`;
+        return rows.length === 2 ? rows : null;
+      });
+      assert.deepEqual(sent.map((r) => [r.channel, r.recipient]), [["email", user.email], [
+        "sms",
+        user.phone,
+      ]]);
+    } finally {
+      deps.kv.close();
+      await consumer;
+    }
+  },
+);
 
 dbTest("queue: KV redelivers a failing message with the backoff until it is dead-lettered", async (sql) => {
   const deps = await makeDeps(sql);

@@ -3,6 +3,7 @@
  * mark-all-read touching only the owner's messages, and idempotent writes.
  */
 import assert from "node:assert/strict";
+import { transaction } from "../../../db/tx.ts";
 import type { Db } from "../../../db/tx.ts";
 import {
   addMessage,
@@ -52,7 +53,7 @@ dbTest("message: listMessages is newest first and shows only the owner's message
   assert.deepEqual((await listMessages(sql, other.userId)).map((m) => m.title), ["别人的 2", "别人的 1"]);
   const stranger = await createUser(sql);
   assert.equal((await listMessages(sql, stranger.userId)).length, 0);
-  assert.deepEqual(await countMessages(sql, stranger.userId), { total: 0, unread: 0 });
+  assert.deepEqual(await countMessages(sql, stranger.userId), { total: 0n, unread: 0n });
 });
 
 dbTest("message: pages are bounded (default 20, at most 100) and never overlap", async (sql) => {
@@ -93,14 +94,14 @@ dbTest("message: counts and mark-all-read touch only the owner's messages", asyn
   await addMany(sql, me.userId, 4, "未读");
   await addMany(sql, other.userId, 3, "别人的");
 
-  assert.deepEqual(await countMessages(sql, me.userId), { total: 6, unread: 4 });
-  assert.equal(await countUnreadMessages(sql, me.userId), 4);
-  assert.equal(await countUnreadMessages(sql, other.userId), 3);
+  assert.deepEqual(await countMessages(sql, me.userId), { total: 6n, unread: 4n });
+  assert.equal(await countUnreadMessages(sql, me.userId), 4n);
+  assert.equal(await countUnreadMessages(sql, other.userId), 3n);
 
   const at = new Date("2026-11-27T06:05:00Z");
   assert.equal(await markAllMessagesRead(sql, me.userId, at), 4);
-  assert.deepEqual(await countMessages(sql, me.userId), { total: 6, unread: 0 });
-  assert.equal(await countUnreadMessages(sql, other.userId), 3, "another user's messages stay unread");
+  assert.deepEqual(await countMessages(sql, me.userId), { total: 6n, unread: 0n });
+  assert.equal(await countUnreadMessages(sql, other.userId), 3n, "another user's messages stay unread");
   for (const m of await listMessages(sql, me.userId)) {
     const expected = m.title.startsWith("已读") ? readEarlier : at;
     assert.equal(m.readAt?.getTime(), expected.getTime(), `${m.title}: first read time kept`);
@@ -117,9 +118,9 @@ dbTest("message: addMessage writes once per dedupe key", async (sql) => {
   const me = await createUser(sql);
   const dedupeKey = `test:${crypto.randomUUID()}`;
   const input = { userId: me.userId, kind: "generic", title: "公告", body: "内容", dedupeKey };
-  const id = await addMessage(sql, input);
+  const id = await transaction(sql, (tx) => addMessage(tx, input));
   assert.match(id ?? "", /^\d+$/);
-  assert.equal(await addMessage(sql, { ...input, title: "又一次" }), null);
+  assert.equal(await transaction(sql, (tx) => addMessage(tx, { ...input, title: "又一次" })), null);
   const list = await listMessages(sql, me.userId);
   assert.deepEqual(list.map((m) => [m.id, m.title, m.body, m.readAt]), [[id, "公告", "内容", null]]);
 });

@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
-import { PLATFORM_NAME } from "../../domain/shared/brand.ts";
-import { sandboxSms, SMS_MAX_TEXT_CHARS, SMS_SIGNATURE } from "../../integrations/sms.ts";
-import {
-  createNotificationHandler,
-  type Notification,
-  notificationHandler,
-  notify,
-  renderNotification,
-} from "../../jobs/notifications.ts";
-import { dispatch, startQueueConsumer } from "../../jobs/queue.ts";
-import { dbTest } from "../helpers/db.ts";
-import { insertUser, makeDeps, uniq, waitFor } from "./fixtures.ts";
+import { transaction } from "../../../db/tx.ts";
+import { SMS_MAX_TEXT_CHARS, SMS_SIGNATURE } from "../../../domain/gateways/sms.ts";
+import { type Notification, notify, renderNotification } from "../../../domain/messaging/notifications.ts";
+import { PLATFORM_NAME } from "../../../domain/shared/brand.ts";
+import { createGateways } from "../../../integrations/gateways.ts";
+import { createOutboxRelay, RELAY_BACKOFF_MS } from "../../../jobs/outbox_relay.ts";
+import { outboxTopicHandlers } from "../../../jobs/outbox_topics.ts";
+import { dbTest } from "../../helpers/db.ts";
+import { testCipher } from "../../helpers/forms.ts";
+import { deliverOutbox, testOutbox } from "../../helpers/outbox.ts";
+import { insertUser, testConfig, uniq } from "../../jobs/fixtures.ts";
 
 Deno.test("notifications: every kind renders Chinese texts; SMS signed and within the length limit", () => {
   const welcome = renderNotification({ userId: "1", kind: "welcome", payload: {} }, { displayName: "李四" });
@@ -49,134 +48,144 @@ Deno.test("notifications: every kind renders Chinese texts; SMS signed and withi
 });
 
 dbTest(
-  "notifications: notify → consumer writes the message centre row and sends SMS + e-mail",
+  "notifications: notify in a command → the relay writes the message and sends SMS + e-mail",
   async (sql) => {
-    const deps = await makeDeps(sql);
     const user = await insertUser(sql, { email: `n${uniq()}@example.com`, displayName: "王五" });
-    const consumer = startQueueConsumer(deps, [notificationHandler]);
-    try {
-      const { dedupeKey } = await notify(deps.kv, { userId: user.id, kind: "password_changed", key: uniq() });
-      const [message] = await waitFor("the message row", async () => {
-        const rows =
-          await sql`select kind, title, body, read_at from messages where dedupe_key = ${dedupeKey}`;
-        return rows.length > 0 ? rows : null;
-      });
-      assert.equal(message.kind, "password_changed");
-      assert.equal(message.read_at, null);
-      assert.match(message.body, /王五，您好！/);
-      const outbox = await sql`select channel, recipient, subject, body from outbox
-      where dedupe_key in (${dedupeKey + ":sms"}, ${dedupeKey + ":email"}) order by channel`;
-      assert.deepEqual(outbox.map((r) => [r.channel, r.recipient]), [["email", user.email], [
-        "sms",
-        user.phone,
-      ]]);
-      assert.match(outbox[0].subject, /登录密码已修改/);
-      assert.ok(outbox[1].body.startsWith(SMS_SIGNATURE));
-    } finally {
-      deps.kv.close();
-      await consumer;
+    const { dedupeKey } = await transaction(
+      sql,
+      (tx) => notify(tx, testOutbox, { userId: user.id, kind: "password_changed", key: uniq() }),
+    );
+    // nothing has left yet: the events wait in the outbox
+    assert.equal((await sql`select 1 from messages where dedupe_key = ${dedupeKey}`).length, 0);
+    await deliverOutbox(sql); // the notification: message centre + two new events
+    await deliverOutbox(sql); // its SMS and e-mail
+    const [message] =
+      await sql`select kind, title, body, read_at from messages where dedupe_key = ${dedupeKey}`;
+    assert.equal(message.kind, "password_changed");
+    assert.equal(message.read_at, null);
+    assert.match(message.body, /王五，您好！/);
+    const sent = await sql`select channel, recipient, subject, body from sandbox_messages
+    where recipient in (${user.phone}, ${user.email!}) order by channel`;
+    assert.deepEqual(sent.map((r) => [r.channel, r.recipient]), [["email", user.email], ["sms", user.phone]]);
+    assert.match(sent[0].subject, /登录密码已修改/);
+    assert.ok(sent[1].body.startsWith(SMS_SIGNATURE));
+    // the events are done, and their secrets (phone, address, texts) are erased
+    const events = await sql`select status, secret from outbox_events
+    where dedupe_key in (${dedupeKey}, ${dedupeKey + ":sms"}, ${dedupeKey + ":email"})`;
+    assert.equal(events.length, 3);
+    for (const e of events) {
+      assert.equal(e.status, "done");
+      assert.equal(e.secret, null);
     }
   },
 );
 
-dbTest("notifications: welcome is delivered once per user; generic goes only where asked", async (sql) => {
-  const deps = await makeDeps(sql);
+dbTest("notifications: a command that rolls back notifies nobody", async (sql) => {
   const user = await insertUser(sql);
-  const consumer = startQueueConsumer(deps, [notificationHandler]);
-  try {
-    const a = await notify(deps.kv, { userId: user.id, kind: "welcome" });
-    const b = await notify(deps.kv, { userId: user.id, kind: "welcome" });
-    assert.equal(a.dedupeKey, b.dedupeKey);
-    const g = await notify(deps.kv, {
+  const outcome = await transaction(sql, async (tx, rollback) => {
+    await notify(tx, testOutbox, { userId: user.id, kind: "welcome" });
+    return rollback("changed my mind");
+  });
+  assert.equal(outcome, "changed my mind");
+  assert.equal((await sql`select 1 from outbox_events where payload->>'userId' = ${user.id}`).length, 0);
+});
+
+dbTest("notifications: welcome is delivered once per user; generic goes only where asked", async (sql) => {
+  const user = await insertUser(sql);
+  const a = await transaction(sql, (tx) => notify(tx, testOutbox, { userId: user.id, kind: "welcome" }));
+  const b = await transaction(sql, (tx) => notify(tx, testOutbox, { userId: user.id, kind: "welcome" }));
+  assert.equal(a.dedupeKey, b.dedupeKey);
+  const g = await transaction(sql, (tx) =>
+    notify(tx, testOutbox, {
       userId: user.id,
       kind: "generic",
       payload: { title: "系统维护", body: "今晚维护" },
-    });
-    await waitFor("both messages", async () => {
-      const rows = await sql`select kind from messages where user_id = ${user.id}`;
-      return rows.length >= 2 ? rows : null;
-    });
-    await new Promise((r) => setTimeout(r, 200)); // let the duplicate welcome be processed too
-    const kinds = (await sql`select kind from messages where user_id = ${user.id} order by kind`).map((r) =>
-      r.kind
-    );
-    assert.deepEqual(kinds, ["generic", "welcome"]);
-    const sent = await sql`select dedupe_key from outbox where recipient = ${user.phone}`;
-    assert.deepEqual(
-      sent.map((r) => r.dedupe_key),
-      [`${a.dedupeKey}:sms`],
-      "no e-mail (none on file), no SMS for generic",
-    );
-    assert.ok(g.dedupeKey.startsWith(`notification:generic:${user.id}:`));
-  } finally {
-    deps.kv.close();
-    await consumer;
-  }
+    }));
+  assert.ok(g.dedupeKey.startsWith(`notification:generic:${user.id}:`));
+  await deliverOutbox(sql);
+  await deliverOutbox(sql);
+  const kinds = (await sql`select kind from messages where user_id = ${user.id} order by kind`).map((r) =>
+    r.kind
+  );
+  assert.deepEqual(kinds, ["generic", "welcome"]);
+  const sent = await sql`select dedupe_key from sandbox_messages where recipient = ${user.phone}`;
+  assert.equal(sent.length, 1, "one SMS (the welcome); no e-mail (none on file), no SMS for generic");
 });
 
 dbTest(
-  "notifications: an unknown user is dead-lettered at once; a closed account gets nothing",
+  "notifications: an unknown user's event gives up at once; a closed account gets nothing",
   async (sql) => {
-    const deps = await makeDeps(sql);
-    try {
-      const key = `missing-${uniq()}`;
-      const outcome = await dispatch(deps, [notificationHandler], {
-        type: "notification",
+    const missing = `missing-${uniq()}`;
+    await transaction(sql, (tx) =>
+      testOutbox.publish(tx, {
+        topic: "notification",
         payload: { userId: "999999999999", kind: "welcome", payload: {} },
-        dedupeKey: key,
-        attempt: 1,
-      });
-      assert.equal(outcome, "dead_lettered");
-      const [dead] = await sql`select attempts, error from dead_letters where message->>'dedupeKey' = ${key}`;
-      assert.match(dead.error, /not found/);
-      assert.equal(dead.attempts, 1);
-
-      const closed = await insertUser(sql, { status: "closed" });
-      const closedKey = `closed-${uniq()}`;
-      const done = await dispatch(deps, [notificationHandler], {
-        type: "notification",
-        payload: { userId: closed.id, kind: "welcome", payload: {} },
-        dedupeKey: closedKey,
-        attempt: 1,
-      });
-      assert.equal(done, "done");
-      assert.equal((await sql`select 1 from messages where user_id = ${closed.id}`).length, 0);
-    } finally {
-      deps.kv.close();
-    }
+        dedupeKey: missing,
+      }));
+    const closed = await insertUser(sql, { status: "closed" });
+    await transaction(sql, (tx) => notify(tx, testOutbox, { userId: closed.id, kind: "welcome" }));
+    await deliverOutbox(sql);
+    const [dead] =
+      await sql`select status, attempts, last_error from outbox_events where dedupe_key = ${missing}`;
+    assert.equal(dead.status, "dead");
+    assert.equal(dead.attempts, 1);
+    assert.match(dead.last_error, /user_not_found/);
+    assert.equal((await sql`select 1 from messages where user_id = ${closed.id}`).length, 0);
   },
 );
 
 dbTest(
-  "notifications: an SMS gateway failure rolls the message back so a retry delivers both",
+  "notifications: an SMS gateway failure keeps the message once and retries the SMS later",
   async (sql) => {
-    const deps = await makeDeps(sql);
-    try {
-      let fail = true;
-      const handler = createNotificationHandler({
-        sms: {
-          send(tx, m) {
-            if (fail) return Promise.reject(new Error("gateway down"));
-            return sandboxSms.send(tx, m);
+    const user = await insertUser(sql);
+    const { dedupeKey } = await transaction(
+      sql,
+      (tx) => notify(tx, testOutbox, { userId: user.id, kind: "welcome", key: uniq() }),
+    );
+    const sandbox = createGateways(testConfig, sql);
+    let down = true;
+    let clock = new Date();
+    const relay = createOutboxRelay(
+      {
+        db: sql,
+        box: testCipher,
+        now: () => clock,
+      },
+      outboxTopicHandlers({
+        db: sql,
+        outbox: testOutbox,
+        cipher: testCipher,
+        gateways: {
+          ...sandbox,
+          sms: {
+            name: "flaky",
+            send: (m) => down ? Promise.reject(new Error("gateway down")) : sandbox.sms.send(m),
           },
         },
-        email: { send: () => Promise.reject(new Error("unused")) },
-      });
-      const user = await insertUser(sql);
-      const message = {
-        type: "notification",
-        payload: { userId: user.id, kind: "welcome", payload: {} },
-        dedupeKey: `gw-${uniq()}`,
-        attempt: 1,
-      };
-      await assert.rejects(() => dispatch(deps, [handler], message), /gateway down/);
-      assert.equal((await sql`select 1 from messages where user_id = ${user.id}`).length, 0);
-      fail = false;
-      assert.equal(await dispatch(deps, [handler], message), "done");
-      assert.equal((await sql`select 1 from messages where user_id = ${user.id}`).length, 1);
-      assert.equal((await sql`select 1 from outbox where recipient = ${user.phone}`).length, 1);
-    } finally {
-      deps.kv.close();
-    }
+      }),
+    );
+    const only = async () =>
+      (await sql<{ id: string }[]>`select id from outbox_events where dedupe_key like ${dedupeKey + "%"}`)
+        .map((
+          r,
+        ) => r.id);
+    await relay.deliver({ ids: await only() }); // the notification: message written, SMS event published
+    clock = new Date(Date.now() + 1000); // the SMS event was published just now
+    const first = await relay.deliver({ ids: await only() }); // the SMS: the gateway is down
+    assert.equal(first.retried, 1);
+    assert.equal((await sql`select 1 from messages where dedupe_key = ${dedupeKey}`).length, 1);
+    const [waiting] = await sql`select status, attempts, available_at, last_error from outbox_events
+    where dedupe_key = ${dedupeKey + ":sms"}`;
+    assert.equal(waiting.status, "pending");
+    assert.equal(waiting.attempts, 1);
+    assert.equal(waiting.available_at.getTime(), clock.getTime() + RELAY_BACKOFF_MS[0]);
+    assert.match(waiting.last_error, /gateway down/);
+
+    down = false;
+    assert.equal((await relay.deliver({ ids: await only() })).claimed, 0, "not before its retry time");
+    clock = new Date(clock.getTime() + RELAY_BACKOFF_MS[0]);
+    assert.equal((await relay.deliver({ ids: await only() })).done, 1);
+    assert.equal((await sql`select 1 from messages where dedupe_key = ${dedupeKey}`).length, 1);
+    assert.equal((await sql`select 1 from sandbox_messages where recipient = ${user.phone}`).length, 1);
   },
 );

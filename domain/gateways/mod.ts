@@ -1,0 +1,43 @@
+/**
+ * Every outside system the platform talks to, as interfaces the domain owns. `main.ts` builds one
+ * `Gateways` from configuration (`integrations/gateways.ts`) and hands it to routes (through the request
+ * state) and jobs (through their deps); nothing else constructs a gateway, and no gateway is called inside
+ * a database transaction (side effects leave through the outbox and its relay).
+ *
+ * Today: SMS and e-mail. The money issue adds identity verification, the custody bank and the payment
+ * channels; the lending issue adds the credit bureau — each as one more field here.
+ * @module
+ */
+import type { EmailGateway } from "./email.ts";
+import type { SmsGateway } from "./sms.ts";
+
+export type { EmailGateway, EmailMessage, EmailSendResult } from "./email.ts";
+export type { SmsGateway, SmsMessage, SmsSendResult } from "./sms.ts";
+
+/** One message a sandbox gateway recorded instead of sending it (the demo's 沙箱消息 page). */
+export interface SandboxMessage {
+  id: string;
+  channel: "sms" | "email";
+  recipient: string;
+  subject: string | null;
+  body: string;
+  createdAt: Date;
+}
+
+/** Reading what the sandbox gateways recorded (present only when sandboxes are in use). */
+export interface SandboxMessageLog {
+  /** Newest first; `limit` is clamped to 1–200 (default 50). */
+  list(
+    options?: { limit?: number; channel?: "sms" | "email"; recipient?: string },
+  ): Promise<SandboxMessage[]>;
+  /** Delete the rows whose retention has passed (the daily purge job); returns how many. */
+  purgeExpired(now?: Date): Promise<number>;
+}
+
+/** The outside systems. */
+export interface Gateways {
+  sms: SmsGateway;
+  email: EmailGateway;
+  /** The sandboxes' record, for the demo page and tests; `null` with real providers. */
+  sandboxLog: SandboxMessageLog | null;
+}

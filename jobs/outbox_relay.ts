@@ -1,0 +1,252 @@
+/**
+ * The outbox relay: claims due `outbox_events` with a lease, delivers each through its topic's handler —
+ * outside any transaction — and marks it `done`, schedules a retry, or gives up (`dead`, `expired`).
+ *
+ * It runs two ways (see `jobs/mod.ts`): woken through the KV queue right after a commit that published
+ * events (message `outbox_deliver` with their ids), and as a catch-up poll every few seconds for events
+ * whose wake-up was lost (a crash between commit and enqueue) or whose retry time has come. Several
+ * relays — two processes, the wake-up and the poll at once — may run together: a claim is one statement
+ * (`for update skip locked` + a lease token), so each event is held by one relay at a time; a relay that
+ * dies mid-delivery leaves a lease that expires, and the next relay delivers again with the same
+ * idempotency key (`outbox:<id>`), which the gateways answer without sending twice.
+ * @module
+ */
+import { z } from "zod";
+import type { OutboxJson, SecretBox } from "../db/outbox.ts";
+import type { Db } from "../db/tx.ts";
+import { errorText, logJob } from "./deps.ts";
+import { DEFAULT_BACKOFF_MS, defineQueueHandler, enqueue, type QueueHandler } from "./queue.ts";
+
+/** Events claimed per round. */
+export const RELAY_BATCH_SIZE = 50;
+/** Rounds per call of {@link OutboxRelay.deliver} (so one call delivers at most 2,500 events). */
+export const RELAY_MAX_ROUNDS = 50;
+/** How long a claim holds an event; a relay that dies releases it after this. */
+export const RELAY_LEASE_MS = 60_000;
+/** Delays before the 2nd, 3rd, … attempt; after the last, the event is `dead`. */
+export const RELAY_BACKOFF_MS: readonly number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000];
+/** Attempts in all. */
+export const RELAY_MAX_ATTEMPTS = RELAY_BACKOFF_MS.length + 1;
+/** Most ids one wake-up message carries. */
+export const RELAY_WAKE_MAX_IDS = 1000;
+
+/** An event as a handler receives it (the secret decrypted). */
+export interface ClaimedEvent {
+  id: string;
+  topic: string;
+  payload: { [key: string]: OutboxJson };
+  secret: { [key: string]: OutboxJson } | null;
+  dedupeKey: string | null;
+  /** 1 on the first attempt. */
+  attempt: number;
+  /** The key a gateway must deduplicate on. */
+  idempotencyKey: string;
+}
+
+/**
+ * What a handler answers: delivered, or not — `retry: true` for a failure that may pass (provider down,
+ * rate limit), `false` for one no retry can fix (invalid recipient, malformed event).
+ */
+export type DeliveryOutcome = { ok: true } | { ok: false; retry: boolean; error: string };
+
+/** Delivers the events of one topic. A handler that throws counts as a retryable failure. */
+export interface TopicHandler {
+  topic: string;
+  deliver(event: ClaimedEvent): Promise<DeliveryOutcome>;
+}
+
+/** What one {@link OutboxRelay.deliver} call did. */
+export interface RelayReport {
+  claimed: number;
+  done: number;
+  retried: number;
+  dead: number;
+  expired: number;
+}
+
+/** The relay. */
+export interface OutboxRelay {
+  /**
+   * Deliver due events — only `ids` when given (a wake-up), else any (the poll) — in rounds of
+   * {@link RELAY_BATCH_SIZE} until none is due or {@link RELAY_MAX_ROUNDS} rounds have run.
+   */
+  deliver(options?: { ids?: readonly string[] }): Promise<RelayReport>;
+}
+
+interface ClaimedRow {
+  id: string;
+  topic: string;
+  payload: { [key: string]: OutboxJson };
+  secret: Uint8Array | null;
+  dedupeKey: string | null;
+  attempts: number;
+  expiresAt: Date | null;
+}
+
+/** Build a relay over `db` with the given topic handlers. */
+export function createOutboxRelay(
+  deps: { db: Db; box: SecretBox; now?: () => Date; leaseMs?: number },
+  handlers: readonly TopicHandler[],
+): OutboxRelay {
+  const byTopic = new Map<string, TopicHandler>();
+  for (const h of handlers) {
+    if (byTopic.has(h.topic)) throw new Error(`duplicate outbox handler for topic ${h.topic}`);
+    byTopic.set(h.topic, h);
+  }
+  const { db } = deps;
+  const clock = deps.now ?? (() => new Date());
+  const leaseMs = deps.leaseMs ?? RELAY_LEASE_MS;
+
+  async function claim(ids: readonly string[] | null, token: string): Promise<ClaimedRow[]> {
+    const now = clock();
+    const until = new Date(now.getTime() + leaseMs);
+    const only = ids === null ? null : [...ids];
+    return await db<ClaimedRow[]>`
+      with due as (
+        select id from outbox_events
+        where status = 'pending' and available_at <= ${now}
+          and (claimed_until is null or claimed_until < ${now})
+          and (${only}::bigint[] is null or id = any(${only}::bigint[]))
+        order by id
+        limit ${RELAY_BATCH_SIZE}
+        for update skip locked
+      )
+      update outbox_events e
+        set claimed_until = ${until}, claim_token = ${token}, attempts = e.attempts + 1
+      from due where e.id = due.id
+      returning e.id, e.topic, e.payload, e.secret, e.dedupe_key as "dedupeKey", e.attempts,
+                e.expires_at as "expiresAt"`;
+  }
+
+  /** Finish an event this relay still holds (the token guards against a lease taken over meanwhile). */
+  async function finish(id: string, token: string, status: "done" | "dead" | "expired", error?: string) {
+    await db`
+      update outbox_events
+        set status = ${status}, finished_at = ${clock()}, secret = null, claimed_until = null,
+            claim_token = null, last_error = ${error?.slice(0, 2000) ?? null}
+      where id = ${id} and claim_token = ${token}`;
+  }
+
+  async function retryLater(id: string, token: string, attempts: number, error: string) {
+    const delay = RELAY_BACKOFF_MS[Math.min(attempts, RELAY_BACKOFF_MS.length) - 1];
+    await db`
+      update outbox_events
+        set available_at = ${new Date(clock().getTime() + delay)}, claimed_until = null, claim_token = null,
+            last_error = ${error.slice(0, 2000)}
+      where id = ${id} and claim_token = ${token}`;
+  }
+
+  async function deliverOne(row: ClaimedRow, token: string, report: RelayReport): Promise<void> {
+    const fail = async (retry: boolean, error: string) => {
+      if (retry && row.attempts < RELAY_MAX_ATTEMPTS) {
+        await retryLater(row.id, token, row.attempts, error);
+        report.retried++;
+        logJob("warn", "outbox_retry", { id: row.id, topic: row.topic, attempt: row.attempts, error });
+      } else {
+        await finish(row.id, token, "dead", error);
+        report.dead++;
+        logJob("error", "outbox_dead", { id: row.id, topic: row.topic, attempts: row.attempts, error });
+      }
+    };
+    if (row.expiresAt && row.expiresAt.getTime() <= clock().getTime()) {
+      await finish(row.id, token, "expired");
+      report.expired++;
+      return;
+    }
+    const handler = byTopic.get(row.topic);
+    if (!handler) return await fail(false, `no handler for topic ${row.topic}`);
+    let outcome: DeliveryOutcome;
+    try {
+      const secret = row.secret ? JSON.parse(await deps.box.decrypt(row.secret)) : null;
+      outcome = await handler.deliver({
+        id: row.id,
+        topic: row.topic,
+        payload: row.payload,
+        secret,
+        dedupeKey: row.dedupeKey,
+        attempt: row.attempts,
+        idempotencyKey: `outbox:${row.id}`,
+      });
+    } catch (error) {
+      outcome = { ok: false, retry: true, error: errorText(error) };
+    }
+    if (outcome.ok) {
+      await finish(row.id, token, "done");
+      report.done++;
+    } else {
+      await fail(outcome.retry, outcome.error);
+    }
+  }
+
+  return {
+    async deliver(options = {}) {
+      const report: RelayReport = { claimed: 0, done: 0, retried: 0, dead: 0, expired: 0 };
+      const ids = options.ids ? options.ids.slice(0, RELAY_WAKE_MAX_IDS) : null;
+      if (ids !== null && ids.length === 0) return report;
+      for (let round = 0; round < RELAY_MAX_ROUNDS; round++) {
+        const token = crypto.randomUUID();
+        const rows = await claim(ids, token);
+        report.claimed += rows.length;
+        for (const row of rows) await deliverOne(row, token, report);
+        if (rows.length < RELAY_BATCH_SIZE) break;
+      }
+      return report;
+    },
+  };
+}
+
+/** KV message type that wakes the relay for events just committed. */
+export const OUTBOX_WAKE_TYPE = "outbox_deliver";
+
+const idSchema = z.string().regex(/^[1-9]\d{0,18}$/);
+const wakeSchema = z.object({ ids: z.array(idSchema).min(1).max(RELAY_WAKE_MAX_IDS) });
+/** The wake-up message: its type, schema and retry schedule (the handler is built per relay). */
+const WAKE_MESSAGE = { type: OUTBOX_WAKE_TYPE, schema: wakeSchema, backoffMs: DEFAULT_BACKOFF_MS };
+
+/**
+ * Wake the relay for `ids` (events that just committed) through the KV queue; for the outbox's `wake`
+ * option. At most {@link RELAY_WAKE_MAX_IDS} ids per message.
+ */
+export async function enqueueOutboxWake(kv: Deno.Kv, ids: readonly string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += RELAY_WAKE_MAX_IDS) {
+    const chunk = ids.slice(i, i + RELAY_WAKE_MAX_IDS);
+    await enqueue(kv, WAKE_MESSAGE, { ids: chunk }, { dedupeKey: `outbox:${chunk[0]}+${chunk.length}` });
+  }
+}
+
+/** The KV queue handler for wake-ups: deliver exactly the events named (those still due). */
+export function outboxWakeHandler(relay: OutboxRelay): QueueHandler {
+  return defineQueueHandler({
+    ...WAKE_MESSAGE,
+    async handle(_ctx, { ids }) {
+      await relay.deliver({ ids });
+    },
+  }) as QueueHandler;
+}
+
+/** Default catch-up poll interval. */
+export const RELAY_POLL_MS = 5_000;
+
+/**
+ * Run `relay.deliver()` every `intervalMs` until `signal` aborts; a round never overlaps the previous one,
+ * and a failing round is logged and retried at the next tick.
+ */
+export function startOutboxPoll(
+  relay: OutboxRelay,
+  options: { intervalMs?: number; signal: AbortSignal },
+): void {
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const report = await relay.deliver();
+      if (report.claimed > 0) logJob("info", "outbox_poll", { ...report });
+    } catch (error) {
+      logJob("error", "outbox_poll_failed", { error: errorText(error) });
+    } finally {
+      running = false;
+    }
+  }, options.intervalMs ?? RELAY_POLL_MS);
+  options.signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+}
