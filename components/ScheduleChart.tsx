@@ -1,3 +1,4 @@
+import { type Fen, maxFen, sumFen } from "../domain/money/fen.ts";
 import { formatFen } from "../domain/money/format.ts";
 import type { Schedule } from "../domain/lending/schedule.ts";
 
@@ -11,12 +12,12 @@ const AXIS_HEIGHT = 2;
 const PRINCIPAL_COLOUR = "#1f5fbf";
 const INTEREST_COLOUR = "#d9363e";
 
-/** One bar: a run of consecutive periods. Amounts in fen. */
+/** One bar: a run of consecutive periods. */
 interface Bar {
   first: number;
   last: number;
-  principalFen: number;
-  interestFen: number;
+  principalFen: Fen;
+  interestFen: Fen;
 }
 
 /** Groups the periods into at most `MAX_CHART_BARS` bars of equal length (the last may be shorter). */
@@ -28,8 +29,8 @@ function bars(schedule: Schedule): Bar[] {
     result.push({
       first: group[0].period,
       last: group[group.length - 1].period,
-      principalFen: group.reduce((sum, p) => sum + p.principalFen, 0),
-      interestFen: group.reduce((sum, p) => sum + p.interestFen, 0),
+      principalFen: sumFen(group.map((p) => p.principalFen)),
+      interestFen: sumFen(group.map((p) => p.interestFen)),
     });
   }
   return result;
@@ -44,6 +45,11 @@ function px(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
+/** `part ÷ whole` as a float, for bar heights only (display geometry, never money). */
+function ratio(part: Fen, whole: Fen): number {
+  return Number(part) / Number(whole);
+}
+
 /**
  * The schedule as stacked bars (principal below, interest above) in inline SVG: server-rendered, no
  * script. Each bar has a `<title>` with its exact amounts. Renders nothing for a one-period schedule.
@@ -51,7 +57,7 @@ function px(value: number): number {
 export function ScheduleChart({ schedule }: { schedule: Schedule }) {
   if (schedule.periods.length < 2) return null;
   const list = bars(schedule);
-  const maxFen = Math.max(1, ...list.map((b) => b.principalFen + b.interestFen));
+  const tallest = maxFen(1n, ...list.map((b) => b.principalFen + b.interestFen));
   const plotHeight = HEIGHT - AXIS_HEIGHT;
   const slot = WIDTH / list.length;
   const barWidth = px(Math.max(1, slot * 0.7));
@@ -64,8 +70,8 @@ export function ScheduleChart({ schedule }: { schedule: Schedule }) {
         aria-label={`每期还款构成：共${schedule.periods.length}期，蓝色为本金，红色为利息`}
       >
         {list.map((bar, i) => {
-          const interestHeight = px((bar.interestFen / maxFen) * plotHeight);
-          const principalHeight = px((bar.principalFen / maxFen) * plotHeight);
+          const interestHeight = px(ratio(bar.interestFen, tallest) * plotHeight);
+          const principalHeight = px(ratio(bar.principalFen, tallest) * plotHeight);
           const x = px(i * slot + (slot - barWidth) / 2);
           return (
             <g key={bar.first}>

@@ -3,6 +3,17 @@
  * one, an embedded PGlite (Postgres compiled to WASM) is started in-process behind
  * `@electric-sql/pglite-socket` on a free loopback port and postgres.js connects to it with `max: 1`.
  * The rest of the code receives a `Db` handle (`db/tx.ts`) and cannot tell which it has.
+ *
+ * **int8 and ids** (one rule, applied here for both backends):
+ * - every `bigint` (int8, type 20) value comes back as a JS `BigInt` — amounts in fen (`Fen`), `count(*)`
+ *   and `sum(…)` of int4 are exact; never cast them to `int` in SQL (DESIGN.md §4). `sum(…)` of an int8
+ *   column is `numeric` in Postgres (a string here): write `sum(amount_fen)::bigint`;
+ * - except identifiers: an int8 column whose name is `id`, ends in `_id` or ends in `Id` (`user_id`,
+ *   `"userId"`) comes back as a decimal **string**, because the domain treats ids as opaque strings
+ *   (`SessionUser.id`, route params, …). Name a selected id accordingly (`invited_by as "invitedById"`),
+ *   or it arrives as a `bigint`. See {@link int8ColumnValue}.
+ * Parameters need nothing: a string id and a bigint amount are both sent as text and cast by Postgres.
+ * @module
  */
 import postgres from "postgres";
 import type { Db } from "./tx.ts";
@@ -30,12 +41,34 @@ export interface OpenDatabaseOptions {
   searchPath?: string;
 }
 
+/** Postgres type OID of int8 (`bigint`). */
+const INT8 = 20;
+/** Column names that hold an identifier: `id`, `…_id`, `…Id`. */
+const ID_COLUMN = /^id$|_id$|Id$/;
+
+/** Whether a result column with this name is an identifier (returned as a string when it is int8). */
+export function isIdColumnName(name: string): boolean {
+  return ID_COLUMN.test(name);
+}
+
+/**
+ * The value postgres.js hands the code for one result field: int8 identifiers (see the module doc) as
+ * decimal strings, everything else as parsed (int8 already a `BigInt` through `types.bigint`).
+ */
+export function int8ColumnValue(value: unknown, column: { name: string; type: number }): unknown {
+  return column.type === INT8 && typeof value === "bigint" && isIdColumnName(column.name)
+    ? value.toString()
+    : value;
+}
+
 const commonOptions = {
   onnotice: () => {},
   idle_timeout: 30,
   connect_timeout: 15,
-  // ids are bigint identity columns; keep them as strings (the postgres.js default for int8).
-  types: {},
+  // int8 → BigInt (exact counts, sums and amounts) …
+  types: { bigint: postgres.BigInt },
+  // … but int8 ids → strings (the domain's opaque ids). postgres.js calls this for every field of every row.
+  transform: { value: { from: int8ColumnValue } },
 } as const;
 
 /**

@@ -8,7 +8,12 @@
 import { useComputed, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { JSX } from "preact";
-import { type CalculatorDraft, type TermUnit, validateCalculatorDraft } from "../domain/lending/calculator_input.ts";
+import {
+  type CalculatorDraft,
+  type TermUnit,
+  validateCalculatorDraft,
+} from "../domain/lending/calculator_input.ts";
+import type { Fen } from "../domain/money/fen.ts";
 import { formatFen } from "../domain/money/format.ts";
 import {
   computeSchedule,
@@ -27,7 +32,7 @@ export interface CalculatorProps {
 }
 
 /** The headline figures of a schedule, worded for its method. */
-function headline(schedule: Schedule): { label: string; fen: number; note: string | null } {
+function headline(schedule: Schedule): { label: string; fen: Fen; note: string | null } {
   const periods = schedule.periods;
   const first = periods[0];
   const last = periods[periods.length - 1];

@@ -6,9 +6,9 @@
 import { page } from "../framework/mod.ts";
 import { PLATFORM_NAME, RISK_LINE } from "../domain/shared/brand.ts";
 import { countUsers } from "../domain/accounts/user.ts";
+import { formatCount } from "../domain/shared/count.ts";
 import { define } from "../utils.ts";
 
-const COUNT_FORMAT = new Intl.NumberFormat("zh-CN");
 const HERO_TEXT = "我们为出借人和借款人提供信息发布、信用评估和撮合服务。出借资金由银行存管，平台不归集、" +
   "不触碰用户资金，不提供担保，也不承诺本金或收益。";
 
@@ -43,19 +43,19 @@ export default define.page<typeof handler>(({ data, state }) => {
         <div class="stats stats-3">
           <div class="stat">
             <div class="label">注册用户</div>
-            <div class="value" data-stat="users">{COUNT_FORMAT.format(counts.total)}</div>
+            <div class="value" data-stat="users">{formatCount(counts.total)}</div>
           </div>
           <div class="stat">
             <div class="label">出借人</div>
-            <div class="value" data-stat="investors">{COUNT_FORMAT.format(counts.investors)}</div>
+            <div class="value" data-stat="investors">{formatCount(counts.investors)}</div>
           </div>
           <div class="stat">
             <div class="label">借款人</div>
-            <div class="value" data-stat="borrowers">{COUNT_FORMAT.format(counts.borrowers)}</div>
+            <div class="value" data-stat="borrowers">{formatCount(counts.borrowers)}</div>
           </div>
         </div>
         <p class="muted">
-          {counts.total === 0
+          {counts.total === 0n
             ? "平台刚刚开放注册，欢迎成为第一位用户。"
             : "数据实时来自平台数据库，更多经营数据见信息披露。"}
           <a href="/disclosure">查看信息披露</a>

@@ -4,39 +4,43 @@
  * issue replaces {@link loanFigures} with set-based SQL over them, and the page needs no change.
  */
 import type { Db } from "../../db/tx.ts";
+import type { Fen } from "../money/fen.ts";
 
-/** Loan-related operating figures. Amounts in integer fen; shares in millionths (1 000 000 = 100%). */
+/**
+ * Loan-related operating figures. Amounts are `Fen`, counts `bigint` (as Postgres sums and counts them);
+ * shares in millionths (1 000 000 = 100%), a `number`.
+ */
 export interface LoanFigures {
   /** 累计借贷金额 / 笔数 */
-  cumulativeAmountFen: number;
-  cumulativeCount: number;
+  cumulativeAmountFen: Fen;
+  cumulativeCount: bigint;
   /** 借贷余额 / 笔数 (outstanding principal) */
-  outstandingAmountFen: number;
-  outstandingCount: number;
+  outstandingAmountFen: Fen;
+  outstandingCount: bigint;
   /** 累计出借人数 / 累计借款人数 (who actually lent / borrowed) */
-  cumulativeLenders: number;
-  cumulativeBorrowers: number;
+  cumulativeLenders: bigint;
+  cumulativeBorrowers: bigint;
   /** 当期出借人数 / 当期借款人数 (with money outstanding) */
-  currentLenders: number;
-  currentBorrowers: number;
+  currentLenders: bigint;
+  currentBorrowers: bigint;
   /** 前十大借款人待还金额占比 / 最大单一借款人待还金额占比 */
   top10BorrowerShareMicros: number;
   largestBorrowerShareMicros: number;
   /** 逾期金额 / 笔数, 逾期 90 天（不含）以上金额 / 笔数 */
-  overdueAmountFen: number;
-  overdueCount: number;
-  overdue90AmountFen: number;
-  overdue90Count: number;
+  overdueAmountFen: Fen;
+  overdueCount: bigint;
+  overdue90AmountFen: Fen;
+  overdue90Count: bigint;
   /** 关联关系借款余额 / 笔数 */
-  relatedPartyAmountFen: number;
-  relatedPartyCount: number;
+  relatedPartyAmountFen: Fen;
+  relatedPartyCount: bigint;
 }
 
 /** Everything the disclosure page publishes. */
 export interface OperatingFigures extends LoanFigures {
-  registeredUsers: number;
-  registeredInvestors: number;
-  registeredBorrowers: number;
+  registeredUsers: bigint;
+  registeredInvestors: bigint;
+  registeredBorrowers: bigint;
   /** Whether any loan has been matched yet (false: the page explains the zeros). */
   hasLoans: boolean;
   /** The database's clock when the figures were read (数据截至). */
@@ -45,22 +49,22 @@ export interface OperatingFigures extends LoanFigures {
 
 /** All loan figures at zero (what {@link loanFigures} returns while no loan tables exist). */
 export const ZERO_LOAN_FIGURES: Readonly<LoanFigures> = Object.freeze({
-  cumulativeAmountFen: 0,
-  cumulativeCount: 0,
-  outstandingAmountFen: 0,
-  outstandingCount: 0,
-  cumulativeLenders: 0,
-  cumulativeBorrowers: 0,
-  currentLenders: 0,
-  currentBorrowers: 0,
+  cumulativeAmountFen: 0n,
+  cumulativeCount: 0n,
+  outstandingAmountFen: 0n,
+  outstandingCount: 0n,
+  cumulativeLenders: 0n,
+  cumulativeBorrowers: 0n,
+  currentLenders: 0n,
+  currentBorrowers: 0n,
   top10BorrowerShareMicros: 0,
   largestBorrowerShareMicros: 0,
-  overdueAmountFen: 0,
-  overdueCount: 0,
-  overdue90AmountFen: 0,
-  overdue90Count: 0,
-  relatedPartyAmountFen: 0,
-  relatedPartyCount: 0,
+  overdueAmountFen: 0n,
+  overdueCount: 0n,
+  overdue90AmountFen: 0n,
+  overdue90Count: 0n,
+  relatedPartyAmountFen: 0n,
+  relatedPartyCount: 0n,
 });
 
 /**
@@ -74,15 +78,15 @@ export function loanFigures(_sql: Db): Promise<LoanFigures> {
 /** The operating figures, read now. */
 export async function operatingFigures(sql: Db): Promise<OperatingFigures> {
   const [users] = await sql<
-    { registeredUsers: number; registeredInvestors: number; registeredBorrowers: number; asOf: Date }[]
+    { registeredUsers: bigint; registeredInvestors: bigint; registeredBorrowers: bigint; asOf: Date }[]
   >`
-    select count(*)::int as "registeredUsers",
-           count(*) filter (where kind = 'investor')::int as "registeredInvestors",
-           count(*) filter (where kind = 'borrower')::int as "registeredBorrowers",
+    select count(*) as "registeredUsers",
+           count(*) filter (where kind = 'investor') as "registeredInvestors",
+           count(*) filter (where kind = 'borrower') as "registeredBorrowers",
            now() as "asOf"
     from users`;
   const loans = await loanFigures(sql);
-  return { ...users, ...loans, hasLoans: loans.cumulativeCount > 0 };
+  return { ...users, ...loans, hasLoans: loans.cumulativeCount > 0n };
 }
 
 /** A share in millionths as a percentage with two decimals: 123456 → `12.35%` (half-up). */

@@ -16,13 +16,14 @@
  */
 import { z } from "zod";
 import { fieldErrorsFrom } from "../shared/field_errors.ts";
+import type { Fen } from "../money/fen.ts";
 import { parsePercentToMicros, parseYuanToFen } from "../money/format.ts";
 import { isRepaymentMethod, type RepaymentMethod, type ScheduleInput } from "./schedule.ts";
 
 /** Bounds of the calculator's input. */
 export const CALCULATOR_LIMITS = {
   /** Largest principal, in fen (1亿元). */
-  maxPrincipalFen: 10_000_000_000,
+  maxPrincipalFen: 10_000_000_000n,
   /** Largest annual rate, in micros (36%). */
   maxAnnualRateMicros: 360_000,
   maxMonths: 360,
@@ -98,10 +99,10 @@ function present(text: string | undefined): text is string {
   return text !== undefined && text.trim() !== "";
 }
 
-function checkPrincipal(text: string | undefined): Check<number> {
+function checkPrincipal(text: string | undefined): Check<Fen> {
   const fen = present(text) ? parseYuanToFen(text) : null;
   if (fen === null) return { ok: false, message: CALCULATOR_MESSAGES.principalFormat };
-  if (fen <= 0) return { ok: false, message: CALCULATOR_MESSAGES.principalPositive };
+  if (fen <= 0n) return { ok: false, message: CALCULATOR_MESSAGES.principalPositive };
   if (fen > CALCULATOR_LIMITS.maxPrincipalFen) {
     return { ok: false, message: CALCULATOR_MESSAGES.principalMax };
   }

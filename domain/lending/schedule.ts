@@ -1,10 +1,11 @@
 /**
  * Repayment schedules (还款计划) for the four repayment methods of DESIGN.md §4.
  *
- * Pure and dependency-free: this module is also bundled into the calculator island, so it imports
- * nothing. All arithmetic is exact with `bigint` rationals; every rounding is half-up to the fen
- * (`roundHalfUp`). Amounts go in and come out as integer-number fen; principal is limited to
- * 1e10 fen (1亿元), so every result is far below `Number.MAX_SAFE_INTEGER`.
+ * Pure: this module is also bundled into the calculator island, so it imports only the pure `Fen` module.
+ * All arithmetic is exact with `bigint` rationals; every rounding is half-up to the fen (`roundHalfUp`).
+ * Amounts go in and come out as {@link Fen} (`bigint`); rates are integer micros (`number`). Principal is
+ * limited to 1e10 fen (1亿元), so every amount is far below 2^53 and {@link scheduleToJson} can write
+ * them as JSON integers.
  *
  * Rules (issue 2 §7), with monthly rate r = annualRateMicros ÷ 12 000 000 taken as an exact rational:
  * - `equal_installment` 等额本息: payment = round(P·r·(1+r)^n / ((1+r)^n − 1)); each period
@@ -26,6 +27,7 @@
  *
  * @module
  */
+import { type Fen, fenToJson } from "../money/fen.ts";
 
 /** A repayment method's identifier (GLOSSARY.md). */
 export type RepaymentMethod = "equal_installment" | "equal_principal" | "interest_first" | "bullet";
@@ -49,9 +51,9 @@ export const REPAYMENT_METHOD_LABELS: Readonly<Record<RepaymentMethod, string>> 
 /** Limits `computeSchedule` accepts; anything outside throws a `RangeError`. */
 export const SCHEDULE_LIMITS = {
   /** Smallest principal, in fen. */
-  minPrincipalFen: 1,
+  minPrincipalFen: 1n,
   /** Largest principal, in fen (1亿元). */
-  maxPrincipalFen: 10_000_000_000,
+  maxPrincipalFen: 10_000_000_000n,
   /** Largest annual rate, in millionths (100%). The calculator's input layer allows less. */
   maxAnnualRateMicros: 1_000_000,
   /** Longest term in months. */
@@ -63,8 +65,8 @@ export const SCHEDULE_LIMITS = {
 /** Input of `computeSchedule`. Exactly one of `months` / `days`; `days` only for `bullet`. */
 export interface ScheduleInput {
   method: RepaymentMethod;
-  /** Principal in fen, an integer 1 … 1e10. */
-  principalFen: number;
+  /** Principal in fen, 1 … 1e10. */
+  principalFen: Fen;
   /** Agreed annual rate in millionths (8.5% = 85000), an integer 0 … 1 000 000. */
   annualRateMicros: number;
   /** Term in months, an integer 1 … 360. */
@@ -78,20 +80,32 @@ export interface SchedulePeriod {
   /** 1-based period number. */
   period: number;
   /** Total due this period: principal + interest. */
-  paymentFen: number;
-  principalFen: number;
-  interestFen: number;
+  paymentFen: Fen;
+  principalFen: Fen;
+  interestFen: Fen;
   /** Principal still owed after this period. */
-  remainingFen: number;
+  remainingFen: Fen;
 }
 
 /** A computed repayment schedule. Sum of the periods' principal is exactly `principalFen`. */
 export interface Schedule {
   method: RepaymentMethod;
+  principalFen: Fen;
+  totalInterestFen: Fen;
+  totalPaymentFen: Fen;
+  periods: SchedulePeriod[];
+}
+
+/** A {@link SchedulePeriod} as JSON writes it: the same fields, amounts as integer numbers of fen. */
+export type SchedulePeriodJson = { [K in keyof SchedulePeriod]: number };
+
+/** A {@link Schedule} as JSON writes it (the body of `GET /api/calculator`): amounts as integer fen. */
+export interface ScheduleJson {
+  method: RepaymentMethod;
   principalFen: number;
   totalInterestFen: number;
   totalPaymentFen: number;
-  periods: SchedulePeriod[];
+  periods: SchedulePeriodJson[];
 }
 
 /** Denominator of the monthly rate: r = annualRateMicros ÷ MONTHLY_RATE_DENOMINATOR. */
@@ -124,20 +138,23 @@ export function roundHalfUp(num: bigint, den: bigint): bigint {
 /**
  * Computes the repayment schedule for one loan. Pure; exact (bigint rationals, half-up to the fen).
  *
- * Throws a `RangeError` for input outside `SCHEDULE_LIMITS`: principal not an integer 1 … 1e10 fen,
+ * Throws a `RangeError` for input outside `SCHEDULE_LIMITS`: principal not a `Fen` (bigint) 1 … 1e10,
  * rate not an integer 0 … 1 000 000 micros, months not an integer 1 … 360, days not an integer 1 … 365,
  * days given for a method other than `bullet`, or not exactly one of months / days. Callers validate user
- * input first (see `domain/calculator_input.ts`).
+ * input first (see `domain/lending/calculator_input.ts`).
  */
 export function computeSchedule(input: ScheduleInput): Schedule {
   const { method, principalFen, annualRateMicros, months, days } = input;
   if (!isRepaymentMethod(method)) throw new RangeError(`unknown repayment method: ${String(method)}`);
-  checkInteger(
-    "principalFen",
-    principalFen,
-    SCHEDULE_LIMITS.minPrincipalFen,
-    SCHEDULE_LIMITS.maxPrincipalFen,
-  );
+  if (
+    typeof principalFen !== "bigint" || principalFen < SCHEDULE_LIMITS.minPrincipalFen ||
+    principalFen > SCHEDULE_LIMITS.maxPrincipalFen
+  ) {
+    throw new RangeError(
+      `principalFen must be fen (a bigint) from ${SCHEDULE_LIMITS.minPrincipalFen} to ` +
+        `${SCHEDULE_LIMITS.maxPrincipalFen}, got ${String(principalFen)}`,
+    );
+  }
   checkInteger("annualRateMicros", annualRateMicros, 0, SCHEDULE_LIMITS.maxAnnualRateMicros);
   if ((months === undefined) === (days === undefined)) {
     throw new RangeError("exactly one of months and days is required");
@@ -148,7 +165,7 @@ export function computeSchedule(input: ScheduleInput): Schedule {
   if (months !== undefined) checkInteger("months", months, 1, SCHEDULE_LIMITS.maxMonths);
   if (days !== undefined) checkInteger("days", days, 1, SCHEDULE_LIMITS.maxDays);
 
-  const p = BigInt(principalFen);
+  const p = principalFen;
   const a = BigInt(annualRateMicros);
   let periods: Row[];
   switch (method) {
@@ -174,22 +191,42 @@ export function computeSchedule(input: ScheduleInput): Schedule {
   return {
     method,
     principalFen,
-    totalInterestFen: Number(totalInterest),
-    totalPaymentFen: Number(totalPayment),
+    totalInterestFen: totalInterest,
+    totalPaymentFen: totalPayment,
     periods: periods.map((row, i) => ({
       period: i + 1,
-      paymentFen: Number(row.principal + row.interest),
-      principalFen: Number(row.principal),
-      interestFen: Number(row.interest),
-      remainingFen: Number(row.remaining),
+      paymentFen: row.principal + row.interest,
+      principalFen: row.principal,
+      interestFen: row.interest,
+      remainingFen: row.remaining,
+    })),
+  };
+}
+
+/**
+ * A schedule for JSON (`GET /api/calculator`): the same fields, every amount written by `fenToJson` as an
+ * integer number of fen.
+ */
+export function scheduleToJson(schedule: Schedule): ScheduleJson {
+  return {
+    method: schedule.method,
+    principalFen: fenToJson(schedule.principalFen),
+    totalInterestFen: fenToJson(schedule.totalInterestFen),
+    totalPaymentFen: fenToJson(schedule.totalPaymentFen),
+    periods: schedule.periods.map((p) => ({
+      period: p.period,
+      paymentFen: fenToJson(p.paymentFen),
+      principalFen: fenToJson(p.principalFen),
+      interestFen: fenToJson(p.interestFen),
+      remainingFen: fenToJson(p.remainingFen),
     })),
   };
 }
 
 interface Row {
-  principal: bigint;
-  interest: bigint;
-  remaining: bigint;
+  principal: Fen;
+  interest: Fen;
+  remaining: Fen;
 }
 
 function checkInteger(name: string, value: number, min: number, max: number): void {

@@ -3,12 +3,12 @@
  *
  * Query: `principal` (yuan, ≤ 2 decimals), `annualRate` (percent, ≤ 4 decimals), `months` (1–360) or, for
  * `bullet` only, `days` (1–365), `method` (`equal_installment` | `equal_principal` | `interest_first` |
- * `bullet`). 200 → the schedule (`computeSchedule`'s result: method, principalFen, totalInterestFen,
- * totalPaymentFen, periods[]); 400 → `{"error":{"code":"invalid_input","fields":{"<field>":["<中文>"]}}}`.
+ * `bullet`). 200 → the schedule (`computeSchedule`'s result through `scheduleToJson`: method, principalFen,
+ * totalInterestFen, totalPaymentFen, periods[]; amounts as integer fen); 400 → `{"error":{"code":"invalid_input","fields":{"<field>":["<中文>"]}}}`.
  * @module
  */
 import { parseCalculatorInput } from "../../domain/lending/calculator_input.ts";
-import { computeSchedule } from "../../domain/lending/schedule.ts";
+import { computeSchedule, scheduleToJson } from "../../domain/lending/schedule.ts";
 import { define } from "../../utils.ts";
 
 /** GET: parse the query (zod), compute the schedule, answer JSON; 400 with field errors. */
@@ -18,6 +18,6 @@ export const handler = define.handlers({
     if (!input.ok) {
       return ctx.json({ error: { code: "invalid_input", fields: input.fields } }, { status: 400 });
     }
-    return ctx.json(computeSchedule(input.value));
+    return ctx.json(scheduleToJson(computeSchedule(input.value)));
   },
 });

@@ -5,6 +5,7 @@
 import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../../domain/shared/brand.ts";
 import { formatShareMicros, operatingFigures } from "../../domain/disclosure/figures.ts";
 import { formatFen } from "../../domain/money/format.ts";
+import { formatCount } from "../../domain/shared/count.ts";
 import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
 import { page } from "../../framework/mod.ts";
 import { define } from "../../utils.ts";
@@ -21,21 +22,21 @@ export default define.page<typeof handler>(({ data }) => {
   const f = data.figures;
   const rows: [string, string][] = [
     ["累计借贷金额", formatFen(f.cumulativeAmountFen)],
-    ["累计借贷笔数", `${f.cumulativeCount} 笔`],
+    ["累计借贷笔数", `${formatCount(f.cumulativeCount)} 笔`],
     ["借贷余额", formatFen(f.outstandingAmountFen)],
-    ["借贷余额笔数", `${f.outstandingCount} 笔`],
-    ["累计出借人数量", `${f.cumulativeLenders} 人`],
-    ["累计借款人数量", `${f.cumulativeBorrowers} 人`],
-    ["当期出借人数量", `${f.currentLenders} 人`],
-    ["当期借款人数量", `${f.currentBorrowers} 人`],
+    ["借贷余额笔数", `${formatCount(f.outstandingCount)} 笔`],
+    ["累计出借人数量", `${formatCount(f.cumulativeLenders)} 人`],
+    ["累计借款人数量", `${formatCount(f.cumulativeBorrowers)} 人`],
+    ["当期出借人数量", `${formatCount(f.currentLenders)} 人`],
+    ["当期借款人数量", `${formatCount(f.currentBorrowers)} 人`],
     ["前十大借款人待还金额占比", formatShareMicros(f.top10BorrowerShareMicros)],
     ["最大单一借款人待还金额占比", formatShareMicros(f.largestBorrowerShareMicros)],
     ["逾期金额", formatFen(f.overdueAmountFen)],
-    ["逾期笔数", `${f.overdueCount} 笔`],
+    ["逾期笔数", `${formatCount(f.overdueCount)} 笔`],
     ["逾期 90 天以上金额", formatFen(f.overdue90AmountFen)],
-    ["逾期 90 天以上笔数", `${f.overdue90Count} 笔`],
+    ["逾期 90 天以上笔数", `${formatCount(f.overdue90Count)} 笔`],
     ["关联关系借款余额", formatFen(f.relatedPartyAmountFen)],
-    ["关联关系借款笔数", `${f.relatedPartyCount} 笔`],
+    ["关联关系借款笔数", `${formatCount(f.relatedPartyCount)} 笔`],
   ];
   return (
     <>
@@ -73,15 +74,15 @@ export default define.page<typeof handler>(({ data }) => {
         <div class="stats">
           <div class="stat">
             <div class="label">注册用户</div>
-            <div class="value">{f.registeredUsers}</div>
+            <div class="value">{formatCount(f.registeredUsers)}</div>
           </div>
           <div class="stat">
             <div class="label">注册出借人</div>
-            <div class="value">{f.registeredInvestors}</div>
+            <div class="value">{formatCount(f.registeredInvestors)}</div>
           </div>
           <div class="stat">
             <div class="label">注册借款人</div>
-            <div class="value">{f.registeredBorrowers}</div>
+            <div class="value">{formatCount(f.registeredBorrowers)}</div>
           </div>
         </div>
         {!f.hasLoans && <p class="form-ok disclosure-note">平台尚未撮合借款，数据将随业务开展实时更新。</p>}

@@ -26,7 +26,7 @@ import {
 /** The figures for the page's defaults (10000 元, 8.5%, 12 months, 等额本息). */
 const DEFAULTS = expectedFigures({
   method: "equal_installment",
-  principalFen: 1_000_000,
+  principalFen: 1_000_000n,
   annualRateMicros: 85_000,
   months: 12,
 });
@@ -103,7 +103,7 @@ browserTest(
     await typeAndAssert(
       page,
       [["#calc-principal", "123456.78"]],
-      { method: "equal_installment", principalFen: 12_345_678, annualRateMicros: 85_000, months: 12 },
+      { method: "equal_installment", principalFen: 12_345_678n, annualRateMicros: 85_000, months: 12 },
       "每月还款",
     );
     page.off("request", onRequest);
@@ -117,7 +117,7 @@ browserTest(
     const longer = await typeAndAssert(
       page,
       [["#calc-annualRate", "12.5"], ["#calc-term", "36"]],
-      { method: "equal_installment", principalFen: 12_345_678, annualRateMicros: 125_000, months: 36 },
+      { method: "equal_installment", principalFen: 12_345_678n, annualRateMicros: 125_000, months: 36 },
       "每月还款",
     );
 
@@ -125,7 +125,7 @@ browserTest(
     await page.select("#calc-method", "equal_principal");
     const principalMethod = expectedFigures({
       method: "equal_principal",
-      principalFen: 12_345_678,
+      principalFen: 12_345_678n,
       annualRateMicros: 125_000,
       months: 36,
     });
@@ -138,7 +138,7 @@ browserTest(
     await typeAndAssert(
       page,
       [["#calc-principal", "5000"]],
-      { method: "equal_principal", principalFen: 500_000, annualRateMicros: 125_000, months: 36 },
+      { method: "equal_principal", principalFen: 500_000n, annualRateMicros: 125_000, months: 36 },
       "首期还款",
     );
     assert.equal(await page.$("#calc-principal-error"), null, "the error goes away once fixed");
@@ -149,7 +149,7 @@ browserTest(
     await typeAndAssert(
       page,
       [["#calc-annualRate", "6"]],
-      { method: "equal_principal", principalFen: 500_000, annualRateMicros: 60_000, months: 36 },
+      { method: "equal_principal", principalFen: 500_000n, annualRateMicros: 60_000, months: 36 },
       "首期还款",
     );
 
@@ -159,7 +159,7 @@ browserTest(
     await typeAndAssert(
       page,
       [["#calc-term", "90"]],
-      { method: "bullet", principalFen: 500_000, annualRateMicros: 60_000, days: 90 },
+      { method: "bullet", principalFen: 500_000n, annualRateMicros: 60_000, days: 90 },
       "到期还款",
     );
 
@@ -254,7 +254,7 @@ browserTest(
     await typeAndAssert(
       page,
       [["#calc-principal", "30000"], ["#calc-term", "24"]],
-      { method: "equal_installment", principalFen: 3_000_000, annualRateMicros: 85_000, months: 24 },
+      { method: "equal_installment", principalFen: 3_000_000n, annualRateMicros: 85_000, months: 24 },
       "每月还款",
     );
 
@@ -313,7 +313,7 @@ browserTest(
     assert.equal(url.searchParams.get("method"), "equal_principal");
     const want = expectedFigures({
       method: "equal_principal",
-      principalFen: 8_888_888,
+      principalFen: 8_888_888n,
       annualRateMicros: 96_000,
       months: 24,
     });

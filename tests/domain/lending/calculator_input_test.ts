@@ -18,11 +18,11 @@ const valid = { principal: "100", annualRate: "7", months: "6", method: "equal_i
 Deno.test("parseCalculatorInput turns a valid query into schedule input", () => {
   assert.deepEqual(parseCalculatorInput(new URLSearchParams(valid)), {
     ok: true,
-    value: { method: "equal_installment", principalFen: 10000, annualRateMicros: 70000, months: 6 },
+    value: { method: "equal_installment", principalFen: 10000n, annualRateMicros: 70000, months: 6 },
   });
   assert.deepEqual(
     parseCalculatorInput({ principal: "1,234.56", annualRate: "8.5%", days: "30", method: "bullet" }),
-    { ok: true, value: { method: "bullet", principalFen: 123456, annualRateMicros: 85000, days: 30 } },
+    { ok: true, value: { method: "bullet", principalFen: 123456n, annualRateMicros: 85000, days: 30 } },
   );
   // Bounds are inclusive; an empty days next to months counts as absent; unknown keys are ignored.
   assert.deepEqual(
@@ -36,12 +36,12 @@ Deno.test("parseCalculatorInput turns a valid query into schedule input", () => 
     }),
     {
       ok: true,
-      value: { method: "bullet", principalFen: 10_000_000_000, annualRateMicros: 360000, months: 360 },
+      value: { method: "bullet", principalFen: 10_000_000_000n, annualRateMicros: 360000, months: 360 },
     },
   );
   assert.deepEqual(parseCalculatorInput({ ...valid, annualRate: "0", months: "1" }), {
     ok: true,
-    value: { method: "equal_installment", principalFen: 10000, annualRateMicros: 0, months: 1 },
+    value: { method: "equal_installment", principalFen: 10000n, annualRateMicros: 0, months: 1 },
   });
 });
 
@@ -162,7 +162,7 @@ Deno.test("drafts: read from the form or the API keys, and back", () => {
 Deno.test("drafts: errors are keyed by the form's field names", () => {
   assert.deepEqual(parseCalculatorDraft(DEFAULT_CALCULATOR_DRAFT), {
     ok: true,
-    value: { method: "equal_installment", principalFen: 1_000_000, annualRateMicros: 85000, months: 12 },
+    value: { method: "equal_installment", principalFen: 1_000_000n, annualRateMicros: 85000, months: 12 },
   });
   const bad: CalculatorDraft = {
     principal: "1.234",
@@ -189,6 +189,6 @@ Deno.test("drafts: errors are keyed by the form's field names", () => {
   });
   assert.deepEqual(
     validateCalculatorDraft({ ...DEFAULT_CALCULATOR_DRAFT, method: "bullet", termUnit: "day", term: "30" }),
-    { ok: true, value: { method: "bullet", principalFen: 1_000_000, annualRateMicros: 85000, days: 30 } },
+    { ok: true, value: { method: "bullet", principalFen: 1_000_000n, annualRateMicros: 85000, days: 30 } },
   );
 });
