@@ -2,7 +2,12 @@
  * Migrations: numbered SQL files in `db/migrations/` (`0001_accounts.sql`, …), applied in order, each
  * inside its own transaction, recorded in `schema_migrations`, under a Postgres advisory lock so that two
  * instances starting together migrate once.
+ *
+ * Migrations run as the owner of the tables (the `DATABASE_OWNER_URL` connection on real Postgres), never
+ * as the app's role: `0004_roles.sql` grants the app's role (passed to every migration as the session
+ * setting `p2p.app_role`) only what it needs — and only INSERT and SELECT on the audit log.
  */
+import { DEFAULT_DATABASE_APP_ROLE } from "../config.ts";
 import type { Db } from "./tx.ts";
 
 /** The advisory lock key for migrations (an arbitrary constant shared by every instance). */
@@ -39,11 +44,28 @@ export interface MigrateResult {
   applied: number[];
 }
 
+/** Options of {@link migrate}. */
+export interface MigrateOptions {
+  /**
+   * The role the app logs in as, which the migrations grant the app's rights to (as `p2p.app_role`).
+   * Default {@link DEFAULT_DATABASE_APP_ROLE}.
+   */
+  appRole?: string;
+}
+
 /**
  * Apply every pending migration. Safe to call from several instances at once: the advisory lock
  * serialises them and the second finds nothing to do.
+ *
+ * @throws {RangeError} when `options.appRole` is not a plain lower-case role name.
  */
-export async function migrate(sql: Db, migrations?: Migration[]): Promise<MigrateResult> {
+export async function migrate(
+  sql: Db,
+  migrations?: Migration[],
+  options: MigrateOptions = {},
+): Promise<MigrateResult> {
+  const appRole = options.appRole ?? DEFAULT_DATABASE_APP_ROLE;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(appRole)) throw new RangeError(`invalid app role name: ${appRole}`);
   const list = migrations ?? await loadMigrations();
   // A session-level lock needs one connection for the whole run: reserve it.
   const conn = await sql.reserve();
@@ -63,6 +85,7 @@ export async function migrate(sql: Db, migrations?: Migration[]): Promise<Migrat
         // A reserved postgres.js connection has no `.begin()`: run the transaction by hand on it.
         await conn`begin`;
         try {
+          await conn`select set_config('p2p.app_role', ${appRole}, true)`;
           await conn.unsafe(m.sql);
           await conn`insert into schema_migrations (version, name) values (${m.version}, ${m.name})`;
           await conn`commit`;

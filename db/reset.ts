@@ -45,7 +45,11 @@ export async function resetDatabase(config: Config): Promise<ResetReport> {
   }
   const dataDir = config.dataDir.replace(/\/+$/, "");
   if (config.databaseUrl) {
-    const admin = await openDatabase({ databaseUrl: config.databaseUrl, maxConnections: 1 });
+    // the schema belongs to the owner role (the app's role may not drop it)
+    const admin = await openDatabase({
+      databaseUrl: config.databaseOwnerUrl ?? config.databaseUrl,
+      maxConnections: 1,
+    });
     try {
       await admin.sql.unsafe(
         "drop schema public cascade; create schema public; grant usage on schema public to public;",

@@ -4,7 +4,7 @@
  */
 import { type Config, loadConfig } from "../config.ts";
 import { openDatabase } from "./connection.ts";
-import { migrate } from "./migrate.ts";
+import { migrateForApp } from "./migrate_cli.ts";
 import { seed, type SeedReport } from "./seed.ts";
 
 /** The demo accounts as printable lines (Chinese). */
@@ -28,7 +28,7 @@ export async function seedConfigured(
     maxConnections: 2,
   });
   try {
-    const { applied } = await migrate(db.sql);
+    const { applied } = await migrateForApp(config, db);
     return { backend: db.kind, applied, report: await seed(db.sql, config) };
   } finally {
     await db.close();

@@ -5,7 +5,11 @@ import { fieldErrors, FilterBar } from "./FilterBar.tsx";
 
 /** The action log's filters: the staff member, and the action (dotted name, suggested from the known ones). */
 export function AuditFilters(
-  props: { staffList: StaffListRow[]; form: { staff: string; action: string }; errors: { action?: string } },
+  props: {
+    staffList: StaffListRow[];
+    form: { staff: string; action: string };
+    errors: { staff?: string; action?: string };
+  },
 ) {
   return (
     <FilterBar action="/admin/audit" label="筛选操作日志">
@@ -15,6 +19,7 @@ export function AuditFilters(
         value={props.form.staff}
         options={props.staffList.map((s) => [s.id, `${s.displayName}（${s.username}）`])}
         emptyLabel="全部"
+        errors={fieldErrors(props.errors.staff)}
       />
       <Field
         name="action"

@@ -1,3 +1,4 @@
+import { PASSWORD_HINT } from "../../domain/accounts/password.ts";
 import { STAFF_ROLES } from "../../domain/staff/permissions.ts";
 import { roleLabel } from "../AdminShell.tsx";
 import { CsrfField, Field, SelectField } from "../Field.tsx";
@@ -53,7 +54,7 @@ export function StaffCreateForm(
           label="初始密码"
           type="password"
           autocomplete="new-password"
-          hint="至少 8 位，不能全是数字，不能是常见密码；请通过安全渠道告知本人"
+          hint={`${PASSWORD_HINT}。请通过安全渠道告知本人`}
           required
           errors={errors.password}
         />

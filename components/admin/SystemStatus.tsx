@@ -1,3 +1,4 @@
+import { formatCount } from "../../domain/shared/count.ts";
 import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
 import type { DeadLetterRow, JobRunRow, MigrationRow } from "../../domain/admin/system_status.ts";
 import { type Column, DataTable, ScrollTable } from "../DataTable.tsx";
@@ -18,7 +19,11 @@ export interface SystemSummaryProps {
   dbOk: boolean;
   kvOk: boolean;
   /** Messages still to be delivered again (null when KV does not answer). */
-  undelivered: number | null;
+  undelivered: bigint | null;
+  /** Outbox events waiting for delivery, and those that gave up. */
+  outbox: { pending: bigint; dead: bigint };
+  /** The gateways in use, e.g. `短信 sandbox`. */
+  gateways: string;
   env: string;
   demo: boolean;
   checkMs: number;
@@ -39,8 +44,20 @@ export function SystemSummary(props: SystemSummaryProps) {
         <tr>
           <th scope="row" class="text">Deno KV</th>
           <td class="text">
-            <Ok ok={props.kvOk} /> {props.undelivered !== null && `待补投递消息 ${props.undelivered} 条`}
+            <Ok ok={props.kvOk} />{" "}
+            {props.undelivered !== null && `待补投递消息 ${formatCount(props.undelivered)} 条`}
           </td>
+        </tr>
+        <tr>
+          <th scope="row" class="text">发件队列（outbox）</th>
+          <td class="text">
+            待投递 {formatCount(props.outbox.pending)} 条，放弃 {formatCount(props.outbox.dead)} 条
+            {props.outbox.dead > 0n && "（请检查外部网关与错误日志）"}
+          </td>
+        </tr>
+        <tr>
+          <th scope="row" class="text">外部网关</th>
+          <td class="text">{props.gateways}</td>
         </tr>
         <tr>
           <th scope="row" class="text">运行环境</th>

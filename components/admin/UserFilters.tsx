@@ -4,16 +4,18 @@ import { Field, SelectField } from "../Field.tsx";
 import { fieldErrors, FilterBar } from "./FilterBar.tsx";
 
 /**
- * The user list's filters (类型, 状态, 注册日期从 / 至, 手机号) with the export link, which exports the
- * filtered list (`csvHref`).
+ * The user list's filters (类型, 状态, 注册日期从 / 至, 手机号) and 导出 CSV, which exports the filtered
+ * list. A POST form with the CSRF token, so that a phone number typed here travels in the body and never
+ * in a URL; 导出 CSV is a second submit button of the same form (`intent=export`).
  */
-export function UserFilters(props: { query: ParsedUserQuery; csvHref: string }) {
+export function UserFilters(props: { query: ParsedUserQuery; csrfToken: string }) {
   const { form, errors } = props.query;
   return (
     <FilterBar
       action="/admin/users"
       label="筛选用户"
-      actions={<a class="btn btn-secondary" href={props.csvHref}>导出 CSV</a>}
+      csrfToken={props.csrfToken}
+      actions={<button class="btn btn-secondary" type="submit" name="intent" value="export">导出 CSV</button>}
     >
       <SelectField
         name="kind"
@@ -38,6 +40,7 @@ export function UserFilters(props: { query: ParsedUserQuery; csvHref: string }) 
         label="手机号（精确）"
         type="tel"
         inputMode="tel"
+        autocomplete="off"
         maxLength={20}
         value={form.phone}
         errors={fieldErrors(errors.phone)}

@@ -1,4 +1,5 @@
 import type { AdminUserRow, UserTotals } from "../../domain/admin/users.ts";
+import { formatCount } from "../../domain/shared/count.ts";
 import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
 import { type Column, DataTable } from "../DataTable.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
@@ -23,7 +24,12 @@ export function UserTable(props: { rows: AdminUserRow[]; totals: UserTotals }) {
     <DataTable
       columns={COLUMNS}
       rows={props.rows}
-      footer={<>合计 {totals.total} 人 · 出借人 {totals.investors} · 借款人 {totals.borrowers}</>}
+      footer={
+        <>
+          合计 {formatCount(totals.total)} 人 · 出借人 {formatCount(totals.investors)} · 借款人{" "}
+          {formatCount(totals.borrowers)}
+        </>
+      }
       empty="没有符合条件的用户。请放宽筛选条件，或点「重置」查看全部。"
     />
   );

@@ -1,23 +1,23 @@
 /**
  * Figures of the admin overview (概览): user and staff counts, today's messages, the job queue's dead
  * letters, and registrations per day (Asia/Shanghai days) for the chart. Set-based SQL, one round trip
- * per figure group.
+ * per figure group. Counts are `bigint`, as Postgres counts (int8; shown with `formatCount`).
  */
 import type { Db } from "../../db/tx.ts";
 
 /** Counts shown on the overview. */
 export interface DashboardCounts {
-  usersTotal: number;
-  investors: number;
-  borrowers: number;
+  usersTotal: bigint;
+  investors: bigint;
+  borrowers: bigint;
   /** Registered since 00:00 today, Asia/Shanghai. */
-  registeredToday: number;
-  activeStaff: number;
+  registeredToday: bigint;
+  activeStaff: bigint;
   /** 站内消息 written today (Asia/Shanghai). */
-  messagesToday: number;
-  /** SMS and e-mails sent today through the (sandbox) gateways. */
-  outboxToday: number;
-  deadLetters: number;
+  messagesToday: bigint;
+  /** SMS and e-mails handed to the gateways today. */
+  messagesSentToday: bigint;
+  deadLetters: bigint;
 }
 
 /** All counts of the overview in one query. */
@@ -27,14 +27,16 @@ export async function dashboardCounts(sql: Db): Promise<DashboardCounts> {
       select (date_trunc('day', now() at time zone 'Asia/Shanghai') at time zone 'Asia/Shanghai') as start
     )
     select
-      (select count(*) from users)::int as "usersTotal",
-      (select count(*) from users where kind = 'investor')::int as "investors",
-      (select count(*) from users where kind = 'borrower')::int as "borrowers",
-      (select count(*) from users, today where users.created_at >= today.start)::int as "registeredToday",
-      (select count(*) from staff where status = 'active')::int as "activeStaff",
-      (select count(*) from messages, today where messages.created_at >= today.start)::int as "messagesToday",
-      (select count(*) from outbox, today where outbox.created_at >= today.start)::int as "outboxToday",
-      (select count(*) from dead_letters)::int as "deadLetters"`;
+      (select count(*) from users) as "usersTotal",
+      (select count(*) from users where kind = 'investor') as "investors",
+      (select count(*) from users where kind = 'borrower') as "borrowers",
+      (select count(*) from users, today where users.created_at >= today.start) as "registeredToday",
+      (select count(*) from staff where status = 'active') as "activeStaff",
+      (select count(*) from messages, today where messages.created_at >= today.start) as "messagesToday",
+      (select count(*) from outbox_events, today
+        where outbox_events.topic in ('sms.send', 'email.send') and outbox_events.status = 'done'
+          and outbox_events.finished_at >= today.start) as "messagesSentToday",
+      (select count(*) from dead_letters) as "deadLetters"`;
   return row;
 }
 
@@ -45,7 +47,7 @@ export const MAX_CHART_DAYS = 90;
 export interface DailyCount {
   /** `YYYY-MM-DD`, Asia/Shanghai. */
   day: string;
-  count: number;
+  count: bigint;
 }
 
 /**
@@ -58,22 +60,22 @@ export async function registrationsPerDay(sql: Db, days = 14): Promise<DailyCoun
     with bounds as (
       select (now() at time zone 'Asia/Shanghai')::date as today
     ), series as (
-      select generate_series(bounds.today - ${n - 1}::int, bounds.today, interval '1 day')::date as day
+      select generate_series(bounds.today - ${n - 1}::integer, bounds.today, interval '1 day')::date as day
       from bounds
     ), counts as (
-      select (u.created_at at time zone 'Asia/Shanghai')::date as day, count(*)::int as n
+      select (u.created_at at time zone 'Asia/Shanghai')::date as day, count(*) as n
       from users u, bounds
-      where u.created_at >= ((bounds.today - ${n - 1}::int)::timestamp at time zone 'Asia/Shanghai')
+      where u.created_at >= ((bounds.today - ${n - 1}::integer)::timestamp at time zone 'Asia/Shanghai')
       group by 1
     )
-    select to_char(series.day, 'YYYY-MM-DD') as day, coalesce(counts.n, 0)::int as count
+    select to_char(series.day, 'YYYY-MM-DD') as day, coalesce(counts.n, 0) as count
     from series left join counts using (day)
     order by series.day`;
 }
 
 /** Count of messages KV could not deliver and that wait for the sweep (at most `limit`, default 1000). */
-export async function undeliveredCount(kv: Deno.Kv, limit = 1000): Promise<number> {
-  let n = 0;
+export async function undeliveredCount(kv: Deno.Kv, limit = 1000): Promise<bigint> {
+  let n = 0n;
   for await (const _ of kv.list({ prefix: ["undelivered"] }, { limit })) n++;
   return n;
 }

@@ -1,5 +1,6 @@
 /**
- * What the staff 系统状态 page shows: applied migrations, recent cron runs, dead letters of the job queue.
+ * What the staff 系统状态 page shows: applied migrations, recent cron runs, dead letters of the job queue,
+ * and the outbox's waiting and given-up events.
  */
 import type { Db } from "../../db/tx.ts";
 
@@ -46,10 +47,13 @@ export async function recentJobRuns(sql: Db): Promise<JobRunRow[]> {
 }
 
 /** The newest dead letters (at most {@link SYSTEM_LIST_LIMIT}) and how many there are in all. */
-export async function recentDeadLetters(sql: Db): Promise<{ rows: DeadLetterRow[]; total: number }> {
+export async function recentDeadLetters(sql: Db): Promise<{ rows: DeadLetterRow[]; total: bigint }> {
   const rows = await sql<DeadLetterRow[]>`
     select id, queue, left(error, 500) as error, attempts, created_at as "createdAt"
     from dead_letters order by id desc limit ${SYSTEM_LIST_LIMIT}`;
-  const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from dead_letters`;
+  const [{ total }] = await sql<{ total: bigint }[]>`select count(*) as total from dead_letters`;
   return { rows, total };
 }
+
+/** Outbox events waiting for delivery and those that gave up (`dead`). */
+export { outboxCounts } from "../../db/outbox.ts";

@@ -1,14 +1,18 @@
 /**
- * The staff user list (用户管理): filters read from the query string, a filtered and paginated list with
- * masked phones, totals, and the CSV export (masked, audited as `users.export`).
+ * The staff user list (用户管理): filters read from the query string or — for the phone number, which must
+ * never be in a URL — from a posted form, a filtered and paginated list with masked phones, totals, and
+ * the CSV export (masked, audited as `users.export`).
  */
 import { type Db, type Queryable, transaction } from "../../db/tx.ts";
 import type { SessionStaff } from "../accounts/session_subject.ts";
 import { appendAudit } from "../staff/audit_log.ts";
 import { can } from "../staff/permissions.ts";
+import { userDisplayName } from "../accounts/display_name.ts";
 import { maskPhone, type PiiCipher } from "../accounts/pii.ts";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "../accounts/phone.ts";
-import { formatShanghaiDateTime, isIsoDay } from "../shared/shanghai_time.ts";
+import { formatShanghaiDateTime } from "../shared/shanghai_time.ts";
+import { pageCount as pagesFor } from "../shared/count.ts";
+import { parseDayFilter } from "../shared/ids.ts";
 import { USER_KIND_LABELS, USER_KINDS, type UserKind } from "../accounts/user.ts";
 
 /** Rows per page of the user list. */
@@ -58,18 +62,35 @@ export interface ParsedUserQuery {
   page: number;
 }
 
+/** Where filters come from: the URL (GET; never a phone) or a posted form body (POST, CSRF-checked). */
+export type UserFilterSource = "url" | "form";
+
+/** Why a phone number in a URL is not searched (ASVS 14.2.1: no personal data in URLs). */
+export const PHONE_IN_URL_MESSAGE = "为保护个人信息，手机号不能放在链接中，请在搜索框中输入后点“筛选”";
+
+/** The filters that may appear in a URL (nothing that identifies a person). */
+export const USER_URL_FILTERS = ["kind", "status", "from", "to"] as const;
+
 /**
- * Read the user list's filters from a query string. An invalid value is reported in `errors` and left out
- * of `filters` (the list then shows without it).
+ * Read the user list's filters from a query string (`source: "url"`) or a posted form (`"form"`). An
+ * invalid value is reported in `errors` and left out of `filters` (the list then shows without it). A
+ * phone number is accepted only from a posted form: URLs end up in browser history, proxy and server
+ * logs, so a phone in a URL is neither searched nor echoed, and `errors.phone` says why.
  */
-export function parseUserFilters(params: URLSearchParams): ParsedUserQuery {
-  const get = (name: string) => (params.get(name) ?? "").trim().slice(0, 40);
+export function parseUserFilters(
+  params: { get(name: string): unknown },
+  source: UserFilterSource,
+): ParsedUserQuery {
+  const get = (name: string) => {
+    const v = params.get(name);
+    return typeof v === "string" ? v.trim().slice(0, 40) : "";
+  };
   const form: UserFilterForm = {
     kind: get("kind"),
     status: get("status"),
     from: get("from"),
     to: get("to"),
-    phone: get("phone"),
+    phone: source === "form" ? get("phone") : "",
   };
   const errors: ParsedUserQuery["errors"] = {};
   const filters: UserFilters = { kind: null, status: null, from: null, to: null, phone: null };
@@ -84,21 +105,34 @@ export function parseUserFilters(params: URLSearchParams): ParsedUserQuery {
   }
   for (const key of ["from", "to"] as const) {
     if (!form[key]) continue;
-    if (isIsoDay(form[key])) filters[key] = form[key];
-    else errors[key] = "日期格式应为 YYYY-MM-DD";
+    const day = parseDayFilter(form[key]);
+    if (day.ok) filters[key] = day.day;
+    else errors[key] = day.message;
   }
   if (filters.from && filters.to && filters.from > filters.to) {
     errors.to = "结束日期不能早于开始日期";
     filters.to = null;
   }
+  if (source === "url" && get("phone")) errors.phone = PHONE_IN_URL_MESSAGE;
   if (form.phone) {
     const phone = normalizePhone(form.phone);
     if (phone) filters.phone = phone;
     else errors.phone = INVALID_PHONE_MESSAGE;
   }
-  const pageRaw = Number.parseInt(params.get("page") ?? "1", 10);
+  const pageRaw = Number.parseInt(get("page") || "1", 10);
   const page = Number.isFinite(pageRaw) ? Math.min(USERS_MAX_PAGE, Math.max(1, pageRaw)) : 1;
   return { form, filters, errors, page };
+}
+
+/**
+ * The query string of the list's URL filters as typed (kind, status, dates — never the phone) and of
+ * `page` when past the first: what a redirect or a pager link may carry. Empty values are left out.
+ */
+export function userFiltersQuery(form: UserFilterForm, page = 1): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const key of USER_URL_FILTERS) if (form[key]) q.set(key, form[key]);
+  if (page > 1) q.set("page", String(page));
+  return q;
 }
 
 /** One user as the staff list shows it (phone masked). */
@@ -115,9 +149,9 @@ export interface AdminUserRow {
 
 /** Totals of the filtered list (the table footer). */
 export interface UserTotals {
-  total: number;
-  investors: number;
-  borrowers: number;
+  total: bigint;
+  investors: bigint;
+  borrowers: bigint;
 }
 
 interface RawUser {
@@ -144,10 +178,12 @@ function where(sql: Queryable, filters: UserFilters, phoneHash: string | null) {
 async function toRows(raw: RawUser[], cipher: PiiCipher): Promise<AdminUserRow[]> {
   return await Promise.all(raw.map(async (r) => {
     let phoneMasked: string;
+    let decrypted = true;
     try {
       phoneMasked = maskPhone(await cipher.decrypt(r.phone_enc));
     } catch {
       phoneMasked = "（无法解密）";
+      decrypted = false;
     }
     const status = r.status as UserStatus;
     return {
@@ -155,7 +191,8 @@ async function toRows(raw: RawUser[], cipher: PiiCipher): Promise<AdminUserRow[]
       kind: r.kind,
       kindLabel: USER_KIND_LABELS[r.kind] ?? r.kind,
       phoneMasked,
-      displayName: r.display_name ?? "",
+      // the name the user sees (「用户1234」 until they choose one)
+      displayName: decrypted ? userDisplayName(r.display_name, phoneMasked) : (r.display_name ?? ""),
       status: r.status,
       statusLabel: USER_STATUS_LABELS[status] ?? r.status,
       createdAt: r.created_at,
@@ -172,11 +209,11 @@ export async function listUsersForStaff(
 ): Promise<{ rows: AdminUserRow[]; totals: UserTotals; page: number; pageCount: number }> {
   const phoneHash = filters.phone ? await cipher.hash(filters.phone) : null;
   const [totals] = await sql<UserTotals[]>`
-    select count(*)::int as total,
-           count(*) filter (where u.kind = 'investor')::int as investors,
-           count(*) filter (where u.kind = 'borrower')::int as borrowers
+    select count(*) as total,
+           count(*) filter (where u.kind = 'investor') as investors,
+           count(*) filter (where u.kind = 'borrower') as borrowers
     from users u where ${where(sql, filters, phoneHash)}`;
-  const pageCount = Math.max(1, Math.ceil(totals.total / USERS_PAGE_SIZE));
+  const pageCount = pagesFor(totals.total, USERS_PAGE_SIZE);
   const current = Math.min(Math.max(1, page), pageCount, USERS_MAX_PAGE);
   const raw = await sql<RawUser[]>`
     select u.id, u.kind, u.phone_enc, u.display_name, u.status, u.created_at

@@ -7,6 +7,7 @@ import { roleLabel } from "../../components/AdminShell.tsx";
 import { page } from "../../framework/mod.ts";
 import { dashboardCounts, registrationsPerDay, undeliveredCount } from "../../domain/admin/dashboard.ts";
 import { isStaffRole, type StaffRole } from "../../domain/staff/permissions.ts";
+import { formatCount } from "../../domain/shared/count.ts";
 import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
 import { define } from "../../utils.ts";
 
@@ -37,17 +38,17 @@ export const handler = define.handlers({
 export default define.page<typeof handler>(({ data, state }) => {
   const { counts, perDay } = data;
   const role = state.staff?.role ?? "";
-  const chartTotal = perDay.reduce((sum, d) => sum + d.count, 0);
-  const stats: [string, number | string][] = [
-    ["注册用户", counts.usersTotal],
-    ["出借人", counts.investors],
-    ["借款人", counts.borrowers],
-    ["今日注册", counts.registeredToday],
-    ["在职员工", counts.activeStaff],
-    ["今日站内消息", counts.messagesToday],
-    ["今日短信/邮件", counts.outboxToday],
-    ["死信", counts.deadLetters],
-    ["待补投递", data.undelivered === null ? "—" : data.undelivered],
+  const chartTotal = formatCount(perDay.reduce((sum, d) => sum + d.count, 0n));
+  const stats: [string, string][] = [
+    ["注册用户", formatCount(counts.usersTotal)],
+    ["出借人", formatCount(counts.investors)],
+    ["借款人", formatCount(counts.borrowers)],
+    ["今日注册", formatCount(counts.registeredToday)],
+    ["在职员工", formatCount(counts.activeStaff)],
+    ["今日站内消息", formatCount(counts.messagesToday)],
+    ["今日短信/邮件", formatCount(counts.messagesSentToday)],
+    ["死信", formatCount(counts.deadLetters)],
+    ["待补投递", data.undelivered === null ? "—" : formatCount(data.undelivered)],
   ];
   return (
     <>
@@ -70,7 +71,7 @@ export default define.page<typeof handler>(({ data, state }) => {
           bars={perDay.map((d) => ({
             label: d.day.slice(5),
             value: d.count,
-            title: `${d.day}：${d.count} 人`,
+            title: `${d.day}：${formatCount(d.count)} 人`,
           }))}
         />
         <p class="muted">按北京时间（Asia/Shanghai）自然日统计，共 {chartTotal} 人。</p>

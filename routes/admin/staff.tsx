@@ -14,7 +14,7 @@ import {
   type StaffListRow,
 } from "../../domain/staff/staff_admin.ts";
 import { createStaff } from "../../domain/staff/staff.ts";
-import { clientIp, define, type State } from "../../utils.ts";
+import { define, type State } from "../../utils.ts";
 
 interface StaffPageData {
   staffList: StaffListRow[];
@@ -58,7 +58,7 @@ export const handler = define.handlers({
     const staff = ctx.state.staff!;
     const form = await readForm(ctx.req);
     const text = (name: string, max: number) => String(form.get(name) ?? "").slice(0, max);
-    const actor = { staff, ip: clientIp(ctx.info) };
+    const actor = { staff, ip: ctx.state.clientIp };
     const intent = text("intent", 20);
     if (intent === "create") {
       const create = {

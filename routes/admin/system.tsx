@@ -1,6 +1,7 @@
 /**
- * `/admin/system` — 系统状态 (system.config): database kind and liveness, KV liveness, applied
- * migrations, recent cron runs and the job queue's dead letters. Read-only.
+ * `/admin/system` — 系统状态 (system.config): database kind and liveness, KV liveness, the outbox (waiting
+ * and given-up events), the gateways in use, applied migrations, recent cron runs and the job queue's dead
+ * letters. Read-only.
  */
 import {
   DeadLetterTable,
@@ -11,7 +12,13 @@ import {
 import { page } from "../../framework/mod.ts";
 import { undeliveredCount } from "../../domain/admin/dashboard.ts";
 import { databaseAnswers, kvAnswers } from "../../domain/admin/health.ts";
-import { appliedMigrations, recentDeadLetters, recentJobRuns } from "../../domain/admin/system_status.ts";
+import {
+  appliedMigrations,
+  outboxCounts,
+  recentDeadLetters,
+  recentJobRuns,
+} from "../../domain/admin/system_status.ts";
+import { formatCount } from "../../domain/shared/count.ts";
 import { define } from "../../utils.ts";
 
 export const handler = define.handlers({
@@ -21,12 +28,14 @@ export const handler = define.handlers({
     const started = performance.now();
     const [dbOk, kvOk] = await Promise.all([databaseAnswers(sql), kvAnswers(kv)]);
     const checkMs = Math.round(performance.now() - started);
-    const [migrations, jobRuns, deadLetters, undelivered] = await Promise.all([
+    const [migrations, jobRuns, deadLetters, undelivered, outbox] = await Promise.all([
       appliedMigrations(sql),
       recentJobRuns(sql),
       recentDeadLetters(sql),
       kvOk ? undeliveredCount(kv) : Promise.resolve(null),
+      outboxCounts(sql),
     ]);
+    const { sms, email } = ctx.state.gateways;
     return page({
       dbKind: ctx.state.dbKind,
       dbOk,
@@ -36,6 +45,8 @@ export const handler = define.handlers({
       jobRuns,
       deadLetters,
       undelivered,
+      outbox,
+      gateways: `短信 ${sms.name}，邮件 ${email.name}`,
       env: ctx.state.config.env,
       demo: ctx.state.config.demo,
     });
@@ -50,7 +61,7 @@ export default define.page<typeof handler>(({ data }) => (
     <MigrationTable rows={data.migrations} />
     <h2>最近的定时任务</h2>
     <JobRunTable rows={data.jobRuns} />
-    <h2>死信（共 {data.deadLetters.total} 条）</h2>
+    <h2>死信（共 {formatCount(data.deadLetters.total)} 条）</h2>
     <DeadLetterTable rows={data.deadLetters.rows} />
   </>
 ));

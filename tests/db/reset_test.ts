@@ -17,7 +17,7 @@ async function checkReset(env: Record<string, string>) {
   try {
     await migrate(before.sql);
     await before
-      .sql`insert into outbox (channel, recipient, body) values ('sms', '13800000000', 'before reset')`;
+      .sql`insert into sandbox_messages (channel, recipient, body) values ('sms', '13800000000', 'before reset')`;
   } finally {
     await before.close();
   }
@@ -34,10 +34,10 @@ async function checkReset(env: Record<string, string>) {
 
   const after = await open();
   try {
-    const [{ n }] = await after.sql<{ n: number }[]>`select count(*)::int as n from outbox`;
-    assert.equal(n, 0, "old rows are gone");
-    const [{ staff }] = await after.sql<{ staff: number }[]>`select count(*)::int as staff from staff`;
-    assert.equal(staff, report.seed.staff.length);
+    const [{ n }] = await after.sql<{ n: bigint }[]>`select count(*) as n from sandbox_messages`;
+    assert.equal(n, 0n, "old rows are gone");
+    const [{ staff }] = await after.sql<{ staff: bigint }[]>`select count(*) as staff from staff`;
+    assert.equal(staff, BigInt(report.seed.staff.length));
   } finally {
     await after.close();
   }
