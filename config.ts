@@ -5,6 +5,7 @@
  * `APP_ENV=production` a missing secret or one still at its demo value refuses to start.
  */
 import { z } from "zod";
+import { type Cidr, parseCidrList } from "./domain/shared/ip.ts";
 
 /** Demo values of every secret. Production refuses to start while any secret equals one of these. */
 export const DEMO_SECRETS = {
@@ -21,6 +22,7 @@ const envSchema = z.object({
   HOSTNAME: z.string().default("0.0.0.0"),
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z.string().url().optional(),
+  DATABASE_OWNER_URL: z.string().url().optional(),
   CSRF_SECRET: secretSchema.default(DEMO_SECRETS.CSRF_SECRET),
   PII_ENC_KEY: z.string().refine((v) => {
     try {
@@ -32,6 +34,13 @@ const envSchema = z.object({
   PII_HASH_KEY: secretSchema.default(DEMO_SECRETS.PII_HASH_KEY),
   LOG_REQUESTS: z.enum(["0", "1"]).default("1"),
   PUBLIC_ORIGIN: z.string().url().optional(),
+  TRUSTED_PROXIES: z.string().default("").transform((v, ctx) => {
+    const list = parseCidrList(v);
+    if (Array.isArray(list)) return list;
+    ctx.addIssue({ code: "custom", message: `不是 IP 地址或 CIDR 网段: ${list.invalid.join(", ")}` });
+    return z.NEVER;
+  }),
+  ALLOW_SANDBOX_GATEWAYS: z.enum(["0", "1"]).default("0"),
 });
 
 /** The validated configuration. */
@@ -45,13 +54,39 @@ export interface Config {
   hostname: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /**
+   * The migrator's connection (`DATABASE_OWNER_URL`): the role that owns the tables. Unset: migrations run
+   * on `databaseUrl` (one role for both — the audit log is then not protected from the app's role).
+   */
+  databaseOwnerUrl: string | undefined;
+  /**
+   * The role the app's connection logs in as, which migrations grant the app's rights to (only INSERT and
+   * SELECT on `audit_log`): the user of `DATABASE_URL` when `DATABASE_OWNER_URL` is set, else
+   * {@link DEFAULT_DATABASE_APP_ROLE}.
+   */
+  databaseAppRole: string;
   csrfSecret: string;
   piiEncKeyBase64: string;
   piiHashKey: string;
   logRequests: boolean;
   /** The public origin (e.g. `https://p2p.example.com`) when a proxy terminates TLS in front of the app. */
   publicOrigin: string | undefined;
+  /**
+   * Reverse proxies (`TRUSTED_PROXIES`: IPs / CIDRs) whose `X-Forwarded-For` names the client; empty: the
+   * TCP peer is the client and the header is ignored.
+   */
+  trustedProxies: readonly Cidr[];
+  /**
+   * Sandbox SMS/e-mail gateways may run in production (a person decided so, e.g. for a staging site).
+   * Off by default: production refuses to start with sandboxes, which keep phone numbers and codes.
+   */
+  allowSandboxGateways: boolean;
 }
+
+/** Why production refuses to start while the SMS and e-mail gateways are sandboxes. */
+export const SANDBOX_REFUSED_MESSAGE =
+  "生产环境拒绝启动：短信和邮件网关仍为沙箱（会明文保存手机号和验证码）。" +
+  "接入真实服务商，或在确认后设置 ALLOW_SANDBOX_GATEWAYS=1（仅限预发布环境）。";
 
 /** Thrown when the environment is invalid; the message lists every problem. */
 export class ConfigError extends Error {
@@ -83,6 +118,11 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       );
     }
   }
+  const roles = databaseRoles(v.DATABASE_URL, v.DATABASE_OWNER_URL, production);
+  if (typeof roles === "string") throw new ConfigError(roles);
+  if (production && v.ALLOW_SANDBOX_GATEWAYS !== "1") {
+    throw new ConfigError(SANDBOX_REFUSED_MESSAGE);
+  }
   return {
     env: v.APP_ENV,
     demo: !production,
@@ -91,10 +131,50 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     hostname: v.HOSTNAME,
     dataDir: v.DATA_DIR,
     databaseUrl: v.DATABASE_URL,
+    databaseOwnerUrl: v.DATABASE_OWNER_URL,
+    databaseAppRole: roles.appRole,
     csrfSecret: v.CSRF_SECRET,
     piiEncKeyBase64: v.PII_ENC_KEY,
     piiHashKey: v.PII_HASH_KEY,
     logRequests: v.LOG_REQUESTS === "1",
     publicOrigin: v.PUBLIC_ORIGIN ? new URL(v.PUBLIC_ORIGIN).origin : undefined,
+    trustedProxies: v.TRUSTED_PROXIES,
+    allowSandboxGateways: v.ALLOW_SANDBOX_GATEWAYS === "1",
   };
+}
+
+/** The app's database role when `DATABASE_OWNER_URL` is unset (created and granted by migration 0004). */
+export const DEFAULT_DATABASE_APP_ROLE = "p2p_app";
+
+/**
+ * The database roles of `DATABASE_URL` (the app) and `DATABASE_OWNER_URL` (the migrator): the app's role
+ * name, or why the pair is refused. Both must name their user, differ in it, and point at the same
+ * database; production on real Postgres needs both (the app must not own the audit log).
+ */
+function databaseRoles(
+  appUrl: string | undefined,
+  ownerUrl: string | undefined,
+  production: boolean,
+): { appRole: string } | string {
+  if (!ownerUrl) {
+    if (production && appUrl) {
+      return "生产环境拒绝启动：使用 DATABASE_URL 时必须同时设置 DATABASE_OWNER_URL（执行迁移的表所有者），" +
+        "应用以只能追加、不能改删操作日志的角色连接（见 README「数据库角色」）。";
+    }
+    return { appRole: DEFAULT_DATABASE_APP_ROLE };
+  }
+  if (!appUrl) return "配置无效:\nDATABASE_OWNER_URL: 需要同时设置 DATABASE_URL（应用的连接）";
+  const app = new URL(appUrl);
+  const owner = new URL(ownerUrl);
+  const appRole = decodeURIComponent(app.username);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(appRole)) {
+    return "配置无效:\nDATABASE_URL: 必须写明应用的数据库用户（小写字母、数字、下划线），例如 postgres://p2p_app:密码@主机/库名";
+  }
+  if (!owner.username || decodeURIComponent(owner.username) === appRole) {
+    return "配置无效:\nDATABASE_OWNER_URL: 必须写明与 DATABASE_URL 不同的数据库用户（表的所有者）";
+  }
+  if (owner.hostname !== app.hostname || owner.port !== app.port || owner.pathname !== app.pathname) {
+    return "配置无效:\nDATABASE_OWNER_URL: 必须指向与 DATABASE_URL 相同的服务器和数据库";
+  }
+  return { appRole };
 }

@@ -10,54 +10,98 @@ import {
   requestLog,
   securityHeaders,
   staticFiles,
+  trailingSlashes,
 } from "./framework/mod.ts";
 import freshConfig from "./fresh.config.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { type DatabaseKind, openDatabase } from "./db/connection.ts";
 import type { Db } from "./db/tx.ts";
-import { migrate } from "./db/migrate.ts";
+import { migrateForApp } from "./db/migrate_cli.ts";
 import { seed, type SeedReport } from "./db/seed.ts";
 import { formatSeedReport } from "./db/seed_cli.ts";
 import { PLATFORM_NAME } from "./domain/shared/brand.ts";
 import { openKv } from "./jobs/kv.ts";
 import { startJobs } from "./jobs/mod.ts";
-import type { State } from "./utils.ts";
-import { createPiiCipher } from "./domain/accounts/pii.ts";
+import { clientIp, type State } from "./utils.ts";
+import { sessionBinding, sessions } from "./session_middleware.ts";
+import { type SecurityEventSink, securityLogFor, stdoutSecuritySink } from "./domain/shared/security_log.ts";
+import { createPiiCipher, type PiiCipher } from "./domain/accounts/pii.ts";
+import type { Gateways } from "./domain/gateways/mod.ts";
+import { createOutbox, type Outbox } from "./db/outbox.ts";
+import { createGateways } from "./integrations/gateways.ts";
+import { enqueueOutboxWake } from "./jobs/outbox_relay.ts";
 
-/** What {@link createApp} needs. */
-export interface AppDeps {
+/** The process-wide parts every request and job shares, built once by {@link createServices}. */
+export interface Services {
   sql: Db;
   kv: Deno.Kv;
   config: Config;
   dbKind: DatabaseKind;
+  /** Encrypts/decrypts personal data at rest. */
+  pii: PiiCipher;
+  /** The outside systems (sandboxes today), built from the configuration. */
+  gateways: Gateways;
+  /** Where commands publish side effects; wakes the relay through the KV queue after each commit. */
+  outbox: Outbox;
+}
+
+/**
+ * Build the shared parts from an open database and KV store: the PII cipher, the gateways (production
+ * refuses sandboxes unless allowed) and the outbox.
+ *
+ * @throws {ConfigError} when the gateways may not run with this configuration.
+ */
+export function createServices(
+  base: { sql: Db; kv: Deno.Kv; config: Config; dbKind: DatabaseKind },
+): Services {
+  const pii = createPiiCipher({
+    piiEncKeyBase64: base.config.piiEncKeyBase64,
+    piiHashKey: base.config.piiHashKey,
+  });
+  const gateways = createGateways(base.config, base.sql);
+  const outbox = createOutbox({ box: pii, wake: (ids) => enqueueOutboxWake(base.kv, ids) });
+  return { ...base, pii, gateways, outbox };
+}
+
+/** What {@link createApp} needs. */
+export interface AppDeps extends Services {
   /** Where request log lines go (default: stdout when `config.logRequests`). */
   log?: (line: Record<string, unknown>) => void;
+  /**
+   * Where security events go (log-ins, lockouts, refusals; see domain/shared/security_log.ts). Default:
+   * `log` when given, else stdout — whatever `LOG_REQUESTS` says.
+   */
+  security?: SecurityEventSink;
 }
 
 /** Build the application (middleware + file routes) without listening: tests call `.handler()`. */
 export function createApp(deps: AppDeps): App<State> {
   const root = new URL(".", import.meta.url).pathname;
-  const app = new App<State>({
-    root,
-    buildDir: `${root}${freshConfig.buildDir}`,
-    dev: Deno.env.get("FRSH_DEV") === "1",
-  });
+  const app = new App<State>({ ...freshConfig, root, dev: Deno.env.get("FRSH_DEV") === "1" });
   const log = deps.log ?? (deps.config.logRequests ? (line) => console.log(JSON.stringify(line)) : () => {});
   app.use(requestLog({ log }));
   app.use(securityHeaders({ hsts: deps.config.env === "production" }));
+  app.use(trailingSlashes("never"));
   app.use(compression());
   app.use(staticFiles());
-  const pii = createPiiCipher({
-    piiEncKeyBase64: deps.config.piiEncKeyBase64,
-    piiHashKey: deps.config.piiHashKey,
-  });
+  const logLine = deps.log;
+  const security: SecurityEventSink = deps.security ??
+    (logLine ? (event) => logLine({ ...event }) : stdoutSecuritySink);
   app.use((ctx) => {
+    ctx.state.clientIp = clientIp(ctx.info, ctx.req, deps.config.trustedProxies);
+    ctx.state.securityLog = securityLogFor(security, {
+      ip: ctx.state.clientIp,
+      requestId: ctx.state.requestId,
+    });
     ctx.state.sql = deps.sql;
-    ctx.state.pii = pii;
+    ctx.state.pii = deps.pii;
+    ctx.state.gateways = deps.gateways;
+    ctx.state.outbox = deps.outbox;
     ctx.state.kv = deps.kv;
     ctx.state.config = deps.config;
     ctx.state.dbKind = deps.dbKind;
     ctx.state.sessionId = null;
+    ctx.state.staffSessionId = null;
     ctx.state.user = null;
     ctx.state.staff = null;
     return ctx.next();
@@ -65,10 +109,19 @@ export function createApp(deps: AppDeps): App<State> {
   // Before anything reads a body (csrf() parses forms), after the state the 413 page needs: bodies
   // above 64 KiB are refused with 413.
   app.use(bodyLimit());
-  app.use(csrf({
+  // the sessions (user and staff) before the CSRF check: its token is bound to them and rotated with them
+  app.use(sessions);
+  app.use(csrf<State>({
     secret: deps.config.csrfSecret,
     secureCookies: deps.config.secureCookies ? true : (url) => url.protocol === "https:",
     allowedOrigins: deps.config.publicOrigin ? [deps.config.publicOrigin] : [],
+    sessionId: sessionBinding,
+    onReject: (ctx, reason) =>
+      ctx.state.securityLog.emit("csrf.refused", {
+        reason,
+        path: ctx.url.pathname,
+        httpMethod: ctx.req.method,
+      }),
   }));
   app.fsRoutes();
   return app;
@@ -80,7 +133,7 @@ function printDemoAccounts(report: SeedReport, port: number): void {
       "",
       `${PLATFORM_NAME} 演示环境已启动: http://localhost:${port}`,
       formatSeedReport(report),
-      `  短信/邮件沙箱（读取验证码）: http://localhost:${port}/dev/outbox`,
+      `  短信/邮件沙箱（读取验证码）: http://localhost:${port}/dev/sandbox`,
       "",
     ].join("\n"),
   );
@@ -89,13 +142,16 @@ function printDemoAccounts(report: SeedReport, port: number): void {
 /** Start the platform: open everything, migrate, seed in demo mode, start jobs, listen. */
 export async function start(config: Config = loadConfig()): Promise<void> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const { applied } = await migrate(db.sql);
+  // migrations run as the owner role (DATABASE_OWNER_URL) when one is configured; the app's role is then
+  // checked to be unable to change the audit log
+  const { applied } = await migrateForApp(config, db);
   if (applied.length > 0) console.log(`migrations applied: ${applied.join(", ")}`);
   let report: SeedReport | null = null;
   if (config.demo) report = await seed(db.sql, config);
   const kv = await openKv(config);
-  const jobs = startJobs({ sql: db.sql, kv, config });
-  const app = createApp({ sql: db.sql, kv, config, dbKind: db.kind });
+  const services = createServices({ sql: db.sql, kv, config, dbKind: db.kind });
+  const jobs = startJobs(services);
+  const app = createApp(services);
   await app.ready();
   const server = app.listen({
     port: config.port,

@@ -6,7 +6,11 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db/tx.ts";
 import type { DatabaseKind } from "./db/connection.ts";
 import type { PiiCipher } from "./domain/accounts/pii.ts";
+import type { Gateways } from "./domain/gateways/mod.ts";
+import type { Outbox } from "./db/outbox.ts";
 import type { SessionStaff, SessionUser } from "./domain/accounts/session_subject.ts";
+import type { SecurityLog } from "./domain/shared/security_log.ts";
+import { type Cidr, clientIpFrom } from "./domain/shared/ip.ts";
 
 export type { SessionStaff, SessionUser } from "./domain/accounts/session_subject.ts";
 
@@ -18,9 +22,20 @@ export interface State {
   dbKind: DatabaseKind;
   /** Encrypts/decrypts personal data at rest (one per process). */
   pii: PiiCipher;
+  /** The outside systems (built once in main.ts); routes pass them to commands, never import a sandbox. */
+  gateways: Gateways;
+  /** Where commands publish side effects (SMS, e-mail, notifications) inside their transaction. */
+  outbox: Outbox;
   requestId: string;
+  /** The client's address: the TCP peer, or behind a trusted proxy the `X-Forwarded-For` client. */
+  clientIp: string;
+  /** Security events of this request (log-ins, lockouts, refusals), with its IP and request id. */
+  securityLog: SecurityLog;
   csrfToken: string;
+  /** The user's session id, when the request carries a live one. */
   sessionId: string | null;
+  /** The staff member's session id, when the request carries a live one. */
+  staffSessionId: string | null;
   user: SessionUser | null;
   staff: SessionStaff | null;
   /** The page title (without the platform name); set by a handler or middleware. */
@@ -46,10 +61,31 @@ export function getCookie(req: Request, name: string): string | null {
   return null;
 }
 
-/** The client's IP address as the server sees it. */
-export function clientIp(info: Deno.ServeHandlerInfo | undefined): string {
+/**
+ * The client's IP address: the TCP peer, or — when the peer is a trusted proxy (`config.trustedProxies`) —
+ * the right-most untrusted `X-Forwarded-For` hop (see `clientIpFrom`). The app computes it once per request
+ * into `ctx.state.clientIp`; routes read that.
+ */
+export function clientIp(
+  info: Deno.ServeHandlerInfo | undefined,
+  req: Request,
+  trustedProxies: readonly Cidr[],
+): string {
   const addr = info?.remoteAddr;
-  return addr && "hostname" in addr ? addr.hostname : "unknown";
+  const peer = addr && "hostname" in addr ? addr.hostname : "unknown";
+  if (peer === "unknown") return peer;
+  return clientIpFrom({ peer, forwardedFor: req.headers.get("x-forwarded-for"), trusted: trustedProxies });
+}
+
+/**
+ * An absolute link to `path` on this site, for pages, SMS and e-mail: from the configured public origin
+ * (`PUBLIC_ORIGIN`), else in development `http://localhost:PORT`. Never from the request's `Host` header,
+ * which the client chooses. In production without `PUBLIC_ORIGIN` the path alone.
+ */
+export function publicUrl(config: Pick<Config, "publicOrigin" | "env" | "port">, path: string): string {
+  const origin = config.publicOrigin ??
+    (config.env === "production" ? null : `http://localhost:${config.port}`);
+  return origin ? origin + path : path;
 }
 
 /** Longest `next` path accepted. */

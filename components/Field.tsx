@@ -103,3 +103,46 @@ function FieldError({ id, error }: { id: string; error: string | undefined }) {
 export function CsrfField({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
 }
+
+/**
+ * The mainland mobile number field every phone form uses (log-in, SMS log-in, registration): `tel` keyboard,
+ * the same label, length limit and placeholder. `autocomplete` is `username` on log-in forms (so password
+ * managers pair it with the password) and `tel-national` on registration.
+ */
+export function PhoneField(
+  props: { value: string; errors?: string[]; autocomplete?: "username" | "tel-national" },
+) {
+  return (
+    <Field
+      name="phone"
+      label="手机号码"
+      type="tel"
+      inputMode="tel"
+      autocomplete={props.autocomplete ?? "username"}
+      maxLength={20}
+      placeholder="11 位手机号码"
+      required
+      value={props.value}
+      errors={props.errors}
+    />
+  );
+}
+
+/**
+ * A hidden submit button placed first in a form with several submit buttons, so that Enter in any field
+ * submits `intent=value` (the first submit button is the form's default button).
+ */
+export function DefaultSubmit(props: { intent: string; label: string }) {
+  return (
+    <button
+      type="submit"
+      name="intent"
+      value={props.intent}
+      class="visually-hidden"
+      tabindex={-1}
+      aria-hidden="true"
+    >
+      {props.label}
+    </button>
+  );
+}

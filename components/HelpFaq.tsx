@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../domain/shared/brand.ts";
-import { PASSWORD_MIN_LENGTH } from "../domain/accounts/password.ts";
+import { PASSWORD_MAX_CHARS, PASSWORD_MIN_LENGTH } from "../domain/accounts/password.ts";
 import { SESSION_TIMEOUTS } from "../domain/accounts/session.ts";
 import {
   SMS_CODE_MAX_ATTEMPTS,
@@ -76,11 +76,14 @@ export const FAQ_TOPICS: FaqTopic[] = [
     items: [
       {
         q: "登录密码有什么要求？",
-        a: `至少 ${PASSWORD_MIN_LENGTH} 位，不能全是数字，不能使用 12345678、password 等常见密码。建议字母、数字和符号组合，且不要与其他网站使用相同的密码。`,
+        a: `至少 ${PASSWORD_MIN_LENGTH} 位（最多 ${PASSWORD_MAX_CHARS} 个字符），不能是常见或容易猜到的密码，如 qq123456、` +
+          `woaini1314、生日、键盘顺序或您的手机号。不要求一定包含数字或符号：一句好记的长句子（可以是中文）往往更安全。` +
+          `请不要与其他网站使用相同的密码。`,
       },
       {
         q: "忘记密码怎么办？",
-        a: `目前请致电客服 ${SERVICE_PHONE}，核验本人身份后协助重置。客服不会向您索要短信验证码或密码。`,
+        a: `可在登录页使用「短信验证码登录」，用注册手机号接收验证码登录；如需重置密码，请致电客服 ${SERVICE_PHONE}，` +
+          `核验本人身份后协助重置。客服不会向您索要短信验证码或密码。`,
       },
     ],
   },
@@ -92,7 +95,8 @@ export const FAQ_TOPICS: FaqTopic[] = [
         q: "密码输错多次会怎样？",
         a: `连续输错 ${ACCOUNT_LOCKOUT.maxFailures} 次，账户将锁定 ${
           minutes(ACCOUNT_LOCKOUT.lockSeconds)
-        } 分钟，锁定期间无法登录。页面会提示剩余尝试次数和解锁时间。`,
+        } 分钟，锁定期间无法用密码登录。页面会提示剩余尝试次数和解锁时间。本人可使用「短信验证码登录 / 解锁」，` +
+          `验证注册手机号后即可登录并解除锁定。同一网络登录失败过多时，该网络也会暂时无法用密码登录。`,
       },
       {
         q: "为什么需要重新登录？",

@@ -1,8 +1,8 @@
 import { CURRENT_AGREEMENTS } from "../domain/accounts/agreements.ts";
-import { PASSWORD_MIN_LENGTH } from "../domain/accounts/password.ts";
+import { PASSWORD_HINT, PASSWORD_MAX_CHARS } from "../domain/accounts/password.ts";
 import type { FieldErrors, RegisterField } from "../domain/accounts/user.ts";
 import SmsCodeButton from "../islands/SmsCodeButton.tsx";
-import { CsrfField, Field } from "./Field.tsx";
+import { CsrfField, DefaultSubmit, Field, PhoneField } from "./Field.tsx";
 
 /** What the register form shows again after a submit (never the passwords). */
 export interface RegisterDraft {
@@ -31,9 +31,8 @@ export interface RegisterFormProps {
   retryAfterSeconds?: number;
 }
 
-/** The password policy, as the hint under the password field. */
-export const PASSWORD_HINT =
-  `至少 ${PASSWORD_MIN_LENGTH} 位，不能全是数字，不能使用常见密码（如 12345678、password）`;
+/** The password policy, as the hint under the password field (worded with the rules in domain/accounts/password.ts). */
+export { PASSWORD_HINT };
 
 /**
  * The register form: kind, phone, SMS code with the 「获取验证码」 island, password twice, optional invite
@@ -49,16 +48,7 @@ export function RegisterForm(props: RegisterFormProps) {
     <form method="post" action="/register" class="stack">
       <CsrfField token={props.csrfToken} />
       {/* Enter in any field registers (the first submit button is the form's default button). */}
-      <button
-        type="submit"
-        name="intent"
-        value="register"
-        class="visually-hidden"
-        tabindex={-1}
-        aria-hidden="true"
-      >
-        注册
-      </button>
+      <DefaultSubmit intent="register" label="注册" />
       <fieldset class="form-field" aria-describedby={kindError ? "f-kind-error" : undefined}>
         <legend>注册身份</legend>
         <div class="radio-row">
@@ -73,18 +63,7 @@ export function RegisterForm(props: RegisterFormProps) {
         </div>
         {kindError && <p class="field-error" id="f-kind-error" role="alert">{kindError}</p>}
       </fieldset>
-      <Field
-        name="phone"
-        label="手机号码"
-        type="tel"
-        inputMode="tel"
-        autocomplete="tel-national"
-        maxLength={20}
-        placeholder="11 位手机号码"
-        required
-        value={draft.phone}
-        errors={errors.phone}
-      />
+      <PhoneField value={draft.phone} errors={errors.phone} autocomplete="tel-national" />
       <Field
         name="smsCode"
         label="短信验证码"
@@ -111,7 +90,7 @@ export function RegisterForm(props: RegisterFormProps) {
         label="登录密码"
         type="password"
         autocomplete="new-password"
-        maxLength={72}
+        maxLength={PASSWORD_MAX_CHARS}
         required
         hint={PASSWORD_HINT}
         errors={errors.password}
@@ -121,7 +100,7 @@ export function RegisterForm(props: RegisterFormProps) {
         label="确认密码"
         type="password"
         autocomplete="new-password"
-        maxLength={72}
+        maxLength={PASSWORD_MAX_CHARS}
         required
         errors={errors.passwordConfirm}
       />
@@ -157,7 +136,9 @@ export function RegisterForm(props: RegisterFormProps) {
       </p>
       {props.demo && (
         <p class="risk-note" role="note">
-          演示环境不会真实发送短信：点击「获取验证码」后，可在<a href="/dev/outbox">沙箱发件箱</a>查看验证码。
+          演示环境不会真实发送短信：点击「获取验证码」后，可在<a href="/dev/sandbox">
+            沙箱短信页
+          </a>查看验证码。
         </p>
       )}
     </form>

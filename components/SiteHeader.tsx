@@ -23,7 +23,7 @@ export function SiteHeader(
       <a class="skip-link" href="#main">跳到正文</a>
       {props.demo && (
         <div class="demo-banner" role="note">
-          演示环境：数据均为虚构，短信与邮件不会真实发送（<a href="/dev/outbox">查看沙箱发件箱</a>）
+          演示环境：数据均为虚构，短信与邮件不会真实发送（<a href="/dev/sandbox">查看沙箱短信与邮件</a>）
         </div>
       )}
       <header class="site-header">

@@ -11,8 +11,8 @@ import type { JSX } from "preact";
 export interface SmsCodeButtonProps {
   /** The page's CSRF token, sent as `X-CSRF-Token`. */
   csrfToken: string;
-  /** What the code is for. */
-  purpose: "register";
+  /** What the code is for: 注册, or 短信验证码登录 / 解锁. */
+  purpose: "register" | "login";
   /** Id of the phone `<input>` (its field shows the errors). */
   phoneInputId: string;
   /** Id of the code `<input>` (focused after a send). */

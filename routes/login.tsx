@@ -1,21 +1,25 @@
 /**
  * `/login` — 登录 with phone + password. Failures say how many attempts are left, or how long the
- * account is locked; success replaces any previous session with a new one (new id) and goes to a safe
- * `?next=` (a same-site path) or `/account`.
+ * account (or this network) is locked — a locked account is offered 短信验证码登录 / 解锁 (`/login/sms`);
+ * success replaces any previous session with a new one (new id) and goes to a safe `?next=` (a same-site
+ * path) or `/account`.
  * @module
  */
 import { page, readForm } from "../framework/mod.ts";
-import { CsrfField, Field } from "../components/Field.tsx";
+import { CsrfField, Field, PhoneField } from "../components/Field.tsx";
 import { sessionCookie, sessionCookieName } from "../domain/accounts/session.ts";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "../domain/accounts/phone.ts";
 import { loginErrorMessage, loginUser } from "../domain/accounts/login.ts";
-import { clientIp, define, getCookie, safeNextPath, secureCookies } from "../utils.ts";
+import { PASSWORD_MAX_CHARS } from "../domain/accounts/password.ts";
+import { define, getCookie, safeNextPath, secureCookies } from "../utils.ts";
 
 interface LoginPageData {
   phone: string;
   next: string | null;
   errors: { phone?: string[]; password?: string[] };
   formError?: string;
+  /** The account is locked: offer 短信验证码登录 / 解锁. */
+  offerSmsLogin?: boolean;
 }
 
 export const handler = define.handlers({
@@ -43,21 +47,28 @@ export const handler = define.handlers({
     const result = await loginUser(ctx.state.sql, {
       phone,
       password,
-      ip: clientIp(ctx.info),
+      ip: ctx.state.clientIp,
       userAgent: ctx.req.headers.get("user-agent"),
       previousSessionId: ctx.state.sessionId ?? getCookie(ctx.req, cookieName),
-    }, { cipher: ctx.state.pii });
+    }, { cipher: ctx.state.pii, securityLog: ctx.state.securityLog });
     if (!result.ok) {
       const status = result.code === "locked" ? 429 : result.code === "account_disabled" ? 403 : 422;
-      return page<LoginPageData>({ phone, next, errors: {}, formError: loginErrorMessage(result) }, {
-        status,
-      });
+      const offerSmsLogin = result.code === "locked";
+      return page<LoginPageData>(
+        { phone, next, errors: {}, formError: loginErrorMessage(result), offerSmsLogin },
+        { status },
+      );
     }
     const res = ctx.redirect(next ?? "/account", 303);
     res.headers.append("set-cookie", sessionCookie(cookieName, result.sessionId, { secure }));
     return res;
   },
 });
+
+/** The SMS log-in page, keeping where to go afterwards. */
+function smsLoginHref(next: string | null): string {
+  return next ? `/login/sms?next=${encodeURIComponent(next)}` : "/login/sms";
+}
 
 /** The log-in page. */
 export default define.page<typeof handler>(({ data, state }) => (
@@ -67,31 +78,29 @@ export default define.page<typeof handler>(({ data, state }) => (
       <CsrfField token={state.csrfToken} />
       {data.next && <input type="hidden" name="next" value={data.next} />}
       {data.formError && <p class="form-error" role="alert">{data.formError}</p>}
-      <Field
-        name="phone"
-        label="手机号码"
-        type="tel"
-        inputMode="tel"
-        autocomplete="username"
-        maxLength={20}
-        placeholder="11 位手机号码"
-        required
-        value={data.phone}
-        errors={data.errors.phone}
-      />
+      {data.offerSmsLogin && (
+        <p class="muted">
+          本人手机可接收短信？<a href={smsLoginHref(data.next)}>
+            短信验证码登录 / 解锁
+          </a>，验证后即可登录并解除锁定。
+        </p>
+      )}
+      <PhoneField value={data.phone} errors={data.errors.phone} />
       <Field
         name="password"
         label="登录密码"
         type="password"
         autocomplete="current-password"
-        maxLength={72}
+        maxLength={PASSWORD_MAX_CHARS}
         required
         errors={data.errors.password}
       />
       <button type="submit" class="btn btn-block">登录</button>
     </form>
     <p class="muted">
-      还没有账户？<a href="/register">免费注册</a> · <a href="/help#password">忘记密码？</a>
+      还没有账户？<a href="/register">免费注册</a> · <a href={smsLoginHref(data.next)}>短信验证码登录</a> ·
+      {" "}
+      <a href="/help#password">忘记密码？</a>
     </p>
   </div>
 ));

@@ -10,7 +10,10 @@ export const handler = define.handlers({
   async POST(ctx) {
     const secure = secureCookies(ctx.state, ctx.url);
     const name = sessionCookieName("user", secure);
-    await destroySession(ctx.state.sql, ctx.state.sessionId ?? getCookie(ctx.req, name));
+    const ended = await destroySession(ctx.state.sql, ctx.state.sessionId ?? getCookie(ctx.req, name));
+    if (ended && ctx.state.user) {
+      ctx.state.securityLog.emit("logout", { subject: "user", userId: ctx.state.user.id });
+    }
     const res = ctx.redirect("/", 303);
     res.headers.append("set-cookie", clearSessionCookie(name, { secure }));
     return res;

@@ -1,22 +1,23 @@
 /**
  * `/register` — 注册. GET shows the form (`?invite=` fills the invite code). POST either sends the SMS code
- * (`intent=send_code`, the no-script path of 「获取验证码」) or registers: on success the user is logged in
- * at once (new session, cookie), welcomed through the message centre and sent to `/account?welcome=1`.
+ * (`intent=send_code`, the no-script path of 「获取验证码」; 「验证码已发送」 for any valid phone, registered
+ * or not) or registers: on success the user is logged in at once (the command's new session, cookie),
+ * welcomed through the message centre (the outbox) and sent to `/account?welcome=1`. Attempts are limited
+ * per IP and per phone (429), and nothing about the phone, the invite code or the password is judged before
+ * the SMS code is proven.
  * @module
  */
 import { page, readForm } from "../framework/mod.ts";
 import { emptyRegisterDraft, type RegisterDraft, RegisterForm } from "../components/RegisterForm.tsx";
 import { sendRegisterSmsCode } from "../domain/accounts/register_sms_code.ts";
-import { rotateSession, sessionCookie, sessionCookieName } from "../domain/accounts/session.ts";
+import { sessionCookie, sessionCookieName } from "../domain/accounts/session.ts";
 import {
   type FieldErrors,
   REGISTER_MESSAGES,
   type RegisterField,
   registerUser,
 } from "../domain/accounts/user.ts";
-import { sandboxSms } from "../integrations/sms.ts";
-import { notify } from "../jobs/notifications.ts";
-import { clientIp, define, getCookie, secureCookies } from "../utils.ts";
+import { define, getCookie, secureCookies } from "../utils.ts";
 
 interface RegisterPageData {
   draft: RegisterDraft;
@@ -54,15 +55,16 @@ export const handler = define.handlers({
       inviteCode: (form.inviteCode ?? "").slice(0, 20),
       acceptAgreements: form.acceptAgreements === "on",
     };
-    const ip = clientIp(ctx.info);
+    const ip = ctx.state.clientIp;
 
     if (form.intent === "send_code") {
       const sent = await sendRegisterSmsCode(ctx.state.sql, { rawPhone: draft.phone, ip }, {
-        sms: sandboxSms,
+        outbox: ctx.state.outbox,
         cipher: ctx.state.pii,
+        securityLog: ctx.state.securityLog,
       });
       if (sent.ok) return page<RegisterPageData>({ draft, errors: {}, codeSent: sent });
-      const status = sent.code === "throttled" ? 429 : sent.code === "send_failed" ? 503 : 422;
+      const status = sent.code === "throttled" ? 429 : 422;
       return page<RegisterPageData>({
         draft,
         errors: { phone: [sent.message] },
@@ -70,40 +72,39 @@ export const handler = define.handlers({
       }, { status });
     }
 
-    const result = await registerUser(ctx.state.sql, { ...form, ip }, { cipher: ctx.state.pii });
-    if (!result.ok) {
-      const errors: FieldErrors<RegisterField> = result.code === "invalid_input"
-        ? result.fields
-        : result.code === "phone_taken"
-        ? { phone: [REGISTER_MESSAGES.phone_taken] }
-        : { smsCode: [REGISTER_MESSAGES[result.code]] };
-      return page<RegisterPageData>({ draft, errors }, { status: result.code === "phone_taken" ? 409 : 422 });
-    }
-
     const secure = secureCookies(ctx.state, ctx.url);
     const cookieName = sessionCookieName("user", secure);
-    const session = await rotateSession(
-      ctx.state.sql,
-      ctx.state.sessionId ?? getCookie(ctx.req, cookieName),
-      {
-        subjectType: "user",
-        subjectId: result.userId,
-        ip,
-        userAgent: ctx.req.headers.get("user-agent"),
-      },
-    );
-    try {
-      await notify(ctx.state.kv, { userId: result.userId, kind: "welcome" });
-    } catch (e) {
-      // the account exists and the user is logged in; a lost welcome message must not undo that
-      console.error(JSON.stringify({ level: "error", msg: "welcome_notify_failed", error: String(e) }));
+    const result = await registerUser(ctx.state.sql, {
+      ...form,
+      ip,
+      userAgent: ctx.req.headers.get("user-agent"),
+      previousSessionId: ctx.state.sessionId ?? getCookie(ctx.req, cookieName),
+    }, { cipher: ctx.state.pii, outbox: ctx.state.outbox, securityLog: ctx.state.securityLog });
+    if (!result.ok) {
+      switch (result.code) {
+        case "invalid_input":
+          return page<RegisterPageData>({ draft, errors: result.fields }, { status: 422 });
+        case "throttled":
+          return page<RegisterPageData>({
+            draft,
+            errors: { smsCode: [REGISTER_MESSAGES.throttled(result.retryAfterSeconds)] },
+          }, { status: 429, headers: { "retry-after": String(result.retryAfterSeconds) } });
+        case "phone_taken": // said only to whoever proved the SMS code
+          return page<RegisterPageData>({ draft, errors: { phone: [REGISTER_MESSAGES.phone_taken] } }, {
+            status: 409,
+          });
+        default:
+          return page<RegisterPageData>({ draft, errors: { smsCode: [REGISTER_MESSAGES[result.code]] } }, {
+            status: 422,
+          });
+      }
     }
+
     const res = ctx.redirect("/account?welcome=1", 303);
-    res.headers.append("set-cookie", sessionCookie(cookieName, session.sessionId, { secure }));
+    res.headers.append("set-cookie", sessionCookie(cookieName, result.session.sessionId, { secure }));
     return res;
   },
 });
-
 /** The register page: heading, the form, the risk line. */
 export default define.page<typeof handler>(({ data, state }) => (
   <div class="card auth-card">

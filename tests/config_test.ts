@@ -36,10 +36,25 @@ Deno.test("config: production refuses a secret still at its demo value", () => {
 });
 
 Deno.test("config: production with real secrets turns demo off and cookies strictly Secure", () => {
-  const c = loadConfig({ APP_ENV: "production", ...realSecrets, PORT: "9000" });
+  const c = loadConfig({ APP_ENV: "production", ...realSecrets, PORT: "9000", ALLOW_SANDBOX_GATEWAYS: "1" });
   assert.equal(c.demo, false);
   assert.equal(c.secureCookies, true);
   assert.equal(c.port, 9000);
+  assert.equal(c.allowSandboxGateways, true);
+});
+
+Deno.test("config: production refuses the sandbox SMS/e-mail gateways unless explicitly allowed", () => {
+  assert.throws(() => loadConfig({ APP_ENV: "production", ...realSecrets }), (e) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /ALLOW_SANDBOX_GATEWAYS=1/);
+    return true;
+  });
+  assert.throws(
+    () => loadConfig({ APP_ENV: "production", ...realSecrets, ALLOW_SANDBOX_GATEWAYS: "yes" }),
+    /ALLOW/,
+  );
+  // development and tests use the sandboxes without asking
+  assert.equal(loadConfig({}).allowSandboxGateways, false);
 });
 
 Deno.test("config: malformed values are rejected with the variable named", () => {

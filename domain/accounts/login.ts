@@ -1,14 +1,20 @@
 /**
- * User log-in (登录) with phone and password, through the shared log-in core.
+ * User log-in (登录): with phone and password, through the shared log-in core; or with an SMS code
+ * (短信验证码登录 / 解锁), which also lifts the account's password lock — the owner of a phone can always get
+ * in, however many wrong passwords someone else typed for it (ASVS 6.1.1).
  * @module
  */
-import type { Db } from "../../db/tx.ts";
+import { type Db, transaction } from "../../db/tx.ts";
+import type { Outbox } from "../../db/outbox.ts";
 import { userDisplayName } from "./display_name.ts";
-import { authenticate, type LoginAccount } from "./login_core.ts";
+import { authenticate, type LockScope, type LoginAccount } from "./login_core.ts";
 import { normalizePhone } from "./phone.ts";
 import { maskPhone, type PiiCipher } from "./pii.ts";
-import { lockMinutes, type LockoutRule } from "./rate_limit.ts";
+import { consumeQuota, lockMinutes, type LockoutRule, type QuotaRule, resetFailures } from "./rate_limit.ts";
+import { rotateSession } from "./session.ts";
 import type { SessionUser } from "./session_subject.ts";
+import { requestSmsCode, SMS_CODE_MESSAGES, throttledMessage, verifySmsCode } from "./sms_code.ts";
+import { phoneHashRef, type SecurityEventFields, type SecurityLog } from "../shared/security_log.ts";
 
 /** Failed logins per account: 5 in 15 minutes locks it for 15 minutes. */
 export const ACCOUNT_LOCKOUT: LockoutRule = { maxFailures: 5, windowSeconds: 900, lockSeconds: 900 };
@@ -17,14 +23,17 @@ export const ACCOUNT_LOCKOUT: LockoutRule = { maxFailures: 5, windowSeconds: 900
 export type LoginResult =
   | { ok: true; sessionId: string; expiresAt: Date; user: SessionUser }
   | { ok: false; code: "invalid_credentials"; remainingAttempts: number }
-  | { ok: false; code: "locked"; retryAfterSeconds: number }
+  | { ok: false; code: "locked"; retryAfterSeconds: number; scope: LockScope }
   | { ok: false; code: "account_disabled" };
 
-/** Chinese messages for log-in outcomes. `locked` takes the minutes left. */
+/** Chinese messages for log-in outcomes. `locked` takes the minutes left and which key is locked. */
 export const LOGIN_MESSAGES = {
   invalid_credentials: (remainingAttempts: number) =>
     remainingAttempts > 0 ? `手机号或密码错误，还可尝试 ${remainingAttempts} 次` : "手机号或密码错误",
-  locked: (retryAfterSeconds: number) => `账户已锁定，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`,
+  locked: (retryAfterSeconds: number, scope: LockScope = "account") =>
+    scope === "ip"
+      ? `该网络登录尝试过多，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`
+      : `账户已锁定，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`,
   account_disabled: () => "该账户已停用，请联系客服",
 } as const;
 
@@ -34,7 +43,7 @@ export function loginErrorMessage(result: Exclude<LoginResult, { ok: true }>): s
     case "invalid_credentials":
       return LOGIN_MESSAGES.invalid_credentials(result.remainingAttempts);
     case "locked":
-      return LOGIN_MESSAGES.locked(result.retryAfterSeconds);
+      return LOGIN_MESSAGES.locked(result.retryAfterSeconds, result.scope);
     case "account_disabled":
       return LOGIN_MESSAGES.account_disabled();
   }
@@ -44,6 +53,16 @@ export function loginErrorMessage(result: Exclude<LoginResult, { ok: true }>): s
 export interface LoginDeps {
   cipher: PiiCipher;
   now?: Date;
+  /** Where the log-in's security events go (the request's log). */
+  securityLog?: SecurityLog;
+}
+
+type UserRow = LoginAccount & { kind: "investor" | "borrower"; displayName: string | null };
+
+/** How security events name a user: the id when known, else the phone's keyed hash (never the phone). */
+function userRef(account: { id: string } | null, phoneHash: string | null): SecurityEventFields {
+  if (account) return { subject: "user", userId: account.id };
+  return phoneHash ? { subject: "user", phoneHash: phoneHashRef(phoneHash) } : { subject: "user" };
 }
 
 /**
@@ -64,18 +83,20 @@ export async function loginUser(
 ): Promise<LoginResult> {
   const phone = normalizePhone(String(input.phone ?? ""));
   const phoneHash = phone ? await deps.cipher.hash(phone) : null;
-  const result = await authenticate(db, {
+  const result = await authenticate<UserRow>(db, {
     subjectType: "user",
-    accountKey: phoneHash ? `acct:${phoneHash}` : null,
+    accountKey: phoneHash ? accountLockKey(phoneHash) : null,
     accountRule: ACCOUNT_LOCKOUT,
     ip: input.ip,
     userAgent: input.userAgent,
     password: String(input.password ?? ""),
     previousSessionId: input.previousSessionId,
     now: deps.now ?? new Date(),
+    securityLog: deps.securityLog,
+    accountRef: (account) => userRef(account, phoneHash),
     find: async (q) => {
       if (!phoneHash) return null;
-      const [row] = await q<(LoginAccount & { kind: "investor" | "borrower"; displayName: string | null })[]>`
+      const [row] = await q<UserRow[]>`
         select id, kind, display_name as "displayName", password_hash as "passwordHash", status
         from users where phone_hash = ${phoneHash}`;
       return row ?? null;
@@ -87,11 +108,176 @@ export async function loginUser(
     ok: true,
     sessionId: session.sessionId,
     expiresAt: session.expiresAt,
-    user: {
-      id: account.id,
-      kind: account.kind,
-      phoneMasked: maskPhone(phone!),
-      displayName: userDisplayName(account.displayName, phone!),
-    },
+    user: sessionUser(account, phone!),
   };
+}
+
+/** The rate-limit key of a user's failed password log-ins (the account lock). */
+export function accountLockKey(phoneHash: string): string {
+  return `acct:${phoneHash}`;
+}
+
+function sessionUser(account: UserRow, phone: string): SessionUser {
+  return {
+    id: account.id,
+    kind: account.kind,
+    phoneMasked: maskPhone(phone),
+    displayName: userDisplayName(account.displayName, phone),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 短信验证码登录 / 解锁
+
+/** SMS log-in attempts (code checks) per client IP: 20 in 15 minutes. */
+export const SMS_LOGIN_PER_IP: QuotaRule = { limit: 20, windowSeconds: 900 };
+/**
+ * SMS log-in attempts per phone *from one IP*: 10 in 15 minutes. Not per phone alone: then anyone could
+ * use up the owner's attempts and keep them out — the very lockout this path exists to get around. Guessing
+ * is bounded by the code itself (5 wrong guesses kill it; ≤ 10 codes per phone per day).
+ */
+export const SMS_LOGIN_PER_PHONE_AND_IP: QuotaRule = { limit: 10, windowSeconds: 900 };
+
+/** Outcome of {@link loginUserWithSmsCode}. */
+export type SmsLoginResult =
+  | { ok: true; sessionId: string; expiresAt: Date; user: SessionUser; unlocked: boolean }
+  | { ok: false; code: "invalid_phone" | "invalid_code" | "expired_code" | "too_many_attempts" }
+  | { ok: false; code: "throttled"; retryAfterSeconds: number }
+  | { ok: false; code: "account_disabled" };
+
+/** Chinese messages for SMS log-in failures. */
+export const SMS_LOGIN_MESSAGES = {
+  invalid_phone: SMS_CODE_MESSAGES.invalid_phone,
+  invalid_code: SMS_CODE_MESSAGES.invalid_code,
+  expired_code: SMS_CODE_MESSAGES.expired_code,
+  too_many_attempts: SMS_CODE_MESSAGES.too_many_attempts,
+  throttled: (retryAfterSeconds: number) =>
+    `登录尝试过于频繁，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`,
+  account_disabled: LOGIN_MESSAGES.account_disabled(),
+} as const;
+
+/**
+ * The command 短信验证码登录 / 解锁: log in with the phone and an SMS code (purpose `login`). The code
+ * proves the phone, so it **logs the user in and clears the account's password lock** (`acct:` key) in one
+ * transaction with consuming the code and rotating the session; the per-IP password lock is left alone (it
+ * is about the network, and this path does not check passwords). Attempts are limited per IP and per phone
+ * from that IP; a wrong code is counted on the code (5 wrong guesses kill it). An unregistered phone never has a
+ * login code ({@link sendLoginSmsCode} sends none), so it answers `invalid_code` like any wrong code.
+ */
+export async function loginUserWithSmsCode(
+  db: Db,
+  input: {
+    phone: string;
+    code: string;
+    ip: string | null;
+    userAgent: string | null;
+    previousSessionId?: string | null;
+  },
+  deps: LoginDeps,
+): Promise<SmsLoginResult> {
+  const phone = normalizePhone(String(input.phone ?? ""));
+  if (!phone) return { ok: false, code: "invalid_phone" };
+  const now = deps.now ?? new Date();
+  const phoneHash = await deps.cipher.hash(phone);
+  const log = deps.securityLog;
+  // the outcome, and the account it concerns (for the security log)
+  type Attempt = { result: SmsLoginResult; userId: string | null };
+  const fail = (result: SmsLoginResult, userId: string | null = null): Attempt => ({ result, userId });
+  const { result, userId } = await transaction(db, async (tx, rollback): Promise<Attempt> => {
+    const quotas: [string, QuotaRule][] = [[
+      `smslogin:${phoneHash}:${input.ip ?? ""}`,
+      SMS_LOGIN_PER_PHONE_AND_IP,
+    ]];
+    if (input.ip) quotas.push([`smsloginip:${input.ip}`, SMS_LOGIN_PER_IP]);
+    let retryAfterSeconds = 0;
+    for (const [key, rule] of quotas) {
+      const q = await consumeQuota(tx, key, rule, now);
+      if (!q.ok) retryAfterSeconds = Math.max(retryAfterSeconds, q.retryAfterSeconds);
+    }
+    if (retryAfterSeconds > 0) return rollback(fail({ ok: false, code: "throttled", retryAfterSeconds }));
+    const code = await verifySmsCode(tx, { phone, purpose: "login", code: String(input.code ?? "").trim() }, {
+      cipher: deps.cipher,
+      now,
+    });
+    // a wrong guess is counted: commit
+    if (!code.ok) return fail({ ok: false, code: code.code });
+    const [account] = await tx<UserRow[]>`
+      select id, kind, display_name as "displayName", password_hash as "passwordHash", status
+      from users where phone_hash = ${phoneHash}`;
+    if (!account) return fail({ ok: false, code: "invalid_code" });
+    if (account.status !== "active") return fail({ ok: false, code: "account_disabled" }, account.id);
+    const [lock] = await tx<{ locked: boolean }[]>`
+      select locked_until > ${now} as locked from rate_limits where key = ${accountLockKey(phoneHash)}`;
+    await resetFailures(tx, accountLockKey(phoneHash));
+    const session = await rotateSession(tx, input.previousSessionId, {
+      subjectType: "user",
+      subjectId: account.id,
+      ip: input.ip,
+      userAgent: input.userAgent,
+      now,
+    });
+    return {
+      result: {
+        ok: true,
+        sessionId: session.sessionId,
+        expiresAt: session.expiresAt,
+        user: sessionUser(account, phone),
+        unlocked: lock?.locked === true,
+      },
+      userId: account.id,
+    };
+  });
+  if (result.ok) {
+    if (result.unlocked) {
+      log?.emit("login.unlocked", { subject: "user", userId: result.user.id, method: "sms" });
+    }
+    log?.emit("login.succeeded", { subject: "user", userId: result.user.id, method: "sms" });
+    return result;
+  }
+  log?.emit("login.failed", {
+    ...userRef(userId ? { id: userId } : null, phoneHash),
+    method: "sms",
+    reason: result.code,
+    ...(result.code === "throttled" ? { retryAfterSeconds: result.retryAfterSeconds } : {}),
+  });
+  return result;
+}
+
+/** Outcome of {@link sendLoginSmsCode}: the same for every valid phone, registered or not. */
+export type SendLoginCodeOutcome =
+  | { ok: true; resendAfterSeconds: number }
+  | { ok: false; code: "invalid_phone"; message: string }
+  | { ok: false; code: "throttled"; message: string; retryAfterSeconds: number };
+
+/**
+ * Send a log-in code to `rawPhone`: within the usual SMS quotas (per phone and purpose, per phone per day,
+ * per IP), a registered phone gets a code; an unregistered one gets nothing, and the answer is the same
+ * (「验证码已发送」), so nobody learns whether a phone has an account.
+ */
+export async function sendLoginSmsCode(
+  db: Db,
+  input: { rawPhone: string; ip: string | null },
+  deps: { outbox: Outbox; cipher: PiiCipher; now?: Date },
+): Promise<SendLoginCodeOutcome> {
+  const phone = normalizePhone(input.rawPhone);
+  if (!phone) return { ok: false, code: "invalid_phone", message: SMS_CODE_MESSAGES.invalid_phone };
+  const sent = await requestSmsCode(db, {
+    phone,
+    purpose: "login",
+    ip: input.ip,
+    delivery: async (tx, phoneHash) => {
+      const [row] = await tx`select 1 from users where phone_hash = ${phoneHash} limit 1`;
+      return row ? { kind: "code" } : { kind: "none" };
+    },
+  }, deps);
+  if (sent.ok) return { ok: true, resendAfterSeconds: sent.resendAfterSeconds };
+  if (sent.code === "throttled") {
+    return {
+      ok: false,
+      code: "throttled",
+      message: throttledMessage(sent.retryAfterSeconds),
+      retryAfterSeconds: sent.retryAfterSeconds,
+    };
+  }
+  return { ok: false, code: "invalid_phone", message: SMS_CODE_MESSAGES.invalid_phone };
 }

@@ -14,6 +14,7 @@ import {
   resetFailures,
 } from "./rate_limit.ts";
 import { type CreatedSession, rotateSession, type SubjectType } from "./session.ts";
+import type { SecurityEventFields, SecurityLog } from "../shared/security_log.ts";
 
 /** Failed logins per IP (users and staff together): 20 in 15 minutes locks the IP for 15 minutes. */
 export const IP_LOCKOUT: LockoutRule = { maxFailures: 20, windowSeconds: 900, lockSeconds: 900 };
@@ -26,11 +27,17 @@ export interface LoginAccount {
   status: string;
 }
 
+/**
+ * Which key a lock is on: the account (5 failures for it, from anywhere — its owner can lift it by proving
+ * the phone) or the client IP (20 failures from this network, any accounts).
+ */
+export type LockScope = "account" | "ip";
+
 /** Outcome of {@link authenticate}. */
 export type AuthenticateResult<A extends LoginAccount> =
   | { ok: true; account: A; session: CreatedSession }
   | { ok: false; code: "invalid_credentials"; remainingAttempts: number }
-  | { ok: false; code: "locked"; retryAfterSeconds: number }
+  | { ok: false; code: "locked"; retryAfterSeconds: number; scope: LockScope }
   | { ok: false; code: "account_disabled" };
 
 /** Input of {@link authenticate}. */
@@ -51,6 +58,10 @@ export interface AuthenticateInput<A extends LoginAccount> {
   onFailure?(tx: Tx, account: A | null, failures: number): Promise<void>;
   /** Recorded in the success's transaction, after the new session exists. */
   onSuccess?(tx: Tx, account: A): Promise<void>;
+  /** Where the log-in's security events go (`login.succeeded`, `login.failed`, `login.locked_out`, …). */
+  securityLog?: SecurityLog;
+  /** How the events name the account: its id when found, else a non-secret reference (keyed hash). */
+  accountRef(account: A | null): SecurityEventFields;
 }
 
 /**
@@ -76,11 +87,22 @@ export async function authenticate<A extends LoginAccount>(
     // a locked key refuses the attempt: the keys counted before it must not stay counted
     return r.ok ? r : rollback(r);
   });
-  if (!reserved.ok) return { ok: false, code: "locked", retryAfterSeconds: reserved.retryAfterSeconds };
+  const log = input.securityLog;
+  if (!reserved.ok) {
+    const scope: LockScope = reserved.lockedKey === ipKey ? "ip" : "account";
+    log?.emit("login.refused_locked", {
+      ...input.accountRef(await input.find(db)),
+      method: "password",
+      scope,
+      retryAfterSeconds: reserved.retryAfterSeconds,
+    });
+    return { ok: false, code: "locked", retryAfterSeconds: reserved.retryAfterSeconds, scope };
+  }
   const acct = input.accountKey ? reserved.results[0] : null;
   const ip = ipKey ? reserved.results[entries.length - 1] : null;
 
   const account = await input.find(db);
+  const ref = input.accountRef(account);
   let valid = false;
   if (account?.passwordHash) valid = await verifyPassword(input.password, account.passwordHash);
   else await dummyVerify(input.password);
@@ -90,10 +112,17 @@ export async function authenticate<A extends LoginAccount>(
     if (input.onFailure) {
       await transaction(db, (tx) => input.onFailure!(tx, account, acct?.count ?? 0));
     }
-    const until = [acct?.lockedUntil, ip?.lockedUntil].filter((d): d is Date => d instanceof Date);
-    if (until.length > 0) {
-      const latest = Math.max(...until.map((d) => d.getTime()));
-      return { ok: false, code: "locked", retryAfterSeconds: Math.ceil((latest - now.getTime()) / 1000) };
+    log?.emit("login.failed", { ...ref, method: "password", reason: "invalid_credentials" });
+    // this failure reached a limit: the account's lock is the one its owner can act on, so it comes first
+    const lock: [LockScope, Date] | null = acct?.lockedUntil
+      ? ["account", acct.lockedUntil]
+      : ip?.lockedUntil
+      ? ["ip", ip.lockedUntil]
+      : null;
+    if (lock) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((lock[1].getTime() - now.getTime()) / 1000));
+      log?.emit("login.locked_out", { ...ref, scope: lock[0], retryAfterSeconds });
+      return { ok: false, code: "locked", retryAfterSeconds, scope: lock[0] };
     }
     return {
       ok: false,
@@ -111,9 +140,10 @@ export async function authenticate<A extends LoginAccount>(
   const found = account!;
   if (found.status !== "active") {
     await transaction(db, notAFailure);
+    log?.emit("login.failed", { ...ref, method: "password", reason: "account_disabled" });
     return { ok: false, code: "account_disabled" };
   }
-  return await transaction(db, async (tx) => {
+  const done = await transaction(db, async (tx) => {
     await notAFailure(tx);
     const session = await rotateSession(tx, input.previousSessionId, {
       subjectType: input.subjectType,
@@ -125,4 +155,6 @@ export async function authenticate<A extends LoginAccount>(
     await input.onSuccess?.(tx, found);
     return { ok: true as const, account: found, session };
   });
+  log?.emit("login.succeeded", { ...ref, method: "password" });
+  return done;
 }

@@ -127,12 +127,12 @@ export interface FailureResult {
 /** Outcome of {@link reserveAttempts}. */
 export type ReserveResult =
   | { ok: true; results: FailureResult[] }
-  | { ok: false; retryAfterSeconds: number };
+  | { ok: false; retryAfterSeconds: number; lockedKey: string | null };
 
 /**
  * Reserve one attempt on every key inside the caller's transaction (take keys in a fixed order): each key's
  * failure count goes up by one *before* the caller checks the password, unless a key is locked — then the
- * answer is `ok: false` with the longest remaining lock, and the caller must roll back (the keys counted
+ * answer is `ok: false` with the longest remaining lock and the key that has it, and the caller must roll back (the keys counted
  * before the locked one must not stay counted). `results[i]` describes `entries[i]` after this attempt
  * (its `lockedUntil` is set when this attempt reached `maxFailures`). After a successful check, call
  * {@link resetFailures} and/or {@link refundAttempt}.
@@ -147,7 +147,9 @@ export async function reserveAttempts(
     const [row] = await countFailure(tx, key, rule, now, true);
     if (!row) {
       const lock = await checkLock(tx, entries.map((e) => e.key), now);
-      return { ok: false, retryAfterSeconds: lock.locked ? lock.retryAfterSeconds : 1 };
+      return lock.locked
+        ? { ok: false, retryAfterSeconds: lock.retryAfterSeconds, lockedKey: lock.key }
+        : { ok: false, retryAfterSeconds: 1, lockedKey: key };
     }
     results.push({
       count: row.count,

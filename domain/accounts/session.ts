@@ -12,6 +12,7 @@ import type { Db, Queryable } from "../../db/tx.ts";
 import type { SessionStaff, SessionUser } from "./session_subject.ts";
 import { maskPhone, type PiiCipher, sha256Hex } from "./pii.ts";
 import { permissionsFor } from "../staff/permissions.ts";
+import { userDisplayName } from "./display_name.ts";
 
 /** Who a session belongs to. */
 export type SubjectType = "user" | "staff";
@@ -96,13 +97,14 @@ export async function createSession(
 }
 
 /**
- * Load a live session by its raw id, sliding the idle timeout (written at most once a minute).
+ * Load a live session by its raw id, sliding the idle timeout (written at most once a minute; not with
+ * `touch: false`, for a look that is not activity — a staff session seen on the public site).
  * Returns `null` for an unknown, malformed or expired id (an expired row is deleted).
  */
 export async function loadSession(
   db: Queryable,
   rawId: string | null | undefined,
-  options: { now?: Date } = {},
+  options: { now?: Date; touch?: boolean } = {},
 ): Promise<LoadedSession | null> {
   if (!rawId || !SESSION_ID_PATTERN.test(rawId)) return null;
   const now = options.now ?? new Date();
@@ -123,7 +125,10 @@ export async function loadSession(
     return null;
   }
   let expiresAt = row.expires_at;
-  if (now.getTime() - row.last_seen_at.getTime() >= SESSION_TOUCH_INTERVAL_SECONDS * 1000) {
+  if (
+    options.touch !== false &&
+    now.getTime() - row.last_seen_at.getTime() >= SESSION_TOUCH_INTERVAL_SECONDS * 1000
+  ) {
     const idle = new Date(now.getTime() + SESSION_TIMEOUTS[row.subject_type].idleSeconds * 1000);
     expiresAt = idle < row.absolute_expires_at ? idle : row.absolute_expires_at;
     await db`
@@ -227,15 +232,18 @@ export async function loadUserForSession(
     id: u.id,
     kind: u.kind,
     phoneMasked,
-    displayName: u.display_name ?? `用户${phoneMasked.slice(-4)}`,
+    displayName: userDisplayName(u.display_name, phoneMasked),
   };
 }
 
-/** The signed-in staff member (with permissions) for a raw session id, or `null`. */
+/**
+ * The signed-in staff member (with permissions) for a raw session id, or `null`. `touch: false` checks the
+ * session without sliding its idle timeout.
+ */
 export async function loadStaffForSession(
   db: Queryable,
   rawId: string | null | undefined,
-  options: { now?: Date } = {},
+  options: { now?: Date; touch?: boolean } = {},
 ): Promise<SessionStaff | null> {
   const session = await loadSession(db, rawId, options);
   if (!session || session.subjectType !== "staff") return null;

@@ -6,9 +6,9 @@
  * Only the latest code for a phone and purpose counts; asking for a new one supersedes the old.
  */
 import { type BatchLimits, deleteInBatches } from "../../db/batches.ts";
-import type { Db, Queryable } from "../../db/tx.ts";
-import type { SmsGateway } from "../../integrations/sms.ts";
-import { PLATFORM_NAME } from "../shared/brand.ts";
+import type { Outbox } from "../../db/outbox.ts";
+import { type Db, type Queryable, transaction, type Tx } from "../../db/tx.ts";
+import { signedSmsText, SMS_TOPIC } from "../gateways/sms.ts";
 import type { PiiCipher } from "./pii.ts";
 import { normalizePhone } from "./phone.ts";
 import { consumeQuota, type QuotaRule } from "./rate_limit.ts";
@@ -40,21 +40,39 @@ export const SMS_PER_IP_PER_HOUR: QuotaRule = { limit: 20, windowSeconds: 3_600 
 export const SMS_CODE_MESSAGES = {
   invalid_phone: "请输入正确的 11 位手机号码",
   throttled: "验证码发送过于频繁，请稍后再试",
-  send_failed: "短信发送失败，请稍后再试",
   invalid_code: "验证码错误，请重新输入",
   expired_code: "验证码已过期，请重新获取",
   too_many_attempts: "验证码错误次数过多，请重新获取",
 } as const;
 
 /**
- * The text of the SMS, signed with `PLATFORM_NAME` from `domain/brand.ts`, e.g.
+ * The text of the SMS, with the carrier signature, e.g.
  * 【鑫融易贷】您的注册验证码为 123456，5分钟内有效。如非本人操作请忽略。
  */
 export function smsCodeText(purpose: SmsPurpose, code: string): string {
-  return `【${PLATFORM_NAME}】您的${PURPOSE_LABELS[purpose]}验证码为 ${code}，${
-    SMS_CODE_TTL_SECONDS / 60
-  }分钟内有效。如非本人操作请忽略。`;
+  return signedSmsText(
+    `您的${PURPOSE_LABELS[purpose]}验证码为 ${code}，${
+      SMS_CODE_TTL_SECONDS / 60
+    }分钟内有效。如非本人操作请忽略。`,
+  );
 }
+
+/** The throttle message with the wait, e.g. 「验证码发送过于频繁，请 58 秒后再试」. */
+export function throttledMessage(retryAfterSeconds: number): string {
+  if (retryAfterSeconds <= 120) return `验证码发送过于频繁，请 ${retryAfterSeconds} 秒后再试`;
+  const minutes = Math.ceil(retryAfterSeconds / 60);
+  return minutes <= 90
+    ? `验证码发送过于频繁，请 ${minutes} 分钟后再试`
+    : `${SMS_CODE_MESSAGES.throttled}（今日次数已用完）`;
+}
+
+/**
+ * What an accepted request sends (decided inside its transaction, once the quotas allowed it): a new code,
+ * a notice without a code (e.g. 「该手机号已注册」 to the owner of a registered phone asked for a register
+ * code), or nothing (a log-in code for a phone without an account). The caller's answer is the same in
+ * every case, so nobody learns which it was.
+ */
+export type SmsDelivery = { kind: "code" } | { kind: "notice"; text: string } | { kind: "none" };
 
 /** Six uniformly random digits from the CSPRNG. */
 export function generateSmsCode(): string {
@@ -77,7 +95,8 @@ async function codeHash(
 
 /** Dependencies of {@link requestSmsCode}. */
 export interface SmsCodeDeps {
-  sms: SmsGateway;
+  /** The SMS leaves through the outbox after the commit. */
+  outbox: Outbox;
   cipher: PiiCipher;
   /** Clock (tests). */
   now?: Date;
@@ -89,22 +108,24 @@ export interface SmsCodeDeps {
 export type RequestSmsCodeResult =
   | { ok: true; expiresAt: Date; resendAfterSeconds: number }
   | { ok: false; code: "throttled"; retryAfterSeconds: number }
-  | { ok: false; code: "invalid_phone" }
-  | { ok: false; code: "send_failed" };
-
-class Rollback extends Error {
-  constructor(readonly result: RequestSmsCodeResult) {
-    super("rollback");
-  }
-}
+  | { ok: false; code: "invalid_phone" };
 
 /**
- * Issue a code and send it by SMS, in one transaction: the quotas, the stored hash and the outbox row
- * commit together or not at all.
+ * Issue a code in one transaction: the quotas (per phone and purpose, per phone per day, per IP), the
+ * stored hash and the `sms.send` outbox event commit together or not at all. The SMS leaves after the
+ * commit (the outbox relay), and is never sent once the code has expired.
+ *
+ * `input.delivery` (default: a code) decides, after the quotas passed, what is actually sent — see
+ * {@link SmsDelivery}; every choice consumes the same quotas and gets the same answer.
  */
 export async function requestSmsCode(
-  sql: Db,
-  input: { phone: string; purpose: SmsPurpose; ip: string | null },
+  db: Db,
+  input: {
+    phone: string;
+    purpose: SmsPurpose;
+    ip: string | null;
+    delivery?: (tx: Tx, phoneHash: string) => Promise<SmsDelivery>;
+  },
   deps: SmsCodeDeps,
 ): Promise<RequestSmsCodeResult> {
   const phone = normalizePhone(input.phone);
@@ -114,35 +135,42 @@ export async function requestSmsCode(
   const code = (deps.generateCode ?? generateSmsCode)();
   const hashed = await codeHash(deps.cipher, phoneHash, input.purpose, code);
   const expiresAt = new Date(now.getTime() + SMS_CODE_TTL_SECONDS * 1000);
-  try {
-    return await sql.begin(async (tx) => {
-      const quotas: [string, QuotaRule][] = [
-        [`sms:${input.purpose}:${phoneHash}`, { limit: 1, windowSeconds: SMS_RESEND_SECONDS }],
-        [`smsday:${phoneHash}`, SMS_PER_PHONE_PER_DAY],
-      ];
-      if (input.ip) quotas.push([`smsip:${input.ip}`, SMS_PER_IP_PER_HOUR]);
-      let retryAfterSeconds = 0;
-      for (const [key, rule] of quotas) {
-        const q = await consumeQuota(tx, key, rule, now);
-        if (!q.ok) retryAfterSeconds = Math.max(retryAfterSeconds, q.retryAfterSeconds);
-      }
-      if (retryAfterSeconds > 0) throw new Rollback({ ok: false, code: "throttled", retryAfterSeconds });
-      const [row] = await tx<{ id: string }[]>`
-        insert into sms_codes (phone_hash, purpose, code_hash, ip, expires_at, created_at)
-        values (${phoneHash}, ${input.purpose}, ${hashed}, ${input.ip}, ${expiresAt}, ${now})
-        returning id`;
-      const sent = await deps.sms.send(tx, {
-        to: phone,
-        text: smsCodeText(input.purpose, code),
-        dedupeKey: `sms_code:${row.id}`,
+  return await transaction(db, async (tx, rollback): Promise<RequestSmsCodeResult> => {
+    const quotas: [string, QuotaRule][] = [
+      [`sms:${input.purpose}:${phoneHash}`, { limit: 1, windowSeconds: SMS_RESEND_SECONDS }],
+      [`smsday:${phoneHash}`, SMS_PER_PHONE_PER_DAY],
+    ];
+    if (input.ip) quotas.push([`smsip:${input.ip}`, SMS_PER_IP_PER_HOUR]);
+    let retryAfterSeconds = 0;
+    for (const [key, rule] of quotas) {
+      const q = await consumeQuota(tx, key, rule, now);
+      if (!q.ok) retryAfterSeconds = Math.max(retryAfterSeconds, q.retryAfterSeconds);
+    }
+    // all-or-nothing: a quota counted before the refusing one must not stay counted
+    if (retryAfterSeconds > 0) return rollback({ ok: false, code: "throttled", retryAfterSeconds });
+    const delivery = input.delivery ? await input.delivery(tx, phoneHash) : { kind: "code" as const };
+    if (delivery.kind === "none") return { ok: true, expiresAt, resendAfterSeconds: SMS_RESEND_SECONDS };
+    if (delivery.kind === "notice") {
+      await deps.outbox.publish(tx, {
+        topic: SMS_TOPIC,
+        secret: { to: phone, text: signedSmsText(delivery.text) },
+        dedupeKey: `sms_notice:${crypto.randomUUID()}`,
+        expiresAt,
       });
-      if (!sent.ok) throw new Rollback({ ok: false, code: "send_failed" });
-      return { ok: true as const, expiresAt, resendAfterSeconds: SMS_RESEND_SECONDS };
+      return { ok: true, expiresAt, resendAfterSeconds: SMS_RESEND_SECONDS };
+    }
+    const [row] = await tx<{ id: string }[]>`
+      insert into sms_codes (phone_hash, purpose, code_hash, ip, expires_at, created_at)
+      values (${phoneHash}, ${input.purpose}, ${hashed}, ${input.ip}, ${expiresAt}, ${now})
+      returning id`;
+    await deps.outbox.publish(tx, {
+      topic: SMS_TOPIC,
+      secret: { to: phone, text: smsCodeText(input.purpose, code) },
+      dedupeKey: `sms_code:${row.id}`,
+      expiresAt,
     });
-  } catch (e) {
-    if (e instanceof Rollback) return e.result;
-    throw e;
-  }
+    return { ok: true, expiresAt, resendAfterSeconds: SMS_RESEND_SECONDS };
+  });
 }
 
 /** Outcome of {@link verifySmsCode}. */
@@ -161,7 +189,7 @@ export type VerifySmsCodeResult =
 export async function verifySmsCode(
   db: Queryable,
   input: { phone: string; purpose: SmsPurpose; code: string },
-  deps: { cipher: PiiCipher; now?: Date },
+  deps: { cipher: PiiCipher; now?: Date; consume?: boolean },
 ): Promise<VerifySmsCodeResult> {
   const phone = normalizePhone(input.phone);
   if (!phone || !/^\d{6}$/.test(input.code)) return { ok: false, code: "invalid_code" };
@@ -186,6 +214,9 @@ export async function verifySmsCode(
       code: row && row.attempts >= SMS_CODE_MAX_ATTEMPTS ? "too_many_attempts" : "invalid_code",
     };
   }
+  // `consume: false` only checks (a wrong guess still counts): for a flow that must do slow work between
+  // proving the code and using it up, outside any transaction (registration hashes the password)
+  if (deps.consume === false) return { ok: true };
   const used = await db`
     update sms_codes set used_at = ${now}
     where id = ${latest.id} and used_at is null and expires_at > ${now} and attempts < ${SMS_CODE_MAX_ATTEMPTS}

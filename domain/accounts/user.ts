@@ -5,12 +5,17 @@
 import { z } from "zod";
 import { type FieldErrors, fieldErrorsFrom } from "../shared/field_errors.ts";
 import { type Db, type Queryable, transaction } from "../../db/tx.ts";
+import type { Outbox } from "../../db/outbox.ts";
+import { notify } from "../messaging/notifications.ts";
 import { recordAgreementAcceptance } from "./agreements.ts";
+import { type CreatedSession, rotateSession } from "./session.ts";
 import { userDisplayName } from "./display_name.ts";
 import type { PiiCipher } from "./pii.ts";
-import { hashPassword, validatePassword } from "./password.ts";
+import { hashPassword, PASSWORD_MESSAGES, passwordLengthProblems, validatePassword } from "./password.ts";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "./phone.ts";
+import { consumeQuota, lockMinutes, type QuotaRule } from "./rate_limit.ts";
 import { SMS_CODE_MESSAGES, verifySmsCode } from "./sms_code.ts";
+import { phoneHashRef, type SecurityLog } from "../shared/security_log.ts";
 
 /** User kinds. */
 export const USER_KINDS = ["investor", "borrower"] as const;
@@ -60,8 +65,12 @@ export const registerSchema = z.object({
   smsCode: z.string({ error: "请输入短信验证码" }).trim().regex(/^\d{6}$/, {
     error: "请输入 6 位数字短信验证码",
   }),
+  // only the length here: the strength check (zxcvbn, tens of ms of CPU) runs in registerUser once the SMS
+  // code is proven
   password: z.string({ error: "请设置密码" }).superRefine((pw, ctx) => {
-    for (const message of validatePassword(pw)) ctx.addIssue({ code: "custom", message });
+    for (const p of passwordLengthProblems(pw)) {
+      ctx.addIssue({ code: "custom", message: PASSWORD_MESSAGES[p.code] });
+    }
   }),
   passwordConfirm: z.string().optional(),
   inviteCode: z.preprocess(
@@ -83,7 +92,10 @@ export const registerSchema = z.object({
 /** Parsed register form. */
 export type RegisterData = z.output<typeof registerSchema>;
 
-/** Validate the register form, collecting every field's errors (including the password confirmation). */
+/**
+ * Validate the register form, collecting every field's errors (including the password confirmation). The
+ * password's length is checked here, its strength by {@link registerUser} after the SMS code.
+ */
 export function parseRegisterInput(
   raw: Record<string, unknown>,
 ): { ok: true; data: RegisterData } | { ok: false; fields: FieldErrors<RegisterField> } {
@@ -100,16 +112,28 @@ export function parseRegisterInput(
 /** Dependencies of registration and log-in. */
 export interface AccountDeps {
   cipher: PiiCipher;
+  /** The welcome notification leaves through the outbox. */
+  outbox: Outbox;
   now?: Date;
   /** bcrypt cost (tests use 4). */
   bcryptCost?: number;
+  /** The password hasher (default `hashPassword`; tests count its calls). */
+  hashPassword?: (password: string) => Promise<string>;
+  /** Where registration's security events go (the request's log). */
+  securityLog?: SecurityLog;
 }
+
+/** Registration attempts (forms that reach the SMS code check) per client IP: 20 in 15 minutes. */
+export const REGISTER_PER_IP: QuotaRule = { limit: 20, windowSeconds: 900 };
+/** Registration attempts per phone: 10 in 15 minutes (a code allows 5 guesses anyway). */
+export const REGISTER_PER_PHONE: QuotaRule = { limit: 10, windowSeconds: 900 };
 
 /** Outcome of {@link registerUser}. */
 export type RegisterResult =
-  | { ok: true; userId: string }
+  | { ok: true; userId: string; session: CreatedSession }
   | { ok: false; code: "invalid_input"; fields: FieldErrors<RegisterField> }
   | { ok: false; code: "invalid_code" | "expired_code" | "too_many_attempts" }
+  | { ok: false; code: "throttled"; retryAfterSeconds: number }
   | { ok: false; code: "phone_taken" };
 
 /** Chinese messages for registration failures (field errors carry their own). */
@@ -120,6 +144,8 @@ export const REGISTER_MESSAGES = {
   too_many_attempts: SMS_CODE_MESSAGES.too_many_attempts,
   phone_taken: "该手机号已注册，请直接登录",
   invalid_invite_code: "邀请码不存在，请核对或不填",
+  throttled: (retryAfterSeconds: number) =>
+    `注册尝试过于频繁，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`,
 } as const;
 
 /**
@@ -153,45 +179,88 @@ export function generateInviteCode(): string {
 }
 
 /**
- * Register an investor or borrower. In one transaction: check the phone is free, consume the SMS code
- * (purpose `register`), resolve the invite code, insert the user and the acceptance of the current
- * user agreement and privacy policy. The SMS code is consumed only when the user is created.
+ * The command 注册: register an investor or borrower and sign them in. Nothing about the phone, the invite
+ * code or the password is revealed or computed before the SMS code is proven:
+ * 1. the form's shape (cheap); then one transaction counts the attempt per IP and per phone
+ *    ({@link REGISTER_PER_IP}, {@link REGISTER_PER_PHONE}; over the limit: `throttled`, nothing counted)
+ *    and checks the code without using it up (a wrong guess is counted on the code);
+ * 2. only then the password's strength (zxcvbn) and its bcrypt hash — both slow, outside any transaction;
+ * 3. one transaction: consume the code (purpose `register`), refuse a registered phone (`phone_taken`,
+ *    said only to whoever proved the code) or an unknown invite code (rolled back: the code stays good),
+ *    insert the user with the acceptance of the current user agreement and privacy policy, publish the
+ *    welcome notification and create the first session (replacing the one the browser carried).
  */
 export async function registerUser(
   db: Db,
-  input: Record<string, unknown> & { ip: string | null },
+  input: Record<string, unknown> & {
+    ip: string | null;
+    userAgent?: string | null;
+    /** The session id the browser still carries: replaced by the new user's session. */
+    previousSessionId?: string | null;
+  },
   deps: AccountDeps,
 ): Promise<RegisterResult> {
   const parsed = parseRegisterInput(input);
   if (!parsed.ok) return { ok: false, code: "invalid_input", fields: parsed.fields };
   const data = parsed.data;
   const now = deps.now ?? new Date();
+  const log = deps.securityLog;
   const phoneHash = await deps.cipher.hash(data.phone);
-  const phoneEnc = await deps.cipher.encrypt(data.phone);
-  if (await isPhoneRegistered(db, phoneHash)) return { ok: false, code: "phone_taken" };
-  let invitedBy: string | null = null;
-  if (data.inviteCode) {
-    const [inviter] = await db<
-      { id: string }[]
-    >`select id from users where invite_code = ${data.inviteCode}`;
-    if (!inviter) {
-      return {
-        ok: false,
-        code: "invalid_input",
-        fields: { inviteCode: [REGISTER_MESSAGES.invalid_invite_code] },
-      };
-    }
-    invitedBy = inviter.id;
-  }
-  const passwordHash = await hashPassword(data.password, { cost: deps.bcryptCost });
+  const ref = { subject: "user" as const, phoneHash: phoneHashRef(phoneHash) };
+  const smsCode = { phone: data.phone, purpose: "register" as const, code: data.smsCode };
 
-  return await transaction(db, async (tx, rollback): Promise<RegisterResult> => {
-    const code = await verifySmsCode(tx, { phone: data.phone, purpose: "register", code: data.smsCode }, {
-      cipher: deps.cipher,
-      now,
-    });
+  type Refusal = Exclude<RegisterResult, { ok: true }>;
+  const checked = await transaction(db, async (tx, rollback): Promise<Refusal | null> => {
+    const quotas: [string, QuotaRule][] = [[`register:${phoneHash}`, REGISTER_PER_PHONE]];
+    if (input.ip) quotas.push([`registerip:${input.ip}`, REGISTER_PER_IP]);
+    let retryAfterSeconds = 0;
+    for (const [key, rule] of quotas) {
+      const q = await consumeQuota(tx, key, rule, now);
+      if (!q.ok) retryAfterSeconds = Math.max(retryAfterSeconds, q.retryAfterSeconds);
+    }
+    if (retryAfterSeconds > 0) return rollback({ ok: false, code: "throttled", retryAfterSeconds });
+    const code = await verifySmsCode(tx, smsCode, { cipher: deps.cipher, now, consume: false });
     // a wrong guess must be counted: return (commit) rather than roll back
+    return code.ok ? null : { ok: false, code: code.code };
+  });
+  if (checked) {
+    if (checked.code === "throttled") {
+      log?.emit("register.throttled", { ...ref, retryAfterSeconds: checked.retryAfterSeconds });
+    }
+    return checked;
+  }
+
+  const weak = validatePassword(data.password, [data.phone]);
+  if (weak.length > 0) {
+    // one line: the rule, then zxcvbn's feedback (a field shows its first message)
+    const message = weak.length > 1 ? `${weak[0]}。${weak.slice(1).join("")}` : weak[0];
+    return { ok: false, code: "invalid_input", fields: { password: [message] } };
+  }
+  const phoneEnc = await deps.cipher.encrypt(data.phone);
+  const passwordHash = await (deps.hashPassword ?? ((pw) => hashPassword(pw, { cost: deps.bcryptCost })))(
+    data.password,
+  );
+
+  const result = await transaction(db, async (tx, rollback): Promise<RegisterResult> => {
+    const code = await verifySmsCode(tx, smsCode, { cipher: deps.cipher, now });
+    // used up meanwhile (a concurrent registration): nothing else happened, commit
     if (!code.ok) return { ok: false, code: code.code };
+    if (await isPhoneRegistered(tx, phoneHash)) return { ok: false, code: "phone_taken" };
+    let invitedBy: string | null = null;
+    if (data.inviteCode) {
+      const [inviter] = await tx<
+        { id: string }[]
+      >`select id from users where invite_code = ${data.inviteCode}`;
+      // undo the code's use: the user corrects the invite code and submits the same code again
+      if (!inviter) {
+        return rollback({
+          ok: false,
+          code: "invalid_input",
+          fields: { inviteCode: [REGISTER_MESSAGES.invalid_invite_code] },
+        });
+      }
+      invitedBy = inviter.id;
+    }
     for (let attempt = 0; attempt < INVITE_CODE_ATTEMPTS; attempt++) {
       const [row] = await tx<{ id: string }[]>`
         insert into users (kind, phone_enc, phone_hash, display_name, password_hash, invite_code, invited_by, created_at)
@@ -203,7 +272,15 @@ export async function registerUser(
         returning id`;
       if (row) {
         await recordAgreementAcceptance(tx, { userId: row.id, ip: input.ip, now });
-        return { ok: true, userId: row.id };
+        await notify(tx, deps.outbox, { userId: row.id, kind: "welcome" });
+        const session = await rotateSession(tx, input.previousSessionId, {
+          subjectType: "user",
+          subjectId: row.id,
+          ip: input.ip,
+          userAgent: input.userAgent ?? null,
+          now,
+        });
+        return { ok: true, userId: row.id, session };
       }
       // registered concurrently: undo the code consumption
       if (await isPhoneRegistered(tx, phoneHash)) return rollback({ ok: false, code: "phone_taken" });
@@ -211,14 +288,16 @@ export async function registerUser(
     }
     throw new Error("could not generate a unique invite code");
   });
+  if (result.ok) log?.emit("register.succeeded", { subject: "user", userId: result.userId });
+  return result;
 }
 
-/** How many users have registered (the home page shows it). */
-export async function countUsers(sql: Db): Promise<{ total: number; investors: number; borrowers: number }> {
-  const [r] = await sql<{ total: number; investors: number; borrowers: number }[]>`
-    select count(*)::int as total,
-           count(*) filter (where kind = 'investor')::int as investors,
-           count(*) filter (where kind = 'borrower')::int as borrowers
+/** How many users have registered (the home page shows it). Counts are `bigint` (int8, exact). */
+export async function countUsers(sql: Db): Promise<{ total: bigint; investors: bigint; borrowers: bigint }> {
+  const [r] = await sql<{ total: bigint; investors: bigint; borrowers: bigint }[]>`
+    select count(*) as total,
+           count(*) filter (where kind = 'investor') as investors,
+           count(*) filter (where kind = 'borrower') as borrowers
     from users`;
   return r;
 }

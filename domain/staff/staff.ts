@@ -7,7 +7,8 @@ import { type Db, transaction } from "../../db/tx.ts";
 import type { SessionStaff } from "../accounts/session_subject.ts";
 import { appendAudit } from "./audit_log.ts";
 import { fieldErrorsFrom } from "../shared/field_errors.ts";
-import { authenticate, type LoginAccount } from "../accounts/login_core.ts";
+import { authenticate, type LockScope, type LoginAccount } from "../accounts/login_core.ts";
+import type { SecurityLog } from "../shared/security_log.ts";
 import { hashPassword, validatePassword } from "../accounts/password.ts";
 import { lockMinutes, type LockoutRule } from "../accounts/rate_limit.ts";
 import { destroySession } from "../accounts/session.ts";
@@ -22,8 +23,10 @@ export const STAFF_LOGIN_MESSAGES = {
     remainingAttempts > 0 && remainingAttempts <= 3
       ? `用户名或密码错误，还可尝试 ${remainingAttempts} 次`
       : "用户名或密码错误",
-  locked: (retryAfterSeconds: number) =>
-    `登录失败次数过多，账户已锁定，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`,
+  locked: (retryAfterSeconds: number, scope: LockScope = "account") =>
+    scope === "ip"
+      ? `该网络登录尝试过多，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`
+      : `登录失败次数过多，账户已锁定，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`,
   account_disabled: () => "该员工账户已停用，请联系管理员",
 } as const;
 
@@ -31,7 +34,7 @@ export const STAFF_LOGIN_MESSAGES = {
 export type StaffLoginResult =
   | { ok: true; sessionId: string; expiresAt: Date; staff: SessionStaff }
   | { ok: false; code: "invalid_credentials"; remainingAttempts: number }
-  | { ok: false; code: "locked"; retryAfterSeconds: number }
+  | { ok: false; code: "locked"; retryAfterSeconds: number; scope: LockScope }
   | { ok: false; code: "account_disabled" };
 
 /** The Chinese message for a failed staff log-in. */
@@ -40,7 +43,7 @@ export function staffLoginErrorMessage(result: Exclude<StaffLoginResult, { ok: t
     case "invalid_credentials":
       return STAFF_LOGIN_MESSAGES.invalid_credentials(result.remainingAttempts);
     case "locked":
-      return STAFF_LOGIN_MESSAGES.locked(result.retryAfterSeconds);
+      return STAFF_LOGIN_MESSAGES.locked(result.retryAfterSeconds, result.scope);
     case "account_disabled":
       return STAFF_LOGIN_MESSAGES.account_disabled();
   }
@@ -65,10 +68,11 @@ export async function loginStaff(
     userAgent: string | null;
     previousSessionId?: string | null;
   },
-  options: { now?: Date } = {},
+  options: { now?: Date; securityLog?: SecurityLog } = {},
 ): Promise<StaffLoginResult> {
   const username = normalizeUsername(input.username).slice(0, 64);
-  const result = await authenticate(db, {
+  type StaffRow = LoginAccount & { username: string; displayName: string; role: string };
+  const result = await authenticate<StaffRow>(db, {
     subjectType: "staff",
     accountKey: `staff:${username}`,
     accountRule: STAFF_LOCKOUT,
@@ -77,8 +81,11 @@ export async function loginStaff(
     password: input.password,
     previousSessionId: input.previousSessionId,
     now: options.now ?? new Date(),
+    securityLog: options.securityLog,
+    // an unknown user name is not logged: it may be a password typed into the wrong field
+    accountRef: (row) => (row ? { subject: "staff", staffId: row.id } : { subject: "staff" }),
     find: async (q) => {
-      const [row] = await q<(LoginAccount & { username: string; displayName: string; role: string })[]>`
+      const [row] = await q<StaffRow[]>`
         select id, username, display_name as "displayName", role, password_hash as "passwordHash", status
         from staff where username = ${username}`;
       return row ?? null;

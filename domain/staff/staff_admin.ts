@@ -8,6 +8,7 @@ import type { SessionStaff } from "../accounts/session_subject.ts";
 import { appendAudit } from "./audit_log.ts";
 import { destroySessionsFor } from "../accounts/session.ts";
 import { can } from "./permissions.ts";
+import { isId } from "../shared/ids.ts";
 
 /** Most staff rows the list shows. */
 export const STAFF_LIST_LIMIT = 500;
@@ -63,7 +64,7 @@ export async function setStaffStatus(
   if (Array.from(reason).length < REASON_MIN_CHARS) fields.reason = ["请填写原因（至少 2 个字）"];
   else if (Array.from(reason).length > REASON_MAX_CHARS) fields.reason = ["原因最多 200 个字"];
   if (input.status !== "active" && input.status !== "disabled") fields.status = ["请选择操作"];
-  if (!/^[1-9]\d{0,18}$/.test(input.staffId)) fields.staffId = ["请选择员工"];
+  if (!isId(input.staffId)) fields.staffId = ["请选择员工"];
   if (Object.keys(fields).length > 0) return { ok: false, code: "invalid_input", fields };
   const status = input.status as "active" | "disabled";
   if (status === "disabled" && input.staffId === actor.staff.id) return { ok: false, code: "self" };

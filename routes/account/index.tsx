@@ -9,8 +9,9 @@ import { MessageItem } from "../../components/MessageList.tsx";
 import { CURRENT_AGREEMENTS, listAcceptedAgreements } from "../../domain/accounts/agreements.ts";
 import { PLATFORM_NAME } from "../../domain/shared/brand.ts";
 import { countUnreadMessages, listMessages } from "../../domain/messaging/message.ts";
+import { formatCount } from "../../domain/shared/count.ts";
 import { getAccountProfile, USER_KIND_LABELS } from "../../domain/accounts/user.ts";
-import { define } from "../../utils.ts";
+import { define, publicUrl } from "../../utils.ts";
 
 /** Messages shown on the account page. */
 const LATEST_MESSAGES = 5;
@@ -27,7 +28,10 @@ export const handler = define.handlers({
       countUnreadMessages(sql, user.id),
       listMessages(sql, user.id, { limit: LATEST_MESSAGES }),
     ]);
-    const inviteLink = row.inviteCode ? `${ctx.url.origin}/register?invite=${row.inviteCode}` : null;
+    // from the configured public origin, never the request's Host header (the client chooses that)
+    const inviteLink = row.inviteCode
+      ? publicUrl(ctx.state.config, `/register?invite=${row.inviteCode}`)
+      : null;
     return page({
       createdAt: row.createdAt,
       inviteCode: row.inviteCode,
@@ -82,7 +86,8 @@ export default define.page<typeof handler>(({ data, state }) => {
 
       <section class="card" aria-labelledby="messages-title">
         <h2 id="messages-title">
-          消息中心 {data.unread > 0 && <span class="badge badge-warn">{data.unread} 条未读</span>}
+          消息中心{" "}
+          {data.unread > 0n && <span class="badge badge-warn">{formatCount(data.unread)} 条未读</span>}
         </h2>
         {data.latest.length === 0 ? <p class="empty">暂无消息</p> : (
           <ul class="message-list">

@@ -12,6 +12,7 @@ import {
   markAllMessagesRead,
   MESSAGES_PAGE_SIZE,
 } from "../../domain/messaging/message.ts";
+import { formatCount, pageCount } from "../../domain/shared/count.ts";
 import { define } from "../../utils.ts";
 
 /** Highest page number accepted. */
@@ -34,7 +35,7 @@ export const handler = define.handlers({
         offset: (current - 1) * MESSAGES_PAGE_SIZE,
       }),
     ]);
-    const pages = Math.max(1, Math.ceil(total / MESSAGES_PAGE_SIZE));
+    const pages = pageCount(total, MESSAGES_PAGE_SIZE);
     return page({
       messages,
       total,
@@ -61,8 +62,8 @@ export default define.page<typeof handler>(({ data, state }) => (
     <h1>消息中心</h1>
     {data.marked && <p class="form-ok" role="status">已全部标为已读</p>}
     <div class="btn-row">
-      <span class="muted">共 {data.total} 条，未读 {data.unread} 条</span>
-      {data.unread > 0 && (
+      <span class="muted">共 {formatCount(data.total)} 条，未读 {formatCount(data.unread)} 条</span>
+      {data.unread > 0n && (
         <form method="post" action="/account/messages">
           <CsrfField token={state.csrfToken} />
           <button type="submit" class="btn btn-secondary">全部标为已读</button>
@@ -72,7 +73,7 @@ export default define.page<typeof handler>(({ data, state }) => (
     {data.messages.length === 0
       ? (
         <p class="empty">
-          {data.total === 0 ? "暂无消息。注册、账户安全等通知会显示在这里。" : "这一页没有消息。"}
+          {data.total === 0n ? "暂无消息。注册、账户安全等通知会显示在这里。" : "这一页没有消息。"}
         </p>
       )
       : (

@@ -7,7 +7,7 @@ import { CsrfField, Field } from "../../components/Field.tsx";
 import { page, readForm } from "../../framework/mod.ts";
 import { sessionCookie, sessionCookieName } from "../../domain/accounts/session.ts";
 import { loginStaff, staffLoginErrorMessage } from "../../domain/staff/staff.ts";
-import { clientIp, define, getCookie, safeNextPath, secureCookies } from "../../utils.ts";
+import { define, getCookie, safeNextPath, secureCookies } from "../../utils.ts";
 
 interface LoginData {
   username: string;
@@ -49,10 +49,10 @@ export const handler = define.handlers({
     const result = await loginStaff(ctx.state.sql, {
       username,
       password,
-      ip: clientIp(ctx.info),
+      ip: ctx.state.clientIp,
       userAgent: ctx.req.headers.get("user-agent"),
-      previousSessionId: getCookie(ctx.req, cookieName),
-    });
+      previousSessionId: ctx.state.staffSessionId ?? getCookie(ctx.req, cookieName),
+    }, { securityLog: ctx.state.securityLog });
     if (result.ok) {
       const res = ctx.redirect(next, 303);
       res.headers.append("set-cookie", sessionCookie(cookieName, result.sessionId, { secure }));

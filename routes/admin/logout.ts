@@ -4,7 +4,7 @@
  */
 import { clearSessionCookie, sessionCookieName } from "../../domain/accounts/session.ts";
 import { logoutStaff } from "../../domain/staff/staff.ts";
-import { clientIp, define, getCookie, secureCookies } from "../../utils.ts";
+import { define, getCookie, secureCookies } from "../../utils.ts";
 
 export const handler = define.handlers({
   async POST(ctx) {
@@ -12,7 +12,8 @@ export const handler = define.handlers({
     const cookieName = sessionCookieName("staff", secure);
     const sid = getCookie(ctx.req, cookieName);
     const staff = ctx.state.staff;
-    await logoutStaff(ctx.state.sql, { rawSessionId: sid, staff, ip: clientIp(ctx.info) });
+    const { ended } = await logoutStaff(ctx.state.sql, { rawSessionId: sid, staff, ip: ctx.state.clientIp });
+    if (ended && staff) ctx.state.securityLog.emit("logout", { subject: "staff", staffId: staff.id });
     const res = ctx.redirect("/admin/login", 303);
     res.headers.append("set-cookie", clearSessionCookie(cookieName, { secure }));
     return res;

@@ -13,6 +13,11 @@ import { launchBrowser, skipBrowser } from "../helpers/browser.ts";
 
 const AXE_SOURCE = (axe as unknown as { source: string }).source;
 
+const BAD_CALCULATOR =
+  "/calculator?principal=abc&annualRate=50&term=6&termUnit=month&method=equal_installment";
+/** Pages audited on purpose in an error state, with the status they must answer. */
+const EXPECTED_STATUS: Record<string, number> = { [BAD_CALCULATOR]: 400, "/no-such-page": 404 };
+
 interface AxeViolation {
   id: string;
   impact: string | null;
@@ -70,10 +75,19 @@ Deno.test({
     const browser = await launchBrowser();
     try {
       const problems: string[] = [];
+      const audited: string[] = [];
+      /** Audit `path`: navigate (or take the page as it is), make sure it is that page, then run axe. */
       const check = async (page: Page, path: string, navigate = true) => {
-        if (navigate) await page.goto(`${baseUrl}${path}`, { waitUntil: "load" });
+        if (navigate) {
+          const res = await page.goto(`${baseUrl}${path}`, { waitUntil: "load" });
+          assert.equal(res?.status(), EXPECTED_STATUS[path] ?? 200, `status of ${path}`);
+        }
+        const at = new URL(page.url());
+        assert.equal(at.pathname + at.search, path, "audited the page it meant (no redirect)");
+        assert.ok((await page.$("main h1")) !== null, `${path} rendered a heading`);
         const found = await violations(page);
         if (found.length > 0) problems.push(describe(path, found));
+        audited.push(path);
       };
 
       const visitor = await browser.newPage();
@@ -82,9 +96,10 @@ Deno.test({
         const path of [
           "/",
           "/calculator",
-          "/calculator?principal=abc&annualRate=50&term=6&termUnit=month&method=equal_installment",
+          BAD_CALCULATOR,
           "/register",
           "/login",
+          "/login/sms",
           "/help",
           "/help/user-agreement",
           "/risk",
@@ -109,6 +124,7 @@ Deno.test({
         await check(staff, path, path !== "/admin");
       }
 
+      assert.equal(audited.length, 19, `audited ${audited.join(", ")}`);
       assert.deepEqual(problems, [], `accessibility violations:\n${problems.join("\n")}`);
     } finally {
       await browser.close();

@@ -1,7 +1,7 @@
 /**
  * Driving the app like a browser in route tests: a {@link Client} that keeps cookies (via `CookieJar`) and
  * the CSRF token of the last page, users made through the domain, the SMS code read from the sandbox
- * outbox, a bounded app test, what UX.md forbids pages to say, the demo-seeded app, and an app whose
+ * gateway's record, a bounded app test, what UX.md forbids pages to say, the demo-seeded app, and an app whose
  * database fails (500 pages).
  * @module
  */
@@ -12,10 +12,10 @@ import { seed } from "../../db/seed.ts";
 import { createPiiCipher, type PiiCipher } from "../../domain/accounts/pii.ts";
 import { requestSmsCode } from "../../domain/accounts/sms_code.ts";
 import { registerUser, type UserKind } from "../../domain/accounts/user.ts";
-import { sandboxSms } from "../../integrations/sms.ts";
-import { createApp } from "../../main.ts";
+import { createApp, createServices } from "../../main.ts";
 import { CookieJar, type TestApp, testApp } from "./app.ts";
 import { randomPhone, testDbKind } from "./db.ts";
+import { deliverOutbox, testOutbox } from "./outbox.ts";
 
 /** The origin test requests are made to (and send as `Origin` with forms). */
 export const BASE = "http://localhost";
@@ -126,7 +126,7 @@ export async function createUser(
   const phone = randomPhone();
   const code = "135790";
   await requestSmsCode(sql, { phone, purpose: "register", ip: null }, {
-    sms: sandboxSms,
+    outbox: testOutbox,
     cipher: testCipher,
     generateCode: () => code,
   });
@@ -138,17 +138,21 @@ export async function createUser(
     passwordConfirm: TEST_PASSWORD,
     acceptAgreements: true,
     ip: null,
-  }, { cipher: testCipher, bcryptCost: 4 });
+  }, { cipher: testCipher, outbox: testOutbox, bcryptCost: 4 });
   assert.ok(r.ok, JSON.stringify(r));
   return { phone, userId: r.userId };
 }
 
-/** The code of the latest SMS sent to `phone`, read from the sandbox outbox (fails when there is none). */
+/**
+ * The code of the latest SMS sent to `phone`: runs the outbox relay (so every committed SMS has reached
+ * the sandbox gateway), then reads the sandbox record. Fails when there is none.
+ */
 export async function latestSmsCode(sql: Db, phone: string): Promise<string> {
+  await deliverOutbox(sql);
   const [row] = await sql<{ body: string }[]>`
-    select body from outbox where channel = 'sms' and recipient = ${phone} order by id desc limit 1`;
+    select body from sandbox_messages where channel = 'sms' and recipient = ${phone} order by id desc limit 1`;
   const code = row && /(\d{6})/.exec(row.body)?.[1];
-  assert.ok(code, `no code in the outbox for ${phone}`);
+  assert.ok(code, `no SMS code in the sandbox for ${phone}`);
   return code;
 }
 
@@ -193,10 +197,32 @@ export function seededTestApp(): Promise<TestApp> {
  * the 500 path. The app's error log is silenced while it runs.
  */
 export async function handleWithBrokenDatabase(request: Request, message: string): Promise<Response> {
+  return await handleWithFailingQueries(request, () => true, message);
+}
+
+/**
+ * Send `request` to an app (demo configuration) on the shared test database whose top-level queries fail
+ * with `Error(message)` when `fails(query text)` says so — e.g. only the query of one admin page, so the
+ * error happens inside that route. The app's error log is silenced while it runs.
+ */
+export async function handleWithFailingQueries(
+  request: Request,
+  fails: (text: string) => boolean,
+  message: string,
+): Promise<Response> {
   const base = await testApp();
-  const brokenSql = (() => Promise.reject(new Error(message))) as unknown as Db;
+  const sql = new Proxy(base.sql, {
+    apply(target, self, args: unknown[]) {
+      const strings = args[0] as TemplateStringsArray | undefined;
+      if (Array.isArray(strings) && "raw" in strings && fails(strings.join("?"))) {
+        return Promise.reject(new Error(message));
+      }
+      return Reflect.apply(target, self, args);
+    },
+  }) as Db;
   const config = { ...loadConfig({ APP_ENV: "test" }), demo: true };
-  const app = createApp({ sql: brokenSql, kv: base.kv, config, dbKind: testDbKind, log: () => {} });
+  const services = createServices({ sql, kv: base.kv, config, dbKind: testDbKind });
+  const app = createApp({ ...services, log: () => {} });
   const originalError = console.error;
   console.error = () => {}; // the app logs the error; keep the test output clean
   try {

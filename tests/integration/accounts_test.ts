@@ -19,8 +19,8 @@ import { registerUser } from "../../domain/accounts/user.ts";
 import { loginUser } from "../../domain/accounts/login.ts";
 import { loadStaffForSession } from "../../domain/accounts/session.ts";
 import { hashPassword } from "../../domain/accounts/password.ts";
-import type { SmsGateway, SmsMessage } from "../../integrations/sms.ts";
-import { sandboxSms } from "../../integrations/sms.ts";
+import type { Outbox } from "../../db/outbox.ts";
+import { deliverOutbox, testOutbox } from "../helpers/outbox.ts";
 import type { Db } from "../../db/tx.ts";
 import { dbTest, randomPhone } from "../helpers/db.ts";
 
@@ -34,14 +34,21 @@ function randomIp(): string {
   return `10.${b[0]}.${b[1]}.${b[2]}`;
 }
 
+/**
+ * An outbox that publishes for real (the test outbox: events wait, nothing is delivered) and remembers each
+ * SMS published, so a test can read the code; with `"fail"`, publishing throws (a database failure).
+ */
 function fakeSms(result: "ok" | "fail" = "ok") {
-  const sent: SmsMessage[] = [];
-  const gateway: SmsGateway & { sent: SmsMessage[]; lastCode(phone: string): string } = {
+  const sent: { to: string; text: string }[] = [];
+  const outbox: Outbox & { sent: typeof sent; lastCode(phone: string): string } = {
     sent,
-    send(_sql, message) {
-      if (result === "fail") return Promise.resolve({ ok: false, code: "rate_limited" });
-      sent.push(message);
-      return Promise.resolve({ ok: true, id: String(sent.length) });
+    async publish(tx, event) {
+      if (result === "fail") throw new Error("outbox unavailable");
+      const id = await testOutbox.publish(tx, event);
+      if (event.topic === "sms.send" && event.secret) {
+        sent.push({ to: String(event.secret.to), text: String(event.secret.text) });
+      }
+      return id;
     },
     lastCode(phone) {
       const m = [...sent].reverse().find((s) => s.to === phone);
@@ -50,12 +57,12 @@ function fakeSms(result: "ok" | "fail" = "ok") {
       return code;
     },
   };
-  return gateway;
+  return outbox;
 }
 
 async function codeFor(sql: Db, phone: string, purpose: SmsPurpose = "register", now?: Date) {
   const sms = fakeSms();
-  const r = await requestSmsCode(sql, { phone, purpose, ip: randomIp() }, { sms, cipher, now });
+  const r = await requestSmsCode(sql, { phone, purpose, ip: randomIp() }, { outbox: sms, cipher, now });
   assert.ok(r.ok, JSON.stringify(r));
   return sms.lastCode(phone);
 }
@@ -68,7 +75,7 @@ function form(phone: string, smsCode: string, extra: Record<string, unknown> = {
     password: PASSWORD,
     passwordConfirm: PASSWORD,
     acceptAgreements: true,
-    ip: "127.0.0.1",
+    ip: randomIp(), // registration attempts are limited per IP
     ...extra,
   };
 }
@@ -77,6 +84,7 @@ async function registered(sql: Db, kind: "investor" | "borrower" = "investor") {
   const phone = randomPhone();
   const r = await registerUser(sql, form(phone, await codeFor(sql, phone), { kind }), {
     cipher,
+    outbox: testOutbox,
     bcryptCost: COST,
   });
   assert.ok(r.ok, JSON.stringify(r));
@@ -90,7 +98,7 @@ dbTest("sms: a code is sent through the gateway and stored only as a hash", asyn
   const sms = fakeSms();
   const now = new Date();
   const r = await requestSmsCode(sql, { phone: `+86 ${phone}`, purpose: "register", ip: randomIp() }, {
-    sms,
+    outbox: sms,
     cipher,
     now,
   });
@@ -107,38 +115,64 @@ dbTest("sms: a code is sent through the gateway and stored only as a hash", asyn
   assert.ok(!String(rows[0].code_hash).includes(code));
 });
 
-dbTest("sms: the sandbox gateway writes the text to the outbox in the same transaction", async (sql) => {
-  const phone = randomPhone();
-  const r = await requestSmsCode(sql, { phone, purpose: "login", ip: randomIp() }, {
-    sms: sandboxSms,
-    cipher,
-  });
-  assert.ok(r.ok);
-  const [row] = await sql<
-    { body: string }[]
-  >`select body from outbox where recipient = ${phone} and channel = 'sms'`;
-  assert.match(row.body, /登录验证码为 \d{6}/);
-});
+dbTest(
+  "sms: the text leaves through the outbox, encrypted until the relay hands it to the gateway",
+  async (sql) => {
+    const phone = randomPhone();
+    const r = await requestSmsCode(sql, { phone, purpose: "login", ip: randomIp() }, {
+      outbox: testOutbox,
+      cipher,
+    });
+    assert.ok(r.ok);
+    const [event] = await sql<{ status: string; secret: Uint8Array; expires_at: Date; dedupe_key: string }[]>`
+    select status, secret, expires_at, dedupe_key from outbox_events
+    where topic = 'sms.send' order by id desc limit 1`;
+    assert.equal(event.status, "pending");
+    assert.ok(
+      !new TextDecoder().decode(event.secret).includes(phone),
+      "the number is not stored in the clear",
+    );
+    assert.equal(event.expires_at.getTime(), r.expiresAt.getTime(), "never sent after the code expires");
+    assert.match(event.dedupe_key, /^sms_code:\d+$/);
+    assert.equal((await sql`select 1 from sandbox_messages where recipient = ${phone}`).length, 0);
+    await deliverOutbox(sql);
+    const [row] = await sql<{ body: string }[]>`
+    select body from sandbox_messages where recipient = ${phone} and channel = 'sms'`;
+    assert.match(row.body, /登录验证码为 \d{6}/);
+  },
+);
 
-dbTest("sms: invalid phone and a failed send store nothing and consume no quota", async (sql) => {
-  assert.deepEqual(
-    await requestSmsCode(sql, { phone: "12345", purpose: "register", ip: null }, { sms: fakeSms(), cipher }),
-    { ok: false, code: "invalid_phone" },
-  );
-  const phone = randomPhone();
-  const failed = await requestSmsCode(sql, { phone, purpose: "register", ip: randomIp() }, {
-    sms: fakeSms("fail"),
-    cipher,
-  });
-  assert.deepEqual(failed, { ok: false, code: "send_failed" });
-  assert.equal((await sql`select 1 from sms_codes where phone_hash = ${await cipher.hash(phone)}`).length, 0);
-  // not throttled: the failed attempt's quota was rolled back
-  const again = await requestSmsCode(sql, { phone, purpose: "register", ip: randomIp() }, {
-    sms: fakeSms(),
-    cipher,
-  });
-  assert.ok(again.ok);
-});
+dbTest(
+  "sms: an invalid phone, or a request that fails midway, stores nothing and consumes no quota",
+  async (sql) => {
+    assert.deepEqual(
+      await requestSmsCode(sql, { phone: "12345", purpose: "register", ip: null }, {
+        outbox: fakeSms(),
+        cipher,
+      }),
+      { ok: false, code: "invalid_phone" },
+    );
+    const phone = randomPhone();
+    await assert.rejects(
+      () =>
+        requestSmsCode(sql, { phone, purpose: "register", ip: randomIp() }, {
+          outbox: fakeSms("fail"),
+          cipher,
+        }),
+      /outbox unavailable/,
+    );
+    assert.equal(
+      (await sql`select 1 from sms_codes where phone_hash = ${await cipher.hash(phone)}`).length,
+      0,
+    );
+    // not throttled: the failed attempt's quota was rolled back
+    const again = await requestSmsCode(sql, { phone, purpose: "register", ip: randomIp() }, {
+      outbox: fakeSms(),
+      cipher,
+    });
+    assert.ok(again.ok);
+  },
+);
 
 dbTest("sms: single use", async (sql) => {
   const phone = randomPhone();
@@ -217,17 +251,21 @@ dbTest("sms: resend throttled to once per 60 s per phone and purpose", async (sq
   const sms = fakeSms();
   const t0 = new Date();
   const ip = randomIp();
-  assert.ok((await requestSmsCode(sql, { phone, purpose: "register", ip }, { sms, cipher, now: t0 })).ok);
+  assert.ok(
+    (await requestSmsCode(sql, { phone, purpose: "register", ip }, { outbox: sms, cipher, now: t0 })).ok,
+  );
   const early = await requestSmsCode(sql, { phone, purpose: "register", ip }, {
-    sms,
+    outbox: sms,
     cipher,
     now: new Date(t0.getTime() + 20_000),
   });
   assert.deepEqual(early, { ok: false, code: "throttled", retryAfterSeconds: 40 });
   // another purpose is not affected
-  assert.ok((await requestSmsCode(sql, { phone, purpose: "login", ip }, { sms, cipher, now: t0 })).ok);
+  assert.ok(
+    (await requestSmsCode(sql, { phone, purpose: "login", ip }, { outbox: sms, cipher, now: t0 })).ok,
+  );
   const later = await requestSmsCode(sql, { phone, purpose: "register", ip }, {
-    sms,
+    outbox: sms,
     cipher,
     now: new Date(t0.getTime() + 60_000),
   });
@@ -241,21 +279,21 @@ dbTest("sms: at most 10 per phone per day", async (sql) => {
   const t0 = new Date();
   for (let i = 0; i < 10; i++) {
     const r = await requestSmsCode(sql, { phone, purpose: "register", ip: randomIp() }, {
-      sms,
+      outbox: sms,
       cipher,
       now: new Date(t0.getTime() + i * 61_000),
     });
     assert.ok(r.ok, `request ${i}`);
   }
   const r = await requestSmsCode(sql, { phone, purpose: "register", ip: randomIp() }, {
-    sms,
+    outbox: sms,
     cipher,
     now: new Date(t0.getTime() + 10 * 61_000),
   });
   assert.ok(!r.ok && r.code === "throttled");
   assert.ok(r.retryAfterSeconds > 80_000 && r.retryAfterSeconds <= 86_400);
   const nextDay = await requestSmsCode(sql, { phone, purpose: "register", ip: randomIp() }, {
-    sms,
+    outbox: sms,
     cipher,
     now: new Date(t0.getTime() + 86_400_000),
   });
@@ -268,12 +306,16 @@ dbTest("sms: at most 20 per IP per hour", async (sql) => {
   const t0 = new Date();
   for (let i = 0; i < 20; i++) {
     assert.ok(
-      (await requestSmsCode(sql, { phone: randomPhone(), purpose: "register", ip }, { sms, cipher, now: t0 }))
+      (await requestSmsCode(sql, { phone: randomPhone(), purpose: "register", ip }, {
+        outbox: sms,
+        cipher,
+        now: t0,
+      }))
         .ok,
     );
   }
   const r = await requestSmsCode(sql, { phone: randomPhone(), purpose: "register", ip }, {
-    sms,
+    outbox: sms,
     cipher,
     now: t0,
   });
@@ -286,10 +328,15 @@ dbTest("sms: at most 20 per IP per hour", async (sql) => {
 dbTest("register: happy path stores encrypted phone, agreements, own invite code", async (sql) => {
   const phone = randomPhone();
   const code = await codeFor(sql, phone);
-  const r = await registerUser(sql, form(phone, code, { kind: "borrower", acceptAgreements: "on" }), {
-    cipher,
-    bcryptCost: COST,
-  });
+  const r = await registerUser(
+    sql,
+    form(phone, code, { kind: "borrower", acceptAgreements: "on", ip: "127.0.0.1" }),
+    {
+      cipher,
+      outbox: testOutbox,
+      bcryptCost: COST,
+    },
+  );
   assert.ok(r.ok, JSON.stringify(r));
   const [u] = await sql<
     { kind: string; phone_enc: Uint8Array; password_hash: string; invite_code: string; status: string }[]
@@ -298,7 +345,7 @@ dbTest("register: happy path stores encrypted phone, agreements, own invite code
   assert.equal(u.kind, "borrower");
   assert.equal(u.status, "active");
   assert.equal(await cipher.decrypt(u.phone_enc), phone);
-  assert.match(u.password_hash, /^\$2[aby]\$/);
+  assert.match(u.password_hash, /^\$p2\$v1\$\$2[aby]\$/, "versioned pre-hash + bcrypt");
   assert.match(u.invite_code, /^[A-Z2-9]{8}$/);
   const agreements = await sql<{ document: string; version: string; ip: string }[]>`
     select document, version, ip from user_agreements where user_id = ${r.userId} order by document`;
@@ -322,6 +369,7 @@ dbTest("register: invite code links the inviter; an unknown one is a field error
   const code = await codeFor(sql, phone);
   const bad = await registerUser(sql, form(phone, code, { inviteCode: "ZZZZ9999" }), {
     cipher,
+    outbox: testOutbox,
     bcryptCost: COST,
   });
   assert.deepEqual(bad, {
@@ -332,17 +380,19 @@ dbTest("register: invite code links the inviter; an unknown one is a field error
   // the code was not consumed by the failed attempt
   const ok = await registerUser(sql, form(phone, code, { inviteCode: invite_code.toLowerCase() }), {
     cipher,
+    outbox: testOutbox,
     bcryptCost: COST,
   });
   assert.ok(ok.ok);
-  const [u] = await sql`select invited_by from users where id = ${ok.userId}`;
-  assert.equal(u.invited_by, inviter.userId);
+  const [u] = await sql`select invited_by as "invitedById" from users where id = ${ok.userId}`;
+  assert.equal(u.invitedById, inviter.userId); // an int8 named as an id comes back as a string
 });
 
 dbTest("register: invalid input reports fields and touches nothing", async (sql) => {
   const phone = randomPhone();
-  const r = await registerUser(sql, form(phone, "12345", { password: "12345678", acceptAgreements: false }), {
+  const r = await registerUser(sql, form(phone, "12345", { password: "1234567", acceptAgreements: false }), {
     cipher,
+    outbox: testOutbox,
     bcryptCost: COST,
   });
   assert.ok(!r.ok && r.code === "invalid_input");
@@ -360,7 +410,7 @@ dbTest("register: wrong, expired and exhausted codes", async (sql) => {
   const t0 = new Date(Date.now() - 1000);
   const code = await codeFor(sql, phone, "register", t0);
   const wrong = code === "999999" ? "888888" : "999999";
-  const deps = { cipher, bcryptCost: COST };
+  const deps = { cipher, outbox: testOutbox, bcryptCost: COST };
   assert.deepEqual(await registerUser(sql, form(phone, wrong), deps), { ok: false, code: "invalid_code" });
   assert.deepEqual(
     await registerUser(sql, form(phone, code), { ...deps, now: new Date(t0.getTime() + 301_000) }),
@@ -377,15 +427,39 @@ dbTest("register: wrong, expired and exhausted codes", async (sql) => {
   assert.equal((await sql`select 1 from users where phone_hash = ${await cipher.hash(phone)}`).length, 0);
 });
 
-dbTest("register: a registered phone is phone_taken", async (sql) => {
+dbTest("register: a registered phone is phone_taken — said only once the SMS code is proven", async (sql) => {
   const { phone } = await registered(sql);
-  // a minute later (the resend throttle), someone asks for a new register code for the same phone
+  const deps = { cipher, outbox: testOutbox, bcryptCost: COST };
+  // without a code for it, a registered phone is just a wrong code
+  assert.deepEqual(await registerUser(sql, form(phone, "135790"), deps), { ok: false, code: "invalid_code" });
+  // a register code issued to the phone (a minute later: the resend throttle) proves it
   const code = await codeFor(sql, phone, "register", new Date(Date.now() + 61_000));
-  assert.deepEqual(await registerUser(sql, form(phone, code), { cipher, bcryptCost: COST }), {
-    ok: false,
-    code: "phone_taken",
-  });
+  assert.deepEqual(await registerUser(sql, form(phone, code), deps), { ok: false, code: "phone_taken" });
 });
+
+dbTest(
+  "register: a guessable password is refused after the code is proven; the code stays good",
+  async (sql) => {
+    const phone = randomPhone();
+    const code = await codeFor(sql, phone);
+    const deps = { cipher, outbox: testOutbox, bcryptCost: COST };
+    const weak = await registerUser(
+      sql,
+      form(phone, code, { password: "qq123456", passwordConfirm: "qq123456" }),
+      deps,
+    );
+    assert.ok(!weak.ok && weak.code === "invalid_input", JSON.stringify(weak));
+    assert.match(weak.fields.password![0], /^密码太常见或太容易猜到/);
+    // the phone itself in the password is weak too
+    const mine = await registerUser(
+      sql,
+      form(phone, code, { password: `${phone}Ab`, passwordConfirm: `${phone}Ab` }),
+      deps,
+    );
+    assert.ok(!mine.ok && mine.code === "invalid_input", JSON.stringify(mine));
+    assert.ok((await registerUser(sql, form(phone, code), deps)).ok);
+  },
+);
 
 // ---------------------------------------------------------------- log-in and sessions
 
@@ -446,11 +520,13 @@ dbTest("login: 5 failures lock the account for 15 minutes, even with the right p
     ok: false,
     code: "locked",
     retryAfterSeconds: 900,
+    scope: "account",
   });
   assert.deepEqual(await attempt(PASSWORD, new Date(t0.getTime() + 60_000)), {
     ok: false,
     code: "locked",
     retryAfterSeconds: 840,
+    scope: "account",
   });
   const after = await attempt(PASSWORD, new Date(t0.getTime() + 900_000));
   assert.ok(after.ok);
@@ -479,9 +555,9 @@ dbTest("login: 20 failures from one IP lock that IP (any account)", async (sql) 
     cipher,
     now: t0,
   });
-  assert.deepEqual(twentieth, { ok: false, code: "locked", retryAfterSeconds: 900 });
+  assert.deepEqual(twentieth, { ok: false, code: "locked", retryAfterSeconds: 900, scope: "ip" });
   const right = await loginUser(sql, { phone, password: PASSWORD, ip, userAgent: null }, { cipher, now: t0 });
-  assert.ok(!right.ok && right.code === "locked");
+  assert.ok(!right.ok && right.code === "locked" && right.scope === "ip", JSON.stringify(right));
   // another IP is fine
   assert.ok(
     (await loginUser(sql, { phone, password: PASSWORD, ip: randomIp(), userAgent: null }, {
@@ -642,14 +718,14 @@ dbTest("staff: failed logins are audited and lock after 5", async (sql) => {
   const fifth = await loginStaff(sql, { username, password: "nope-nope", ip: randomIp(), userAgent: null }, {
     now: t0,
   });
-  assert.deepEqual(fifth, { ok: false, code: "locked", retryAfterSeconds: 900 });
+  assert.deepEqual(fifth, { ok: false, code: "locked", retryAfterSeconds: 900, scope: "account" });
   const right = await loginStaff(sql, { username, password: PASSWORD, ip: randomIp(), userAgent: null }, {
     now: t0,
   });
   assert.ok(!right.ok && right.code === "locked");
-  const [{ n }] = await sql<{ n: number }[]>`
-    select count(*)::int as n from audit_log where staff_id = ${id} and action = 'staff.login_failed'`;
-  assert.equal(n, 5);
+  const [{ n }] = await sql<{ n: bigint }[]>`
+    select count(*) as n from audit_log where staff_id = ${id} and action = 'staff.login_failed'`;
+  assert.equal(n, 5n);
   const unknown = await loginStaff(sql, {
     username: "nobody-here",
     password: "x",
@@ -699,9 +775,9 @@ dbTest("staff: createStaff needs staff.manage, validates and is audited", async 
 
 dbTest("seed: idempotent, and the demo accounts can log in", async (sql) => {
   const count = async () => {
-    const [r] = await sql<{ staff: number; users: number; agreements: number }[]>`
-      select (select count(*)::int from staff) as staff, (select count(*)::int from users) as users,
-             (select count(*)::int from user_agreements) as agreements`;
+    const [r] = await sql<{ staff: bigint; users: bigint; agreements: bigint }[]>`
+      select (select count(*) from staff) as staff, (select count(*) from users) as users,
+             (select count(*) from user_agreements) as agreements`;
     return r;
   };
   const first = await seed(sql, config, { bcryptCost: COST });

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import type { Db } from "../../db/tx.ts";
 import { CURRENT_AGREEMENTS } from "../../domain/accounts/agreements.ts";
+import { testAppWith } from "../helpers/app.ts";
 import { appTest, BASE, Client, createUser, TEST_PASSWORD } from "../helpers/forms.ts";
 
 /** Insert `count` messages for a user, one minute apart (the last is the newest). */
@@ -65,7 +66,8 @@ appTest(
     const [{ invite_code: code }] = await app.sql<{ invite_code: string }[]>`
     select invite_code from users where id = ${user.userId}`;
     assert.ok(html.includes(code));
-    assert.ok(html.includes(`${BASE}/register?invite=${code}`));
+    // the configured origin (development default: http://localhost:PORT), never the request's Host
+    assert.ok(html.includes(`http://localhost:8000/register?invite=${code}`));
     for (const a of Object.values(CURRENT_AGREEMENTS)) {
       assert.ok(html.includes(a.title) && html.includes(`版本 ${a.version}`), a.title);
     }
@@ -114,12 +116,12 @@ appTest(
     const marked = await c.post("/account/messages", {});
     assert.equal(marked.res.status, 303);
     assert.equal(marked.res.headers.get("location"), "/account/messages?read=all");
-    const [{ mineUnread }] = await app.sql<{ mineUnread: number }[]>`
-    select count(*)::int as "mineUnread" from messages where user_id = ${me.userId} and read_at is null`;
-    assert.equal(mineUnread, 0);
-    const [{ otherUnread }] = await app.sql<{ otherUnread: number }[]>`
-    select count(*)::int as "otherUnread" from messages where user_id = ${other.userId} and read_at is null`;
-    assert.equal(otherUnread, 2, "marking read touches only my messages");
+    const [{ mineUnread }] = await app.sql<{ mineUnread: bigint }[]>`
+    select count(*) as "mineUnread" from messages where user_id = ${me.userId} and read_at is null`;
+    assert.equal(mineUnread, 0n);
+    const [{ otherUnread }] = await app.sql<{ otherUnread: bigint }[]>`
+    select count(*) as "otherUnread" from messages where user_id = ${other.userId} and read_at is null`;
+    assert.equal(otherUnread, 2n, "marking read touches only my messages");
     const after = await c.get("/account/messages?read=all");
     assert.match(after.html, /已全部标为已读/);
     assert.equal((after.html.match(/class="message unread"/g) ?? []).length, 0);
@@ -133,3 +135,32 @@ appTest(
     assert.equal(forged.res.status, 403);
   },
 );
+
+appTest("/account: the invite link never takes the request's Host (hostile Host header)", async (base) => {
+  const user = await createUser(base.sql);
+  const [{ invite_code: code }] = await base.sql<{ invite_code: string }[]>`
+    select invite_code from users where id = ${user.userId}`;
+  for (
+    const [app, origin] of [[base, "http://localhost:8000"], [
+      await testAppWith({ PUBLIC_ORIGIN: "https://p2p.example.com" }),
+      "https://p2p.example.com",
+    ]] as const
+  ) {
+    const c = new Client(app);
+    assert.equal((await c.login(user.phone, TEST_PASSWORD)).status, 303);
+    // the request as Deno.serve builds it from a forged Host header
+    const res = await app.handle(
+      new Request("http://evil.example/account", {
+        headers: { host: "evil.example", cookie: c.jar.header(), "x-forwarded-host": "evil2.example" },
+      }),
+      { ip: c.ip },
+    );
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    assert.ok(
+      !html.includes("evil.example") && !html.includes("evil2.example"),
+      "no hostile host in the page",
+    );
+    assert.ok(html.includes(`${origin}/register?invite=${code}`), `the link uses ${origin}`);
+  }
+});

@@ -11,7 +11,12 @@ import { newSessionId } from "../../domain/accounts/session.ts";
 import { permissionsFor } from "../../domain/staff/permissions.ts";
 import { handler as guard } from "../../routes/admin/_middleware.ts";
 import { dbTest } from "../helpers/db.ts";
-import { Client, handleWithBrokenDatabase, seededTestApp } from "../helpers/forms.ts";
+import {
+  Client,
+  handleWithBrokenDatabase,
+  handleWithFailingQueries,
+  seededTestApp,
+} from "../helpers/forms.ts";
 
 /** A browser on the demo-seeded app. */
 function newClient(): Client {
@@ -46,6 +51,13 @@ dbTest(
       assert.equal(res.headers.get("location"), `/admin/login?next=${encodeURIComponent(path)}`);
       assert.equal(res.headers.get("cache-control"), "no-store");
     }
+    // an old bookmark of a phone search: the number does not travel on into the log-in page's URL
+    const { res } = await c.send("/admin/users?phone=13812345678&kind=investor");
+    assert.equal(res.status, 303);
+    assert.equal(
+      res.headers.get("location"),
+      `/admin/login?next=${encodeURIComponent("/admin/users?kind=investor")}`,
+    );
   },
 );
 
@@ -116,19 +128,41 @@ dbTest(
   "admin errors: an error under /admin renders the admin 系统繁忙 page with the request id",
   async () => {
     const secret = "SECRET-admin-internal-detail";
-    // a staff cookie makes the session middleware query the (broken) database
-    const res = await handleWithBrokenDatabase(
-      new Request("http://localhost/admin/login", {
-        headers: { cookie: `staff_sid=${newSessionId()}`, "x-request-id": "req-admin-500-abcdef" },
+    const staff = await staffClient("tech");
+    // only the 系统状态 page's own query fails: the error happens inside the admin route
+    const res = await handleWithFailingQueries(
+      new Request("http://localhost/admin/system", {
+        headers: { cookie: staff.jar.header(), "x-request-id": "req-admin-500-abcdef" },
       }),
+      (text) => text.includes("from schema_migrations"),
       secret,
     );
     assert.equal(res.status, 500);
+    assert.equal(res.headers.get("cache-control"), "no-store", "the admin guard wrapped the error page");
     const html = await res.text();
     assertAdminChrome(html, "admin 500");
     assert.match(html, /<h1>系统繁忙<\/h1>/);
     assert.match(html, /请求编号：<code>req-admin-500-abcdef<\/code>/);
     assert.equal(titleOf(html), `系统繁忙 - ${PLATFORM_NAME}`);
+    assert.ok(!html.includes(secret), "the error message is not shown");
+  },
+);
+
+dbTest(
+  "admin errors: with the whole database down, /admin answers the public 系统繁忙 page (as Fresh)",
+  async () => {
+    const secret = "SECRET-db-down";
+    // the session middleware (app-level, before any route) is the first to fail: the root error page answers
+    const res = await handleWithBrokenDatabase(
+      new Request("http://localhost/admin/login", {
+        headers: { cookie: `staff_sid=${newSessionId()}`, "x-request-id": "req-db-down-abcdef" },
+      }),
+      secret,
+    );
+    assert.equal(res.status, 500);
+    const html = await res.text();
+    assert.match(html, /<h1>系统繁忙<\/h1>/);
+    assert.match(html, /请求编号：<code>req-db-down-abcdef<\/code>/);
     assert.ok(!html.includes(secret), "the error message is not shown");
   },
 );

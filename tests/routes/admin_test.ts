@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
 import type { Db } from "../../db/tx.ts";
 import { registrationsPerDay } from "../../domain/admin/dashboard.ts";
+import { formatCount } from "../../domain/shared/count.ts";
 import { verifyAuditChain } from "../../domain/staff/audit_log.ts";
 import { createPiiCipher, maskPhone } from "../../domain/accounts/pii.ts";
 import { createSession } from "../../domain/accounts/session.ts";
@@ -309,7 +310,7 @@ dbTest(
     assert.ok(verified.ok);
     const page = await admin.get("/admin/audit?verify=1");
     assert.equal(page.status, 200);
-    assert.match(page.html, /哈希链校验通过（\d+ 条）/);
+    assert.match(page.html, /哈希链校验通过（\d+ 条，核对锚点 \d+ 个）/);
     const filtered = await admin.get(`/admin/audit?action=staff.create&staff=${await staffId(sql, "admin")}`);
     assert.match(filtered.html, new RegExp(`staff:${id}`));
     assert.doesNotMatch(filtered.html, /staff\.login_failed<\/div>/);
@@ -355,8 +356,15 @@ dbTest("admin: disabling a staff member needs a reason, ends their sessions, is 
   assert.ok((await verifyAuditChain(sql)).ok);
 });
 
+/** Every URL a page offers: links, form actions, and the `Location` of the answer. */
+function urlsOf(page: Page): string[] {
+  const urls = [...page.html.matchAll(/\s(?:href|action|formaction|src)="([^"]*)"/g)].map((m) => m[1]);
+  const location = page.headers.get("location");
+  return location ? [...urls, location] : urls;
+}
+
 dbTest(
-  "admin: user list filters by phone and kind, masks phones; CSV export is masked and audited",
+  "admin: user list filters by phone (POST) and kind, masks phones; CSV export is masked and audited",
   async (sql) => {
     const phone = randomPhone();
     const name = uniqueName("借款人");
@@ -365,7 +373,8 @@ dbTest(
     const opsId = await staffId(sql, "ops");
     const exportsBefore = (await auditRows(sql, "users.export")).length;
 
-    const list = await ops.get(`/admin/users?phone=${phone}`);
+    await ops.get("/admin/users");
+    const list = await ops.post("/admin/users", { intent: "search", phone });
     assert.equal(list.status, 200);
     assert.match(list.html, /共 1 人/);
     assert.ok(list.html.includes(maskPhone(phone)));
@@ -378,25 +387,26 @@ dbTest(
     assert.ok(list.html.includes(name));
     assert.equal((await auditRows(sql, "users.export")).length, exportsBefore, "viewing is not audited");
 
-    const other = await ops.get(`/admin/users?phone=${phone}&kind=investor`);
+    const other = await ops.post("/admin/users", { intent: "search", phone, kind: "investor" });
     assert.match(other.html, /共 0 人/);
     assert.match(other.html, /没有符合条件的用户/);
-    const invalid = await ops.get(`/admin/users?phone=12345&from=2026-02-30`);
+    const invalid = await ops.post("/admin/users", { intent: "search", phone: "12345", from: "2026-02-30" });
     assert.match(invalid.html, /请输入正确的 11 位手机号码/);
-    assert.match(invalid.html, /日期格式应为 YYYY-MM-DD/);
+    assert.match(invalid.html, /日期不存在，请检查年月日/);
     const today = shanghaiDay();
     const byDay = await ops.get(`/admin/users?from=${today}&to=${today}&kind=borrower`);
     assert.ok(byDay.html.includes(name), "registered today is inside today's range");
-    const future = await ops.get(`/admin/users?from=2099-01-01&phone=${phone}`);
+    const future = await ops.post("/admin/users", { intent: "search", from: "2099-01-01", phone });
     assert.match(future.html, /共 0 人/);
 
-    const csv = await ops.get(`/admin/users?phone=${phone}&format=csv`);
+    const csv = await ops.post("/admin/users", { intent: "export", phone });
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get("content-type") ?? "", /^text\/csv/);
     assert.match(
       csv.headers.get("content-disposition") ?? "",
       /attachment; filename="users-\d{4}-\d{2}-\d{2}\.csv"/,
     );
+    assert.equal(csv.headers.get("cache-control"), "no-store");
     const lines = csv.html.replace(/^\uFEFF/, "").trim().split("\r\n");
     assert.equal(lines[0], `"用户ID","手机号","类型","昵称","状态","注册时间"`);
     assert.equal(lines.length, 2);
@@ -408,8 +418,81 @@ dbTest(
     assert.equal(last.staff_id, opsId);
     assert.equal(last.detail.rows, 1);
     assert.ok(!JSON.stringify(last.detail).includes(phone), "audit detail has no full phone");
+
+    // the export needs the CSRF token like every POST, and a GET no longer exports
+    const forged = new StaffClient();
+    assert.equal((await forged.loginAs("ops")).status, 303);
+    forged.csrf = "forged";
+    assert.equal((await forged.post("/admin/users", { intent: "export" })).status, 403);
+    const viaGet = await ops.get("/admin/users?format=csv");
+    assert.equal(viaGet.status, 200);
+    assert.match(viaGet.headers.get("content-type") ?? "", /^text\/html/);
+    assert.equal((await auditRows(sql, "users.export")).length, exportsBefore + 1, "nothing more exported");
   },
 );
+
+dbTest(
+  "admin: no phone number in a URL — search and export are POSTs; no Location, link or action carries it",
+  async (sql) => {
+    const phone = randomPhone();
+    await insertUser(sql, "investor", phone, uniqueName("出借人"));
+    for (let i = 0; i < 3; i++) await insertUser(sql, "investor", randomPhone(), uniqueName("翻页"));
+    const ops = await loggedIn("ops");
+    const pages: Page[] = [await ops.get("/admin/users")];
+    // the filter form posts, with its CSRF token; the export is a submit button of that form
+    assert.match(pages[0].html, /<form method="post" action="\/admin\/users"[^>]*role="search"/);
+    assert.match(pages[0].html, /<button[^>]*name="intent" value="export"/);
+    assert.doesNotMatch(pages[0].html, /format=csv/);
+
+    pages.push(await ops.post("/admin/users", { intent: "search", phone, kind: "investor" }));
+    assert.match(pages.at(-1)!.html, /共 1 人/);
+    // without a phone the search lands on a bookmarkable GET of the other filters
+    const plain = await ops.post("/admin/users", { intent: "search", kind: "investor", status: "active" });
+    assert.equal(plain.status, 303);
+    assert.equal(plain.headers.get("location"), "/admin/users?kind=investor&status=active");
+    pages.push(plain);
+    // pages 2… of a search with a phone are posted too (the pager is a form), and keep the phone filter
+    const many = await ops.post("/admin/users", { intent: "search", phone, page: "2" });
+    assert.equal(many.status, 200);
+    assert.match(many.html, /共 1 人/, "the phone filter still applies on another page");
+    pages.push(many);
+    pages.push(await ops.post("/admin/users", { intent: "export", phone }));
+    // a phone that arrives in a URL anyway (an old bookmark) is not searched, not echoed, and explained
+    const old = await ops.get(`/admin/users?phone=${phone}&kind=investor`);
+    assert.equal(old.status, 200);
+    assert.match(
+      old.html,
+      /id="f-phone-error"[^>]*>为保护个人信息，手机号不能放在链接中，请在搜索框中输入后点“筛选”</,
+    );
+    assert.ok(!old.html.includes(phone), "the phone from the URL is not echoed");
+    pages.push(old);
+
+    for (const page of pages) {
+      for (const url of urlsOf(page)) {
+        assert.ok(!url.includes(phone), `a URL carries the phone: ${url}`);
+        assert.ok(!decodeURIComponent(url).includes(phone.slice(3)), `a URL carries the phone: ${url}`);
+      }
+    }
+  },
+);
+
+dbTest("admin: the user list pages by GET links without filters that name a person", async (sql) => {
+  const kind = "borrower";
+  const [{ n }] = await sql<{ n: bigint }[]>`select count(*) as n from users where kind = ${kind}`;
+  for (let i = Number(n); i < 51; i++) await insertUser(sql, kind, randomPhone(), uniqueName("翻页"));
+  const ops = await loggedIn("ops");
+  const first = await ops.get(`/admin/users?kind=${kind}`);
+  assert.match(first.html, /<a href="\/admin\/users\?kind=borrower&amp;page=2" rel="next">下一页<\/a>/);
+  const second = await ops.get(`/admin/users?kind=${kind}&page=2`);
+  assert.equal(second.status, 200);
+  assert.match(second.html, /第 2 \/ \d+ 页/);
+  // with a phone filter (posted), the pager is a form that posts the page number with the filters
+  await ops.get("/admin/users");
+  const phone = randomPhone();
+  const posted = await ops.post("/admin/users", { intent: "search", phone, kind, page: "1" });
+  assert.equal(posted.status, 200);
+  assert.doesNotMatch(posted.html, /rel="next"/, "one match: no pager");
+});
 
 dbTest("admin: five wrong passwords lock a staff account with a Chinese message", async (sql) => {
   const { username } = await newStaff(sql, { prefix: "l", displayName: "锁定测试", role: "tech" });
@@ -483,12 +566,12 @@ dbTest("admin: overview counts and the 14-day registration chart (Asia/Shanghai 
   const days = await registrationsPerDay(sql, 14);
   assert.equal(days.length, 14);
   assert.equal(days.at(-1)!.day, shanghaiDay());
-  assert.ok(days.at(-1)!.count >= 1);
+  assert.ok(days.at(-1)!.count >= 1n);
   for (let i = 1; i < days.length; i++) assert.ok(days[i - 1].day < days[i].day);
-  const [{ n }] = await sql<{ n: number }[]>`
-    select count(*)::int as n from users
+  const [{ n }] = await sql<{ n: bigint }[]>`
+    select count(*) as n from users
     where created_at >= (current_date - 13)::timestamp at time zone 'Asia/Shanghai' - interval '1 day'`;
-  assert.ok(days.reduce((s, d) => s + d.count, 0) <= n);
+  assert.ok(days.reduce((s, d) => s + d.count, 0n) <= n);
 
   const c = await loggedIn("finance");
   const res = await c.get("/admin");
@@ -496,8 +579,8 @@ dbTest("admin: overview counts and the 14-day registration chart (Asia/Shanghai 
   assert.match(res.html, /<svg class="bar-chart"/);
   assert.match(res.html, /近 14 天每日注册/);
   assert.match(res.html, /财务：/);
-  const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from users`;
-  assert.match(res.html, new RegExp(`注册用户</div><div class="value">${total}<`));
+  const [{ total }] = await sql<{ total: bigint }[]>`select count(*) as total from users`;
+  assert.match(res.html, new RegExp(`注册用户</div><div class="value">${formatCount(total)}<`));
   assert.doesNotMatch(res.html, /<script/, "no script on admin pages");
 });
 
@@ -509,5 +592,7 @@ dbTest("admin: system status shows the database kind, migrations and KV", async 
   assert.match(res.html, /0001/);
   assert.match(res.html, /accounts/);
   assert.match(res.html, /Deno KV/);
+  assert.match(res.html, /发件队列（outbox）<\/th>\s*<td class="text">\s*待投递 [\d,]+ 条，放弃 [\d,]+ 条/);
+  assert.match(res.html, /短信 sandbox，邮件 sandbox/);
   assert.doesNotMatch(res.html, /异常/);
 });

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { formatShareMicros, operatingFigures } from "../../domain/disclosure/figures.ts";
 import { createPiiCipher } from "../../domain/accounts/pii.ts";
+import { formatCount } from "../../domain/shared/count.ts";
 import { loadConfig } from "../../config.ts";
 import { testApp } from "../helpers/app.ts";
 import { dbTest, randomPhone } from "../helpers/db.ts";
@@ -15,10 +16,10 @@ dbTest("disclosure: figures come from the database and follow new registrations"
     insert into users (kind, phone_enc, phone_hash, display_name)
     values ('borrower', ${await cipher.encrypt(phone)}, ${await cipher.hash(phone)}, '披露测试')`;
   const after = await operatingFigures(sql);
-  assert.equal(after.registeredUsers, before.registeredUsers + 1);
-  assert.equal(after.registeredBorrowers, before.registeredBorrowers + 1);
+  assert.equal(after.registeredUsers, before.registeredUsers + 1n);
+  assert.equal(after.registeredBorrowers, before.registeredBorrowers + 1n);
   assert.equal(after.registeredInvestors, before.registeredInvestors);
-  assert.equal(after.cumulativeAmountFen, 0);
+  assert.equal(after.cumulativeAmountFen, 0n);
   assert.equal(after.hasLoans, false);
   assert.ok(after.asOf instanceof Date);
 
@@ -27,13 +28,13 @@ dbTest("disclosure: figures come from the database and follow new registrations"
   assert.equal(res.status, 200);
   const html = await res.text();
   const [{ users, investors, borrowers }] = await sql<
-    { users: number; investors: number; borrowers: number }[]
+    { users: bigint; investors: bigint; borrowers: bigint }[]
   >`
-    select count(*)::int as users, count(*) filter (where kind = 'investor')::int as investors,
-           count(*) filter (where kind = 'borrower')::int as borrowers from users`;
-  assert.match(html, new RegExp(`注册用户</div><div class="value">${users}<`));
-  assert.match(html, new RegExp(`注册出借人</div><div class="value">${investors}<`));
-  assert.match(html, new RegExp(`注册借款人</div><div class="value">${borrowers}<`));
+    select count(*) as users, count(*) filter (where kind = 'investor') as investors,
+           count(*) filter (where kind = 'borrower') as borrowers from users`;
+  assert.match(html, new RegExp(`注册用户</div><div class="value">${formatCount(users)}<`));
+  assert.match(html, new RegExp(`注册出借人</div><div class="value">${formatCount(investors)}<`));
+  assert.match(html, new RegExp(`注册借款人</div><div class="value">${formatCount(borrowers)}<`));
   assert.match(html, /累计借贷金额<\/th><td>¥0\.00<\/td>/);
   assert.match(html, /逾期 90 天以上金额<\/th><td>¥0\.00<\/td>/);
   assert.match(html, /平台尚未撮合借款，数据将随业务开展实时更新/);

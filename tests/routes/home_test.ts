@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { RISK_LINE } from "../../domain/shared/brand.ts";
 import { appTest, BANNED_PROMISES, Client, createUser, mainOf, TEST_PASSWORD } from "../helpers/forms.ts";
 
-function stat(html: string, name: string): number {
+function stat(html: string, name: string): bigint {
   const m = new RegExp(`data-stat="${name}">([\\d,]+)<`).exec(html);
   assert.ok(m, `stat ${name} shown`);
-  return Number(m[1].replaceAll(",", ""));
+  return BigInt(m[1].replaceAll(",", ""));
 }
 
 appTest(
@@ -32,17 +32,17 @@ appTest(
 appTest("home: counts come from the database and grow with a registration", async (app) => {
   const c = new Client(app);
   const before = (await c.get("/")).html;
-  const [db] = await app.sql<{ total: number; investors: number; borrowers: number }[]>`
-    select count(*)::int as total, count(*) filter (where kind = 'investor')::int as investors,
-           count(*) filter (where kind = 'borrower')::int as borrowers from users`;
+  const [db] = await app.sql<{ total: bigint; investors: bigint; borrowers: bigint }[]>`
+    select count(*) as total, count(*) filter (where kind = 'investor') as investors,
+           count(*) filter (where kind = 'borrower') as borrowers from users`;
   assert.equal(stat(before, "users"), db.total);
   assert.equal(stat(before, "investors"), db.investors);
   assert.equal(stat(before, "borrowers"), db.borrowers);
 
   await createUser(app.sql, "borrower");
   const after = (await c.get("/")).html;
-  assert.equal(stat(after, "users"), db.total + 1);
-  assert.equal(stat(after, "borrowers"), db.borrowers + 1);
+  assert.equal(stat(after, "users"), db.total + 1n);
+  assert.equal(stat(after, "borrowers"), db.borrowers + 1n);
   assert.equal(stat(after, "investors"), db.investors);
 });
 

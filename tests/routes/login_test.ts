@@ -41,9 +41,9 @@ appTest(
     assert.equal(second.res.status, 303);
     const sid2 = c.jar.get("sid")!;
     assert.notEqual(sid2, sid1);
-    const [{ n }] = await app.sql<{ n: number }[]>`
-    select count(*)::int as n from sessions where id_hash = ${await hashSessionId(sid1)}`;
-    assert.equal(n, 0);
+    const [{ n }] = await app.sql<{ n: bigint }[]>`
+    select count(*) as n from sessions where id_hash = ${await hashSessionId(sid1)}`;
+    assert.equal(n, 0n);
     const stale = await app.handle(new Request(`${BASE}/account`, { headers: { cookie: `sid=${sid1}` } }));
     assert.equal(stale.status, 303);
 
@@ -164,9 +164,9 @@ appTest("logout: POST kills the session server-side and clears the cookie; GET i
   assert.equal(out.res.headers.get("location"), "/");
   assert.ok(out.res.headers.getSetCookie().some((l) => /^sid=;.*Max-Age=0/.test(l)), "cookie cleared");
   assert.equal(c.jar.get("sid"), undefined);
-  const [{ n }] = await app.sql<{ n: number }[]>`
-    select count(*)::int as n from sessions where id_hash = ${await hashSessionId(sid)}`;
-  assert.equal(n, 0, "session row deleted");
+  const [{ n }] = await app.sql<{ n: bigint }[]>`
+    select count(*) as n from sessions where id_hash = ${await hashSessionId(sid)}`;
+  assert.equal(n, 0n, "session row deleted");
 
   // replaying the old cookie does not work
   const replay = await app.handle(new Request(`${BASE}/account`, { headers: { cookie: `sid=${sid}` } }));

@@ -11,7 +11,8 @@ import { requestSmsCode } from "../../domain/accounts/sms_code.ts";
 import { registerUser } from "../../domain/accounts/user.ts";
 import { ACCOUNT_LOCKOUT, loginUser } from "../../domain/accounts/login.ts";
 import { loginStaff, STAFF_LOCKOUT } from "../../domain/staff/staff.ts";
-import { sandboxSms } from "../../integrations/sms.ts";
+import { testOutbox } from "../helpers/outbox.ts";
+import type { TestApp } from "../helpers/app.ts";
 import { dbTest, randomPhone } from "../helpers/db.ts";
 import { appTest, BASE, Client, createUser, randomIp, TEST_PASSWORD, testCipher } from "../helpers/forms.ts";
 
@@ -290,6 +291,54 @@ appTest(
   },
 );
 
+appTest("Host header: no page, link or redirect takes a forged Host or X-Forwarded-Host", async (app) => {
+  const user = await createUser(app.sql);
+  const c = new Client(app);
+  assert.equal((await c.login(user.phone, TEST_PASSWORD)).status, 303);
+  const paths = [
+    "/",
+    "/login",
+    "/login/sms",
+    "/register",
+    "/help",
+    "/risk",
+    "/disclosure",
+    "/calculator",
+    "/account",
+  ];
+  for (const path of paths) {
+    const res = await app.handle(
+      new Request(`http://evil.example${path}`, {
+        headers: { host: "evil.example", "x-forwarded-host": "evil2.example", cookie: c.jar.header() },
+      }),
+      { ip: c.ip },
+    );
+    const body = await res.text();
+    assert.ok(!/evil2?\.example/.test(body), `${path}: forged host in the page`);
+    assert.ok(!/evil2?\.example/.test(res.headers.get("location") ?? ""), `${path}: forged host in Location`);
+  }
+});
+
+appTest(
+  "X-Forwarded-For from an untrusted peer does not pick the client IP (no trusted proxies set)",
+  async (app) => {
+    // 20 failures from one address with a different forged header each: still one address, so it locks
+    const ip = randomIp();
+    const c = new Client(app, { ip });
+    await c.get("/login");
+    let last = null;
+    for (let i = 0; i < 21; i++) {
+      last = await c.send("/login", {
+        method: "POST",
+        headers: { origin: BASE, "x-forwarded-for": randomIp() },
+        body: new URLSearchParams({ _csrf: c.csrf, phone: randomPhone(), password: "wrong-password-1" }),
+      });
+    }
+    assert.equal(last!.status, 429);
+    assert.match(last!.html, /该网络登录尝试过多/);
+  },
+);
+
 // ---------------------------------------------------------------------------------------------------
 // Reflected XSS
 
@@ -359,6 +408,171 @@ appTest("XSS: the staff user filters escape payloads", async (app) => {
     assertNoRawPayload(r.html, "admin users");
     assert.match(r.html, /请选择正确的用户类型/);
   }
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Ids past bigint, days outside Postgres's range: field errors or ignored filters, never 500
+
+/** Ids and days that Postgres refuses (out of `bigint`, year 0, past year 9999, not a calendar day). */
+const HOSTILE_VALUES = [
+  "9223372036854775808",
+  "99999999999999999999",
+  "18446744073709551616",
+  "-9223372036854775809",
+  "0",
+  "-1",
+  "007",
+  "1e400",
+  "0x10",
+  "1.5",
+  " 1",
+  "NaN",
+  "Infinity",
+  "0000-01-01",
+  "9999-12-31",
+  "+275760-09-13",
+  "-000001-01-01",
+  "2026-02-30",
+  "2026-13-01",
+  "1970-01-01T00:00:00Z",
+];
+
+/** Every query parameter any route reads (and some it does not). */
+const PROBED_PARAMS = [
+  "id",
+  "page",
+  "before",
+  "staff",
+  "staffId",
+  "userId",
+  "from",
+  "to",
+  "kind",
+  "status",
+  "action",
+  "channel",
+  "done",
+  "verify",
+  "format",
+  "read",
+  "welcome",
+  "invite",
+  "principal",
+  "annualRate",
+  "months",
+  "method",
+  "days",
+];
+
+/** A signed-in super admin (a fresh one, so lock-outs of other tests cannot interfere). */
+async function superAdmin(app: TestApp, c: Client): Promise<void> {
+  const username = `h${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  await app.sql`
+    insert into staff (username, display_name, role, password_hash)
+    values (${username}, ${"越界测试"}, ${"super_admin"}, ${await hashPassword(TEST_PASSWORD, { cost: 4 })})`;
+  const login = await c.staffLogin(username, TEST_PASSWORD);
+  assert.equal(login.status, 303, login.html.slice(0, 300));
+}
+
+/** The URL patterns of every page and API route, from the build's route manifest. */
+async function routePatterns(): Promise<string[]> {
+  const manifest = JSON.parse(
+    await Deno.readTextFile(new URL("../../_build/manifest.json", import.meta.url)),
+  );
+  return (manifest.routes as { kind: string; pattern: string }[])
+    .filter((r) => r.kind === "route")
+    .map((r) => r.pattern);
+}
+
+appTest(
+  "out-of-range ids and days: every route, signed in as user and super admin, answers < 500",
+  async (app) => {
+    const c = new Client(app);
+    const user = await createUser(app.sql);
+    assert.equal((await c.login(user.phone, TEST_PASSWORD)).status, 303);
+    await superAdmin(app, c);
+    const patterns = await routePatterns();
+    assert.ok(patterns.includes("/admin/audit") && patterns.includes("/admin/users"), patterns.join(" "));
+    const failures: string[] = [];
+    for (const pattern of patterns) {
+      for (const value of HOSTILE_VALUES) {
+        const path = pattern.replace(/:[A-Za-z_]+|\*/g, encodeURIComponent(value));
+        const query = new URLSearchParams(PROBED_PARAMS.map((p) => [p, value]));
+        const r = await c.get(`${path}?${query}`);
+        if (r.status >= 500) failures.push(`GET ${path}?…=${value} → ${r.status}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+  },
+  120_000,
+);
+
+appTest("out-of-range ids and days: admin forms answer field errors, never 500", async (app) => {
+  const c = new Client(app);
+  await superAdmin(app, c);
+  const failures: string[] = [];
+  for (const path of ["/admin/staff", "/admin/users", "/admin/audit", "/admin"]) {
+    for (const value of HOSTILE_VALUES) {
+      await c.get("/admin/staff"); // a page with a CSRF token
+      for (const intent of ["status", "create", "search", "export", value]) {
+        const fields: Record<string, string> = { intent };
+        for (const p of PROBED_PARAMS) fields[p] = value;
+        Object.assign(fields, { reason: "越界测试", username: value, role: value, phone: value });
+        if (intent === "status") fields.status = "disabled"; // a valid action: only the id is hostile
+        const r = await c.post(path, fields);
+        if (r.status >= 500) failures.push(`POST ${path} intent=${intent} …=${value} → ${r.status}`);
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
+}, 120_000);
+
+appTest(
+  "out-of-range ids: /admin/staff and /admin/audit say so in Chinese next to the field",
+  async (app) => {
+    const c = new Client(app);
+    await superAdmin(app, c);
+    await c.get("/admin/staff");
+    const status = await c.post("/admin/staff", {
+      intent: "status",
+      staffId: "9223372036854775808",
+      status: "disabled",
+      reason: "越界测试",
+    });
+    assert.equal(status.status, 400);
+    assert.match(status.html, /id="f-staffId-error"[^>]*>请选择员工</);
+
+    const audit = await c.get("/admin/audit?before=9223372036854775808&staff=9223372036854775808");
+    assert.equal(audit.status, 200);
+    assert.match(audit.html, /id="f-staff-error"[^>]*>请选择正确的员工</);
+    assert.match(audit.html, /分页位置无效，已显示最新的记录/);
+    const top = await c.get("/admin/audit?before=9223372036854775807&staff=9223372036854775807");
+    assert.equal(top.status, 200, "the largest bigint is a valid (if unknown) id");
+    assert.doesNotMatch(top.html, /分页位置无效/);
+  },
+);
+
+appTest("out-of-range days: /admin/users explains each bad date next to its field", async (app) => {
+  const c = new Client(app);
+  await superAdmin(app, c);
+  const cases: [string, RegExp][] = [
+    ["0000-01-01", /日期应在 2000-01-01 至 2099-12-31 之间/],
+    ["9999-12-31", /日期应在 2000-01-01 至 2099-12-31 之间/],
+    ["+275760-09-13", /日期格式应为 YYYY-MM-DD/],
+    ["2026-02-30", /日期不存在，请检查年月日/],
+  ];
+  for (const [day, message] of cases) {
+    for (const field of ["from", "to"]) {
+      const r = await c.get(`/admin/users?${field}=${encodeURIComponent(day)}`);
+      assert.equal(r.status, 200, `${field}=${day}`);
+      const error = new RegExp(`id="f-${field}-error"[^>]*>([^<]*)<`).exec(r.html);
+      assert.ok(error, `${field}=${day}: an error next to the field`);
+      assert.match(error[1], message, `${field}=${day}`);
+    }
+  }
+  const both = await c.get("/admin/users?from=2000-01-01&to=2099-12-31");
+  assert.equal(both.status, 200);
+  assert.doesNotMatch(both.html, /class="field-error"/, "the edges of the range are accepted");
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -485,7 +699,7 @@ dbTest(
       const phone = randomPhone();
       const code = "246810";
       const sent = await requestSmsCode(sql, { phone, purpose: "register", ip: null }, {
-        sms: sandboxSms,
+        outbox: testOutbox,
         cipher: testCipher,
         generateCode: () => code,
       });
@@ -499,7 +713,7 @@ dbTest(
           passwordConfirm: TEST_PASSWORD,
           acceptAgreements: true,
           ip: randomIp(),
-        }, { cipher: testCipher, bcryptCost: 4 });
+        }, { cipher: testCipher, outbox: testOutbox, bcryptCost: 4 });
       const results = await Promise.all([attempt("investor"), attempt("borrower")]);
       const ok = results.filter((r) => r.ok);
       assert.equal(ok.length, 1, JSON.stringify(results));
@@ -509,12 +723,12 @@ dbTest(
         JSON.stringify(failed),
       );
       const phoneHash = await testCipher.hash(phone);
-      const [{ n }] = await sql<{ n: number }[]>`
-        select count(*)::int as n from users where phone_hash = ${phoneHash}`;
-      assert.equal(n, 1);
-      const [{ used }] = await sql<{ used: number }[]>`
-        select count(*)::int as used from sms_codes where phone_hash = ${phoneHash} and used_at is not null`;
-      assert.equal(used, 1, "the code was consumed once");
+      const [{ n }] = await sql<{ n: bigint }[]>`
+        select count(*) as n from users where phone_hash = ${phoneHash}`;
+      assert.equal(n, 1n);
+      const [{ used }] = await sql<{ used: bigint }[]>`
+        select count(*) as used from sms_codes where phone_hash = ${phoneHash} and used_at is not null`;
+      assert.equal(used, 1n, "the code was consumed once");
     }
   },
   { ignore: !onPostgres },
@@ -567,9 +781,9 @@ dbTest(
       ),
     );
     assert.equal(results.filter((r) => !r.ok && r.code === "locked").length, 6);
-    const [{ n }] = await sql<{ n: number }[]>`
-      select count(*)::int as n from audit_log where staff_id = ${id} and action = 'staff.login_failed'`;
-    assert.equal(n, STAFF_LOCKOUT.maxFailures);
+    const [{ n }] = await sql<{ n: bigint }[]>`
+      select count(*) as n from audit_log where staff_id = ${id} and action = 'staff.login_failed'`;
+    assert.equal(n, BigInt(STAFF_LOCKOUT.maxFailures));
     const [{ count }] = await sql<{ count: number }[]>`
       select count from rate_limits where key = ${`staff:${username}`}`;
     assert.equal(count, STAFF_LOCKOUT.maxFailures);
