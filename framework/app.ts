@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG, type FreshConfig, resolveBuildDir } from "./config.ts";
 import { isPageResponse } from "./define.ts";
 import { devReloadResponse, RELOAD_SCRIPT_TAG } from "./dev_reload.ts";
 import { applyDecorators, decoratorMark, dropDecorators } from "./error_response.ts";
+import { textResponse } from "./response.ts";
 import {
   type ErrorPage,
   type FolderBoundary,
@@ -226,7 +227,7 @@ class RequestContext<State> implements Context<State> {
   json(data: unknown, init?: ResponseInit): Response {
     const headers = new Headers(init?.headers);
     if (!headers.has("content-type")) headers.set("content-type", "application/json; charset=utf-8");
-    return new Response(JSON.stringify(data), { ...init, headers });
+    return textResponse(JSON.stringify(data), { ...init, headers });
   }
 }
 

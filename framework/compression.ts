@@ -6,7 +6,7 @@
 import { brotliCompress, brotliCompressSync, constants, gzip, gzipSync } from "node:zlib";
 import { addVary, type Encoding, negotiateEncoding } from "./encoding.ts";
 import { onErrorResponse } from "./error_response.ts";
-import { mutable } from "./response.ts";
+import { mutable, rememberedText } from "./response.ts";
 import type { Context, Middleware } from "./types.ts";
 
 /** Options of {@linkcode compression}. */
@@ -22,12 +22,14 @@ export interface CompressionOptions {
 }
 
 /**
- * Gzip level for responses compressed per request. Measured by `deno task bench` on `/login` (2.6 KB
- * of HTML, ~200 µs of CPU per request on this 2-core machine): level 1 adds ~55 µs of CPU per request
- * and costs ~14–22% of the identity req/s for 1.7 KB on the wire; level 6 adds ~100 µs and costs
- * ~30–35% for 1.4 KB; brotli at quality 4–5 adds ~150–180 µs (~40–48%) for 1.1–1.3 KB, and brotli as
- * small as gzip 6 (quality 3) is still slower than gzip. Level 1 is the one that keeps compression
- * under a fifth of the page's throughput; the few hundred bytes it gives up cost ~5 ms at 400 kbit/s.
+ * Gzip level for responses compressed per request. Measured by `deno task bench` on `/login` (2.6 KB of
+ * HTML, ~190 µs of app CPU per request on this 2-core machine): level 1 takes ~15 µs per page and costs
+ * ~8% of the identity req/s (+12% CPU) for 1.7 KB on the wire; level 6 takes ~35 µs for 1.4 KB; brotli at
+ * quality 4–5 takes 80–100 µs (~40% of the req/s) for 1.1–1.3 KB, and brotli as small as gzip 6
+ * (quality 3) is still slower than gzip. The few hundred bytes level 1 gives up cost ~5 ms at 400 kbit/s.
+ * (Most of the cost used to be around zlib, not in it: reading the body back as a stream and handing
+ * node:zlib a string. The layer now keeps the text of the pages it renders and encodes it into one reused
+ * buffer.)
  */
 export const DYNAMIC_GZIP_LEVEL = 1;
 /** Brotli quality for a client that accepts brotli but not gzip (quality 5: as fast as 4, smaller). */
@@ -43,6 +45,27 @@ export const DYNAMIC_ENCODINGS: readonly Encoding[] = ["gzip", "br"];
  * ~3 times as much); larger bodies use the callback API so that the event loop keeps serving others.
  */
 const SYNC_LIMIT_BYTES = 128 * 1024;
+
+const encoder = new TextEncoder();
+/** Scratch space for encoding bodies that the synchronous path compresses (one request at a time). */
+const scratch = new Uint8Array(3 * SYNC_LIMIT_BYTES);
+
+/**
+ * `text` as UTF-8 bytes. Bodies the synchronous path compresses are encoded into {@link scratch} — valid
+ * only until the next call, which is fine because that path compresses them at once — avoiding a fresh
+ * buffer (and the slower string input of node:zlib) per request.
+ */
+function utf8(text: string): Uint8Array {
+  if (text.length <= SYNC_LIMIT_BYTES) {
+    const { written } = encoder.encodeInto(text, scratch);
+    if (written <= SYNC_LIMIT_BYTES) return scratch.subarray(0, written);
+  }
+  return encoder.encode(text);
+}
+
+function utf8Length(text: string): number {
+  return encoder.encode(text).byteLength;
+}
 
 function isTarget(contentType: string | null): boolean {
   if (!contentType) return false;
@@ -97,14 +120,15 @@ export function compression<State = unknown>(options: CompressionOptions = {}): 
     if (!enc) return out;
     const declared = out.headers.get("content-length");
     if (declared !== null && Number(declared) < o.thresholdBytes) return out;
-    // HTML and JSON are text: reading it as a string is the cheap path (zlib encodes it natively),
-    // and a string shorter than the threshold in UTF-16 units is shorter in bytes too.
-    const body = await out.text();
+    // HTML and JSON are text. A page the layer rendered still has its string (no need to read the body
+    // back); anything else is read as text. A string shorter than the threshold in UTF-16 units is shorter
+    // in bytes too.
+    const body = rememberedText(out) ?? await out.text();
     const { status, statusText, headers } = out;
-    if (body.length < o.thresholdBytes && new TextEncoder().encode(body).byteLength < o.thresholdBytes) {
+    if (body.length < o.thresholdBytes && utf8Length(body) < o.thresholdBytes) {
       return new Response(body, { status, statusText, headers });
     }
-    const compressed = await compressBody(body, enc, o);
+    const compressed = await compressBody(utf8(body), enc, o);
     headers.set("content-encoding", enc);
     headers.set("content-length", String(compressed.byteLength));
     const etag = headers.get("etag");

@@ -8,6 +8,7 @@ import { type ComponentType, Fragment, h, type VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { BOOT_SCRIPT, type RenderRecord, withIslandRecord } from "./islands.ts";
 import type { Manifest } from "./manifest.ts";
+import { textResponse } from "./response.ts";
 import { jsonForScript } from "./serialize.ts";
 import type { AnyComponent, LayoutComponent, PageProps } from "./types.ts";
 
@@ -151,7 +152,7 @@ export async function renderPage(args: RenderArgs): Promise<Response> {
   }
   const headers = new Headers(args.headers);
   if (!headers.has("content-type")) headers.set("content-type", "text/html; charset=utf-8");
-  return new Response("<!DOCTYPE html>" + html, {
+  return textResponse("<!DOCTYPE html>" + html, {
     status: args.status ?? 200,
     statusText: args.statusText,
     headers,

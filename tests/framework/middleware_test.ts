@@ -76,6 +76,29 @@ Deno.test("compression: JSON/HTML above ~1 KB compressed per Accept-Encoding; sm
   assert.equal(res.body, null);
 });
 
+Deno.test("compression: bodies of every size and script come back byte for byte, one after another", async () => {
+  const fetch = appWith(compression());
+  // small, mixed scripts, just below and far above the synchronous limit (128 Ki UTF-16 units, up to 3
+  // UTF-8 bytes each): the reused encoding buffer must never leak one body into the next
+  for (const n of [600, 5000, 43_000, 44_000, 140_000, 700]) {
+    const expected = JSON.stringify({ text: "借".repeat(n) });
+    for (const accept of ["gzip", "br"]) {
+      const res = await fetch(`/json?n=${n}`, { headers: { "accept-encoding": accept } });
+      assert.equal(res.headers.get("content-encoding"), accept === "br" ? "br" : "gzip", `${n} ${accept}`);
+      const body = new Uint8Array(await res.arrayBuffer());
+      const plain = accept === "br" ? brotliDecompressSync(body) : gunzipSync(body);
+      assert.equal(new TextDecoder().decode(plain), expected, `${n} chars, ${accept}`);
+    }
+  }
+  // concurrent requests (some above the limit, compressed asynchronously) keep their own bodies
+  const sizes = [140_000, 800, 150_000, 2_000, 900];
+  const bodies = await Promise.all(sizes.map(async (n) => {
+    const res = await fetch(`/json?n=${n}`, { headers: { "accept-encoding": "gzip" } });
+    return new TextDecoder().decode(gunzipSync(new Uint8Array(await res.arrayBuffer())));
+  }));
+  sizes.forEach((n, i) => assert.equal(bodies[i], JSON.stringify({ text: "借".repeat(n) })));
+});
+
 Deno.test("compression: rendered pages are compressed too", async () => {
   const { handle } = await fixtureApp((app) => app.use(compression({ thresholdBytes: 100 })));
   const res = await handle(
