@@ -7,10 +7,16 @@
 import { type Db, transaction } from "../../db/tx.ts";
 import type { Outbox } from "../../db/outbox.ts";
 import { userDisplayName } from "./display_name.ts";
-import { authenticate, type LockScope, type LoginAccount } from "./login_core.ts";
+import {
+  authenticate,
+  type LockScope,
+  type LoginAccount,
+  loginFailureMessage,
+  networkLockedMessage,
+} from "./login_core.ts";
 import { normalizePhone } from "./phone.ts";
 import { maskPhone, type PiiCipher } from "./pii.ts";
-import { consumeQuota, lockMinutes, type LockoutRule, type QuotaRule, resetFailures } from "./rate_limit.ts";
+import { consumeQuotas, lockMinutes, type LockoutRule, type QuotaRule, resetFailures } from "./rate_limit.ts";
 import { rotateSession } from "./session.ts";
 import type { SessionUser } from "./session_subject.ts";
 import { requestSmsCode, SMS_CODE_MESSAGES, throttledMessage, verifySmsCode } from "./sms_code.ts";
@@ -32,21 +38,14 @@ export const LOGIN_MESSAGES = {
     remainingAttempts > 0 ? `手机号或密码错误，还可尝试 ${remainingAttempts} 次` : "手机号或密码错误",
   locked: (retryAfterSeconds: number, scope: LockScope = "account") =>
     scope === "ip"
-      ? `该网络登录尝试过多，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`
+      ? networkLockedMessage(retryAfterSeconds)
       : `账户已锁定，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`,
   account_disabled: () => "该账户已停用，请联系客服",
 } as const;
 
 /** The Chinese message for a failed log-in. */
 export function loginErrorMessage(result: Exclude<LoginResult, { ok: true }>): string {
-  switch (result.code) {
-    case "invalid_credentials":
-      return LOGIN_MESSAGES.invalid_credentials(result.remainingAttempts);
-    case "locked":
-      return LOGIN_MESSAGES.locked(result.retryAfterSeconds, result.scope);
-    case "account_disabled":
-      return LOGIN_MESSAGES.account_disabled();
-  }
+  return loginFailureMessage(LOGIN_MESSAGES, result);
 }
 
 /** Dependencies of {@link loginUser}. */
@@ -184,17 +183,13 @@ export async function loginUserWithSmsCode(
   type Attempt = { result: SmsLoginResult; userId: string | null };
   const fail = (result: SmsLoginResult, userId: string | null = null): Attempt => ({ result, userId });
   const { result, userId } = await transaction(db, async (tx, rollback): Promise<Attempt> => {
-    const quotas: [string, QuotaRule][] = [[
-      `smslogin:${phoneHash}:${input.ip ?? ""}`,
-      SMS_LOGIN_PER_PHONE_AND_IP,
-    ]];
-    if (input.ip) quotas.push([`smsloginip:${input.ip}`, SMS_LOGIN_PER_IP]);
-    let retryAfterSeconds = 0;
-    for (const [key, rule] of quotas) {
-      const q = await consumeQuota(tx, key, rule, now);
-      if (!q.ok) retryAfterSeconds = Math.max(retryAfterSeconds, q.retryAfterSeconds);
+    const quota = await consumeQuotas(tx, [
+      [`smslogin:${phoneHash}:${input.ip ?? ""}`, SMS_LOGIN_PER_PHONE_AND_IP],
+      [input.ip ? `smsloginip:${input.ip}` : null, SMS_LOGIN_PER_IP],
+    ], now);
+    if (!quota.ok) {
+      return rollback(fail({ ok: false, code: "throttled", retryAfterSeconds: quota.retryAfterSeconds }));
     }
-    if (retryAfterSeconds > 0) return rollback(fail({ ok: false, code: "throttled", retryAfterSeconds }));
     const code = await verifySmsCode(tx, { phone, purpose: "login", code: String(input.code ?? "").trim() }, {
       cipher: deps.cipher,
       now,

@@ -7,6 +7,7 @@
 import { type Db, type Queryable, transaction, type Tx } from "../../db/tx.ts";
 import { dummyVerify, verifyPassword } from "./password.ts";
 import {
+  lockMinutes,
   type LockoutRule,
   refundAttempt,
   reserveAttempts,
@@ -39,6 +40,33 @@ export type AuthenticateResult<A extends LoginAccount> =
   | { ok: false; code: "invalid_credentials"; remainingAttempts: number }
   | { ok: false; code: "locked"; retryAfterSeconds: number; scope: LockScope }
   | { ok: false; code: "account_disabled" };
+
+/** A failed {@link authenticate}. */
+export type AuthenticateFailure = Exclude<AuthenticateResult<LoginAccount>, { ok: true }>;
+
+/** The Chinese wording of each failure, per audience (users, staff). */
+export interface LoginFailureMessages {
+  invalid_credentials(remainingAttempts: number): string;
+  locked(retryAfterSeconds: number, scope: LockScope): string;
+  account_disabled(): string;
+}
+
+/** The lock of the client's network (the per-IP key), worded the same for users and staff. */
+export function networkLockedMessage(retryAfterSeconds: number): string {
+  return `该网络登录尝试过多，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`;
+}
+
+/** The message for a failed log-in, in the audience's wording. */
+export function loginFailureMessage(messages: LoginFailureMessages, failure: AuthenticateFailure): string {
+  switch (failure.code) {
+    case "invalid_credentials":
+      return messages.invalid_credentials(failure.remainingAttempts);
+    case "locked":
+      return messages.locked(failure.retryAfterSeconds, failure.scope);
+    case "account_disabled":
+      return messages.account_disabled();
+  }
+}
 
 /** Input of {@link authenticate}. */
 export interface AuthenticateInput<A extends LoginAccount> {

@@ -72,6 +72,26 @@ export async function consumeQuota(
   return { ok: false, retryAfterSeconds: secondsUntil(windowEnd, now) };
 }
 
+/**
+ * Count one event against every quota in `entries` (skipping those whose key is `null`, e.g. no client IP).
+ * All-or-nothing only together with the caller's transaction: when any quota refuses, the answer carries
+ * the longest wait and the caller must roll back, so the quotas counted before the refusing one do not
+ * stay counted.
+ */
+export async function consumeQuotas(
+  tx: Tx,
+  entries: readonly (readonly [key: string | null, rule: QuotaRule])[],
+  now: Date = new Date(),
+): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
+  let retryAfterSeconds = 0;
+  for (const [key, rule] of entries) {
+    if (key === null) continue;
+    const q = await consumeQuota(tx, key, rule, now);
+    if (!q.ok) retryAfterSeconds = Math.max(retryAfterSeconds, q.retryAfterSeconds);
+  }
+  return retryAfterSeconds > 0 ? { ok: false, retryAfterSeconds } : { ok: true };
+}
+
 /** Outcome of {@link checkLock}. */
 export type LockState = { locked: false } | { locked: true; key: string; retryAfterSeconds: number };
 

@@ -11,7 +11,7 @@ import { type Db, type Queryable, transaction, type Tx } from "../../db/tx.ts";
 import { signedSmsText, SMS_TOPIC } from "../gateways/sms.ts";
 import type { PiiCipher } from "./pii.ts";
 import { normalizePhone } from "./phone.ts";
-import { consumeQuota, type QuotaRule } from "./rate_limit.ts";
+import { consumeQuotas, type QuotaRule } from "./rate_limit.ts";
 
 /** What a code is for. */
 export type SmsPurpose = "register" | "login" | "reset_password";
@@ -136,18 +136,15 @@ export async function requestSmsCode(
   const hashed = await codeHash(deps.cipher, phoneHash, input.purpose, code);
   const expiresAt = new Date(now.getTime() + SMS_CODE_TTL_SECONDS * 1000);
   return await transaction(db, async (tx, rollback): Promise<RequestSmsCodeResult> => {
-    const quotas: [string, QuotaRule][] = [
+    const quota = await consumeQuotas(tx, [
       [`sms:${input.purpose}:${phoneHash}`, { limit: 1, windowSeconds: SMS_RESEND_SECONDS }],
       [`smsday:${phoneHash}`, SMS_PER_PHONE_PER_DAY],
-    ];
-    if (input.ip) quotas.push([`smsip:${input.ip}`, SMS_PER_IP_PER_HOUR]);
-    let retryAfterSeconds = 0;
-    for (const [key, rule] of quotas) {
-      const q = await consumeQuota(tx, key, rule, now);
-      if (!q.ok) retryAfterSeconds = Math.max(retryAfterSeconds, q.retryAfterSeconds);
-    }
+      [input.ip ? `smsip:${input.ip}` : null, SMS_PER_IP_PER_HOUR],
+    ], now);
     // all-or-nothing: a quota counted before the refusing one must not stay counted
-    if (retryAfterSeconds > 0) return rollback({ ok: false, code: "throttled", retryAfterSeconds });
+    if (!quota.ok) {
+      return rollback({ ok: false, code: "throttled", retryAfterSeconds: quota.retryAfterSeconds });
+    }
     const delivery = input.delivery ? await input.delivery(tx, phoneHash) : { kind: "code" as const };
     if (delivery.kind === "none") return { ok: true, expiresAt, resendAfterSeconds: SMS_RESEND_SECONDS };
     if (delivery.kind === "notice") {

@@ -13,7 +13,7 @@ import { userDisplayName } from "./display_name.ts";
 import type { PiiCipher } from "./pii.ts";
 import { hashPassword, PASSWORD_MESSAGES, passwordLengthProblems, validatePassword } from "./password.ts";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "./phone.ts";
-import { consumeQuota, lockMinutes, type QuotaRule } from "./rate_limit.ts";
+import { consumeQuotas, lockMinutes, type QuotaRule } from "./rate_limit.ts";
 import { SMS_CODE_MESSAGES, verifySmsCode } from "./sms_code.ts";
 import { phoneHashRef, type SecurityLog } from "../shared/security_log.ts";
 
@@ -211,14 +211,13 @@ export async function registerUser(
 
   type Refusal = Exclude<RegisterResult, { ok: true }>;
   const checked = await transaction(db, async (tx, rollback): Promise<Refusal | null> => {
-    const quotas: [string, QuotaRule][] = [[`register:${phoneHash}`, REGISTER_PER_PHONE]];
-    if (input.ip) quotas.push([`registerip:${input.ip}`, REGISTER_PER_IP]);
-    let retryAfterSeconds = 0;
-    for (const [key, rule] of quotas) {
-      const q = await consumeQuota(tx, key, rule, now);
-      if (!q.ok) retryAfterSeconds = Math.max(retryAfterSeconds, q.retryAfterSeconds);
+    const quota = await consumeQuotas(tx, [
+      [`register:${phoneHash}`, REGISTER_PER_PHONE],
+      [input.ip ? `registerip:${input.ip}` : null, REGISTER_PER_IP],
+    ], now);
+    if (!quota.ok) {
+      return rollback({ ok: false, code: "throttled", retryAfterSeconds: quota.retryAfterSeconds });
     }
-    if (retryAfterSeconds > 0) return rollback({ ok: false, code: "throttled", retryAfterSeconds });
     const code = await verifySmsCode(tx, smsCode, { cipher: deps.cipher, now, consume: false });
     // a wrong guess must be counted: return (commit) rather than roll back
     return code.ok ? null : { ok: false, code: code.code };

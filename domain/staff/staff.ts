@@ -7,7 +7,13 @@ import { type Db, transaction } from "../../db/tx.ts";
 import type { SessionStaff } from "../accounts/session_subject.ts";
 import { appendAudit } from "./audit_log.ts";
 import { fieldErrorsFrom } from "../shared/field_errors.ts";
-import { authenticate, type LockScope, type LoginAccount } from "../accounts/login_core.ts";
+import {
+  authenticate,
+  type LockScope,
+  type LoginAccount,
+  loginFailureMessage,
+  networkLockedMessage,
+} from "../accounts/login_core.ts";
 import type { SecurityLog } from "../shared/security_log.ts";
 import { hashPassword, validatePassword } from "../accounts/password.ts";
 import { lockMinutes, type LockoutRule } from "../accounts/rate_limit.ts";
@@ -25,7 +31,7 @@ export const STAFF_LOGIN_MESSAGES = {
       : "用户名或密码错误",
   locked: (retryAfterSeconds: number, scope: LockScope = "account") =>
     scope === "ip"
-      ? `该网络登录尝试过多，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`
+      ? networkLockedMessage(retryAfterSeconds)
       : `登录失败次数过多，账户已锁定，请 ${lockMinutes(retryAfterSeconds)} 分钟后再试`,
   account_disabled: () => "该员工账户已停用，请联系管理员",
 } as const;
@@ -39,14 +45,7 @@ export type StaffLoginResult =
 
 /** The Chinese message for a failed staff log-in. */
 export function staffLoginErrorMessage(result: Exclude<StaffLoginResult, { ok: true }>): string {
-  switch (result.code) {
-    case "invalid_credentials":
-      return STAFF_LOGIN_MESSAGES.invalid_credentials(result.remainingAttempts);
-    case "locked":
-      return STAFF_LOGIN_MESSAGES.locked(result.retryAfterSeconds, result.scope);
-    case "account_disabled":
-      return STAFF_LOGIN_MESSAGES.account_disabled();
-  }
+  return loginFailureMessage(STAFF_LOGIN_MESSAGES, result);
 }
 
 function normalizeUsername(username: string): string {
