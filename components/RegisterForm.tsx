@@ -1,8 +1,8 @@
 import { CURRENT_AGREEMENTS } from "../domain/accounts/agreements.ts";
 import { PASSWORD_HINT, PASSWORD_MAX_CHARS } from "../domain/accounts/password.ts";
 import type { FieldErrors, RegisterField } from "../domain/accounts/user.ts";
-import SmsCodeButton from "../islands/SmsCodeButton.tsx";
 import { CsrfField, DefaultSubmit, Field, PhoneField } from "./Field.tsx";
+import { SandboxSmsNote, SmsCodeField } from "./SmsCodeField.tsx";
 
 /** What the register form shows again after a submit (never the passwords). */
 export interface RegisterDraft {
@@ -64,26 +64,13 @@ export function RegisterForm(props: RegisterFormProps) {
         {kindError && <p class="field-error" id="f-kind-error" role="alert">{kindError}</p>}
       </fieldset>
       <PhoneField value={draft.phone} errors={errors.phone} autocomplete="tel-national" />
-      <Field
-        name="smsCode"
-        label="短信验证码"
-        inputMode="numeric"
-        autocomplete="one-time-code"
-        maxLength={6}
-        placeholder="6 位数字"
-        required
+      <SmsCodeField
+        purpose="register"
         value={draft.smsCode}
         errors={errors.smsCode}
-        addon={
-          <SmsCodeButton
-            csrfToken={props.csrfToken}
-            purpose="register"
-            phoneInputId="f-phone"
-            codeInputId="f-smsCode"
-            initialCountdownSeconds={props.codeSent?.resendAfterSeconds ?? props.retryAfterSeconds ?? 0}
-            initialStatus={props.codeSent ? "验证码已发送，5 分钟内有效" : undefined}
-          />
-        }
+        csrfToken={props.csrfToken}
+        codeSent={props.codeSent}
+        retryAfterSeconds={props.retryAfterSeconds}
       />
       <Field
         name="password"
@@ -134,13 +121,7 @@ export function RegisterForm(props: RegisterFormProps) {
       <p class="muted">
         已有账户？<a href="/login">立即登录</a>
       </p>
-      {props.demo && (
-        <p class="risk-note" role="note">
-          演示环境不会真实发送短信：点击「获取验证码」后，可在<a href="/dev/sandbox">
-            沙箱短信页
-          </a>查看验证码。
-        </p>
-      )}
+      {props.demo && <SandboxSmsNote />}
     </form>
   );
 }

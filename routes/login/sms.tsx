@@ -6,8 +6,8 @@
  * @module
  */
 import { page, readForm } from "../../framework/mod.ts";
-import { CsrfField, DefaultSubmit, Field, PhoneField } from "../../components/Field.tsx";
-import SmsCodeButton from "../../islands/SmsCodeButton.tsx";
+import { CsrfField, DefaultSubmit, PhoneField } from "../../components/Field.tsx";
+import { SandboxSmsNote, SmsCodeField } from "../../components/SmsCodeField.tsx";
 import { sessionCookie, sessionCookieName } from "../../domain/accounts/session.ts";
 import { loginUserWithSmsCode, sendLoginSmsCode, SMS_LOGIN_MESSAGES } from "../../domain/accounts/login.ts";
 import { define, getCookie, safeNextPath, secureCookies } from "../../utils.ts";
@@ -105,34 +105,15 @@ export default define.page<typeof handler>(({ data, state }) => (
       {data.next && <input type="hidden" name="next" value={data.next} />}
       {data.formError && <p class="form-error" role="alert">{data.formError}</p>}
       <PhoneField value={data.phone} errors={data.errors.phone} />
-      <Field
-        name="smsCode"
-        label="短信验证码"
-        inputMode="numeric"
-        autocomplete="one-time-code"
-        maxLength={6}
-        placeholder="6 位数字"
-        required
+      <SmsCodeField
+        purpose="login"
         value={data.smsCode}
         errors={data.errors.smsCode}
-        addon={
-          <SmsCodeButton
-            csrfToken={state.csrfToken}
-            purpose="login"
-            phoneInputId="f-phone"
-            codeInputId="f-smsCode"
-            initialCountdownSeconds={data.codeSent?.resendAfterSeconds ?? data.retryAfterSeconds ?? 0}
-            initialStatus={data.codeSent ? "验证码已发送，5 分钟内有效" : undefined}
-          />
-        }
+        csrfToken={state.csrfToken}
+        codeSent={data.codeSent}
+        retryAfterSeconds={data.retryAfterSeconds}
       />
-      {state.config.demo && (
-        <p class="muted">
-          演示环境不会真实发送短信：点击「获取验证码」后，可在<a href="/dev/sandbox">
-            沙箱短信页
-          </a>查看验证码。
-        </p>
-      )}
+      {state.config.demo && <SandboxSmsNote />}
       <button type="submit" class="btn btn-block">登录</button>
     </form>
     <p class="muted">
