@@ -11,6 +11,7 @@ import type { Outbox } from "./db/outbox.ts";
 import type { SessionStaff, SessionUser } from "./domain/accounts/session_subject.ts";
 import type { SecurityLog } from "./domain/shared/security_log.ts";
 import { type Cidr, clientIpFrom } from "./domain/shared/ip.ts";
+import { sessionCookie, sessionCookieName, type SubjectType } from "./domain/accounts/session.ts";
 
 export type { SessionStaff, SessionUser } from "./domain/accounts/session_subject.ts";
 
@@ -48,6 +49,37 @@ export const define = createDefine<State>();
 /** Whether cookies set for this request must be `Secure` (`__Host-` names): always in production, else on https. */
 export function secureCookies(state: Pick<State, "config">, url: URL): boolean {
   return state.config.secureCookies || url.protocol === "https:";
+}
+
+/** A subject's session cookie for one request (see {@link sessionCookieFor}). */
+export interface SessionCookieInfo {
+  name: string;
+  secure: boolean;
+  /** The session the browser carries — the live one, else the raw cookie (replaced at log-in). */
+  sessionId: string | null;
+}
+
+/** The user's or staff member's session cookie for this request: name, `Secure`, current id. */
+export function sessionCookieFor(
+  ctx: { state: State; url: URL; req: Request },
+  subject: SubjectType,
+): SessionCookieInfo {
+  const secure = secureCookies(ctx.state, ctx.url);
+  const name = sessionCookieName(subject, secure);
+  const live = subject === "user" ? ctx.state.sessionId : ctx.state.staffSessionId;
+  return { name, secure, sessionId: live ?? getCookie(ctx.req, name) };
+}
+
+/** After a log-in: a 303 to `location` that sets the new session cookie. */
+export function redirectSignedIn(
+  ctx: { redirect(path: string, status?: number): Response },
+  location: string,
+  cookie: SessionCookieInfo,
+  sessionId: string,
+): Response {
+  const res = ctx.redirect(location, 303);
+  res.headers.append("set-cookie", sessionCookie(cookie.name, sessionId, { secure: cookie.secure }));
+  return res;
 }
 
 /** The value of one cookie of a request, or `null`. */

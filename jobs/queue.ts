@@ -7,7 +7,7 @@
  * `attempt` records which attempt the message was enqueued as (1 for a new message).
  *
  * Exactly-once is not something a queue can give; handlers must also be idempotent in the database (the
- * notification handler inserts with `on conflict (dedupe_key) do nothing`). The KV marker
+ * outbox wake-up handler only delivers events still `pending`, under a lease). The KV marker
  * `["dedupe", type, dedupeKey]` makes redeliveries after success cheap no-ops.
  */
 import { z } from "zod";

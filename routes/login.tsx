@@ -7,11 +7,10 @@
  */
 import { page, readForm } from "../framework/mod.ts";
 import { CsrfField, Field, PhoneField } from "../components/Field.tsx";
-import { sessionCookie, sessionCookieName } from "../domain/accounts/session.ts";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "../domain/accounts/phone.ts";
 import { loginErrorMessage, loginUser } from "../domain/accounts/login.ts";
 import { PASSWORD_MAX_CHARS } from "../domain/accounts/password.ts";
-import { define, getCookie, safeNextPath, secureCookies } from "../utils.ts";
+import { define, redirectSignedIn, safeNextPath, sessionCookieFor } from "../utils.ts";
 
 interface LoginPageData {
   phone: string;
@@ -42,14 +41,13 @@ export const handler = define.handlers({
     if (password === "") errors.password = ["请输入密码"];
     if (errors.phone || errors.password) return page<LoginPageData>({ phone, next, errors }, { status: 422 });
 
-    const secure = secureCookies(ctx.state, ctx.url);
-    const cookieName = sessionCookieName("user", secure);
+    const cookie = sessionCookieFor(ctx, "user");
     const result = await loginUser(ctx.state.sql, {
       phone,
       password,
       ip: ctx.state.clientIp,
       userAgent: ctx.req.headers.get("user-agent"),
-      previousSessionId: ctx.state.sessionId ?? getCookie(ctx.req, cookieName),
+      previousSessionId: cookie.sessionId,
     }, { cipher: ctx.state.pii, securityLog: ctx.state.securityLog });
     if (!result.ok) {
       const status = result.code === "locked" ? 429 : result.code === "account_disabled" ? 403 : 422;
@@ -59,9 +57,7 @@ export const handler = define.handlers({
         { status },
       );
     }
-    const res = ctx.redirect(next ?? "/account", 303);
-    res.headers.append("set-cookie", sessionCookie(cookieName, result.sessionId, { secure }));
-    return res;
+    return redirectSignedIn(ctx, next ?? "/account", cookie, result.sessionId);
   },
 });
 

@@ -3,19 +3,18 @@
  * Only POST (CSRF-protected); other methods answer 405.
  * @module
  */
-import { clearSessionCookie, destroySession, sessionCookieName } from "../domain/accounts/session.ts";
-import { define, getCookie, secureCookies } from "../utils.ts";
+import { clearSessionCookie, destroySession } from "../domain/accounts/session.ts";
+import { define, sessionCookieFor } from "../utils.ts";
 
 export const handler = define.handlers({
   async POST(ctx) {
-    const secure = secureCookies(ctx.state, ctx.url);
-    const name = sessionCookieName("user", secure);
-    const ended = await destroySession(ctx.state.sql, ctx.state.sessionId ?? getCookie(ctx.req, name));
+    const cookie = sessionCookieFor(ctx, "user");
+    const ended = await destroySession(ctx.state.sql, cookie.sessionId);
     if (ended && ctx.state.user) {
       ctx.state.securityLog.emit("logout", { subject: "user", userId: ctx.state.user.id });
     }
     const res = ctx.redirect("/", 303);
-    res.headers.append("set-cookie", clearSessionCookie(name, { secure }));
+    res.headers.append("set-cookie", clearSessionCookie(cookie.name, cookie));
     return res;
   },
 });

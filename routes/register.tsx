@@ -10,14 +10,13 @@
 import { page, readForm } from "../framework/mod.ts";
 import { emptyRegisterDraft, type RegisterDraft, RegisterForm } from "../components/RegisterForm.tsx";
 import { sendRegisterSmsCode } from "../domain/accounts/register_sms_code.ts";
-import { sessionCookie, sessionCookieName } from "../domain/accounts/session.ts";
 import {
   type FieldErrors,
   REGISTER_MESSAGES,
   type RegisterField,
   registerUser,
 } from "../domain/accounts/user.ts";
-import { define, getCookie, secureCookies } from "../utils.ts";
+import { define, redirectSignedIn, sessionCookieFor } from "../utils.ts";
 
 interface RegisterPageData {
   draft: RegisterDraft;
@@ -72,13 +71,12 @@ export const handler = define.handlers({
       }, { status });
     }
 
-    const secure = secureCookies(ctx.state, ctx.url);
-    const cookieName = sessionCookieName("user", secure);
+    const cookie = sessionCookieFor(ctx, "user");
     const result = await registerUser(ctx.state.sql, {
       ...form,
       ip,
       userAgent: ctx.req.headers.get("user-agent"),
-      previousSessionId: ctx.state.sessionId ?? getCookie(ctx.req, cookieName),
+      previousSessionId: cookie.sessionId,
     }, { cipher: ctx.state.pii, outbox: ctx.state.outbox, securityLog: ctx.state.securityLog });
     if (!result.ok) {
       switch (result.code) {
@@ -100,9 +98,7 @@ export const handler = define.handlers({
       }
     }
 
-    const res = ctx.redirect("/account?welcome=1", 303);
-    res.headers.append("set-cookie", sessionCookie(cookieName, result.session.sessionId, { secure }));
-    return res;
+    return redirectSignedIn(ctx, "/account?welcome=1", cookie, result.session.sessionId);
   },
 });
 /** The register page: heading, the form, the risk line. */

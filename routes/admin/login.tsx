@@ -5,9 +5,8 @@
  */
 import { CsrfField, Field } from "../../components/Field.tsx";
 import { page, readForm } from "../../framework/mod.ts";
-import { sessionCookie, sessionCookieName } from "../../domain/accounts/session.ts";
 import { loginStaff, staffLoginErrorMessage } from "../../domain/staff/staff.ts";
-import { define, getCookie, safeNextPath, secureCookies } from "../../utils.ts";
+import { define, redirectSignedIn, safeNextPath, sessionCookieFor } from "../../utils.ts";
 
 interface LoginData {
   username: string;
@@ -44,20 +43,15 @@ export const handler = define.handlers({
     if (fieldErrors.username || fieldErrors.password) {
       return page<LoginData>({ username, next, error: null, fieldErrors }, { status: 400 });
     }
-    const secure = secureCookies(ctx.state, ctx.url);
-    const cookieName = sessionCookieName("staff", secure);
+    const cookie = sessionCookieFor(ctx, "staff");
     const result = await loginStaff(ctx.state.sql, {
       username,
       password,
       ip: ctx.state.clientIp,
       userAgent: ctx.req.headers.get("user-agent"),
-      previousSessionId: ctx.state.staffSessionId ?? getCookie(ctx.req, cookieName),
+      previousSessionId: cookie.sessionId,
     }, { securityLog: ctx.state.securityLog });
-    if (result.ok) {
-      const res = ctx.redirect(next, 303);
-      res.headers.append("set-cookie", sessionCookie(cookieName, result.sessionId, { secure }));
-      return res;
-    }
+    if (result.ok) return redirectSignedIn(ctx, next, cookie, result.sessionId);
     const status = result.code === "locked" ? 429 : result.code === "account_disabled" ? 403 : 401;
     const error = staffLoginErrorMessage(result);
     return page<LoginData>({ username, next, error, fieldErrors: {} }, { status });

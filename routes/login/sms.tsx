@@ -8,9 +8,8 @@
 import { page, readForm } from "../../framework/mod.ts";
 import { CsrfField, DefaultSubmit, PhoneField } from "../../components/Field.tsx";
 import { SandboxSmsNote, SmsCodeField } from "../../components/SmsCodeField.tsx";
-import { sessionCookie, sessionCookieName } from "../../domain/accounts/session.ts";
 import { loginUserWithSmsCode, sendLoginSmsCode, SMS_LOGIN_MESSAGES } from "../../domain/accounts/login.ts";
-import { define, getCookie, safeNextPath, secureCookies } from "../../utils.ts";
+import { define, redirectSignedIn, safeNextPath, sessionCookieFor } from "../../utils.ts";
 
 interface SmsLoginPageData {
   phone: string;
@@ -55,20 +54,15 @@ export const handler = define.handlers({
     if (!/^\d{6}$/.test(smsCode)) data.errors.smsCode = ["请输入 6 位数字短信验证码"];
     if (data.errors.phone || data.errors.smsCode) return page<SmsLoginPageData>(data, { status: 422 });
 
-    const secure = secureCookies(ctx.state, ctx.url);
-    const cookieName = sessionCookieName("user", secure);
+    const cookie = sessionCookieFor(ctx, "user");
     const result = await loginUserWithSmsCode(ctx.state.sql, {
       phone,
       code: smsCode,
       ip: ctx.state.clientIp,
       userAgent: ctx.req.headers.get("user-agent"),
-      previousSessionId: ctx.state.sessionId ?? getCookie(ctx.req, cookieName),
+      previousSessionId: cookie.sessionId,
     }, { cipher: ctx.state.pii, securityLog: ctx.state.securityLog });
-    if (result.ok) {
-      const res = ctx.redirect(next ?? "/account", 303);
-      res.headers.append("set-cookie", sessionCookie(cookieName, result.sessionId, { secure }));
-      return res;
-    }
+    if (result.ok) return redirectSignedIn(ctx, next ?? "/account", cookie, result.sessionId);
     switch (result.code) {
       case "invalid_phone":
         return page<SmsLoginPageData>({ ...data, errors: { phone: [SMS_LOGIN_MESSAGES.invalid_phone] } }, {
