@@ -154,9 +154,16 @@ export const createStaffSchema = z.object({
   }),
   displayName: z.string().trim().min(1, { error: "请填写姓名" }).max(50, { error: "姓名最多 50 个字" }),
   role: z.enum(STAFF_ROLES, { error: "请选择角色" }),
-  password: z.string().superRefine((pw, ctx) => {
-    for (const message of validatePassword(pw)) ctx.addIssue({ code: "custom", message });
-  }),
+  password: z.string({ error: "请设置密码" }),
+}).superRefine((data, ctx) => {
+  // the member's own username and name count against the password (「zhangsan2026」 is weak for zhangsan)
+  const personal = [data.username, data.displayName].filter((v): v is string => typeof v === "string");
+  for (const message of validatePassword(data.password, personal)) {
+    ctx.addIssue({ code: "custom", path: ["password"], message });
+  }
+}, {
+  // judged even when another field is wrong, so every field's error shows at once
+  when: (payload) => typeof (payload.value as { password?: unknown } | null)?.password === "string",
 });
 
 /** Outcome of {@link createStaff}. */

@@ -751,6 +751,13 @@ dbTest("staff: createStaff needs staff.manage, validates and is audited", async 
   }, { bcryptCost: COST });
   assert.ok(!invalid.ok && invalid.code === "invalid_input");
   assert.deepEqual(Object.keys(invalid.fields).sort(), ["password", "role"]);
+  // the member's own username counts against the password
+  const own = await createStaff(sql, { ...input, password: `${username}2026` }, {
+    staff: adminSession,
+    ip: null,
+  }, { bcryptCost: COST });
+  assert.ok(!own.ok && own.code === "invalid_input", JSON.stringify(own));
+  assert.deepEqual(Object.keys(own.fields), ["password"]);
   const ok = await createStaff(sql, input, { staff: adminSession, ip: "10.0.0.1" }, { bcryptCost: COST });
   assert.ok(ok.ok);
   const [audit] = await sql`select staff_id, action, target, detail from audit_log where target = ${
