@@ -143,12 +143,25 @@ export async function createUser(
   return { phone, userId: r.userId };
 }
 
+/** How long {@link latestSmsCode} waits for SMS that the app's own relay may be delivering. */
+const SMS_WAIT_MS = 5_000;
+
 /**
- * The code of the latest SMS sent to `phone`: runs the outbox relay (so every committed SMS has reached
- * the sandbox gateway), then reads the sandbox record. Fails when there is none.
+ * The code of the latest SMS sent to `phone`: runs the outbox relay until no SMS is due any more (the
+ * app's relay, woken through KV, may hold one under its lease for a moment), then reads the sandbox
+ * record. Fails when there is none, or when SMS stay due for {@link SMS_WAIT_MS}.
  */
 export async function latestSmsCode(sql: Db, phone: string): Promise<string> {
-  await deliverOutbox(sql);
+  const deadline = Date.now() + SMS_WAIT_MS;
+  for (;;) {
+    await deliverOutbox(sql);
+    const due = await sql`
+      select 1 from outbox_events
+      where topic = 'sms.send' and status = 'pending' and available_at <= now() limit 1`;
+    if (due.length === 0) break;
+    assert.ok(Date.now() < deadline, "SMS still waiting in the outbox");
+    await new Promise((r) => setTimeout(r, 25));
+  }
   const [row] = await sql<{ body: string }[]>`
     select body from sandbox_messages where channel = 'sms' and recipient = ${phone} order by id desc limit 1`;
   const code = row && /(\d{6})/.exec(row.body)?.[1];
