@@ -3,7 +3,8 @@
  * database in a temporary folder) and a plain Deno.serve hello world, then prints requests/s and p99
  * latency at 64 connections (wrk); the same page (/login) fetched as identity, gzip and brotli, with the
  * cost of dynamic compression; the time one compression of that page takes with each zlib API and
- * setting; and each page's transfer size (HTML + CSS + JS, gzip) and JS size.
+ * setting; each page's transfer size (HTML + CSS + JS, gzip) and JS size; and, on real Postgres, ledger
+ * transfers/s beside pgbench (tests/bench/ledger.ts).
  * It prints figures; it never fails on time.
  */
 import {
@@ -15,6 +16,7 @@ import {
 } from "node:zlib";
 import process from "node:process";
 import { compressBody, DYNAMIC_BROTLI_QUALITY, DYNAMIC_GZIP_LEVEL } from "../../framework/compression.ts";
+import { benchLedger } from "./ledger.ts";
 const deno = Deno.execPath();
 const DURATION_S = Number(Deno.env.get("BENCH_SECONDS") ?? "8");
 const CONNECTIONS = 64;
@@ -328,3 +330,6 @@ try {
   await hello.status;
   await Deno.remove(dataDir, { recursive: true }).catch(() => {});
 }
+
+if (dbUrl) await benchLedger(dbUrl);
+else console.log("\nledger bench skipped: it needs real Postgres (set DATABASE_URL)");
