@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { type Cidr, parseCidrList } from "./domain/shared/ip.ts";
+import { parseOldPiiKeys, type PiiOldKey } from "./domain/accounts/pii.ts";
 
 /** Demo values of every secret. Production refuses to start while any secret equals one of these. */
 export const DEMO_SECRETS = {
@@ -15,6 +16,15 @@ export const DEMO_SECRETS = {
 } as const;
 
 const secretSchema = z.string().min(32, "至少 32 个字符");
+
+/**
+ * Demo values of the shared secrets that sign the custody bank's and the payment channels' callbacks
+ * (HMAC-SHA256). With real providers, set them to the secrets agreed with each provider.
+ */
+export const DEMO_CALLBACK_SECRETS = {
+  CUSTODY_CALLBACK_SECRET: "demo-custody-callback-secret-0123456789abcdef",
+  PAYMENT_CALLBACK_SECRET: "demo-payment-callback-secret-0123456789abcdef",
+} as const;
 
 const envSchema = z.object({
   APP_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -32,6 +42,13 @@ const envSchema = z.object({
     }
   }, "必须是 32 字节密钥的 base64").default(DEMO_SECRETS.PII_ENC_KEY),
   PII_HASH_KEY: secretSchema.default(DEMO_SECRETS.PII_HASH_KEY),
+  PII_ENC_KEY_VERSION: z.coerce.number().int().min(1, "必须是 1–255").max(255, "必须是 1–255").default(1),
+  PII_ENC_KEYS_OLD: z.string().default("").transform((v, ctx) => {
+    const keys = parseOldPiiKeys(v);
+    if (Array.isArray(keys)) return keys;
+    ctx.addIssue({ code: "custom", message: keys });
+    return z.NEVER;
+  }),
   LOG_REQUESTS: z.enum(["0", "1"]).default("1"),
   PUBLIC_ORIGIN: z.string().url().optional(),
   TRUSTED_PROXIES: z.string().default("").transform((v, ctx) => {
@@ -41,6 +58,9 @@ const envSchema = z.object({
     return z.NEVER;
   }),
   ALLOW_SANDBOX_GATEWAYS: z.enum(["0", "1"]).default("0"),
+  CUSTODY_CALLBACK_SECRET: secretSchema.default(DEMO_CALLBACK_SECRETS.CUSTODY_CALLBACK_SECRET),
+  PAYMENT_CALLBACK_SECRET: secretSchema.default(DEMO_CALLBACK_SECRETS.PAYMENT_CALLBACK_SECRET),
+  SANDBOX_CALLBACK_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(300),
 });
 
 /** The validated configuration. */
@@ -67,6 +87,10 @@ export interface Config {
   databaseAppRole: string;
   csrfSecret: string;
   piiEncKeyBase64: string;
+  /** Version of `piiEncKeyBase64` (`PII_ENC_KEY_VERSION`, default 1), written in front of new ciphertexts. */
+  piiEncKeyVersion: number;
+  /** Earlier encryption keys still read (`PII_ENC_KEYS_OLD` = `version:base64,…`), for key rotation. */
+  piiEncKeysOld: readonly PiiOldKey[];
   piiHashKey: string;
   logRequests: boolean;
   /** The public origin (e.g. `https://p2p.example.com`) when a proxy terminates TLS in front of the app. */
@@ -81,6 +105,12 @@ export interface Config {
    * Off by default: production refuses to start with sandboxes, which keep phone numbers and codes.
    */
   allowSandboxGateways: boolean;
+  /** Shared secret of the custody bank's signed callbacks (`CUSTODY_CALLBACK_SECRET`). */
+  custodyCallbackSecret: string;
+  /** Shared secret of the payment channels' signed callbacks (`PAYMENT_CALLBACK_SECRET`). */
+  paymentCallbackSecret: string;
+  /** Sandbox bank and channels: delay before a callback is POSTed (`SANDBOX_CALLBACK_DELAY_MS`). */
+  sandboxCallbackDelayMs: number;
 }
 
 /** Why production refuses to start while the SMS and e-mail gateways are sandboxes. */
@@ -135,11 +165,16 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     databaseAppRole: roles.appRole,
     csrfSecret: v.CSRF_SECRET,
     piiEncKeyBase64: v.PII_ENC_KEY,
+    piiEncKeyVersion: v.PII_ENC_KEY_VERSION,
+    piiEncKeysOld: v.PII_ENC_KEYS_OLD,
     piiHashKey: v.PII_HASH_KEY,
     logRequests: v.LOG_REQUESTS === "1",
     publicOrigin: v.PUBLIC_ORIGIN ? new URL(v.PUBLIC_ORIGIN).origin : undefined,
     trustedProxies: v.TRUSTED_PROXIES,
     allowSandboxGateways: v.ALLOW_SANDBOX_GATEWAYS === "1",
+    custodyCallbackSecret: v.CUSTODY_CALLBACK_SECRET,
+    paymentCallbackSecret: v.PAYMENT_CALLBACK_SECRET,
+    sandboxCallbackDelayMs: v.SANDBOX_CALLBACK_DELAY_MS,
   };
 }
 

@@ -24,12 +24,22 @@ import { openKv } from "./jobs/kv.ts";
 import { startJobs } from "./jobs/mod.ts";
 import { clientIp, type State } from "./utils.ts";
 import { sessionBinding, sessions } from "./session_middleware.ts";
+import { databaseUnavailable } from "./unavailable_middleware.ts";
 import { type SecurityEventSink, securityLogFor, stdoutSecuritySink } from "./domain/shared/security_log.ts";
 import { createPiiCipher, type PiiCipher } from "./domain/accounts/pii.ts";
 import type { Gateways } from "./domain/gateways/mod.ts";
 import { createOutbox, type Outbox } from "./db/outbox.ts";
 import { createGateways } from "./integrations/gateways.ts";
 import { enqueueOutboxWake } from "./jobs/outbox_relay.ts";
+import { AVATAR_UPLOAD_BODY_MAX_BYTES, AVATAR_UPLOAD_PATH } from "./domain/accounts/profile.ts";
+import { VIDEO_UPLOAD_BODY_LIMIT, VIDEO_UPLOAD_PATH } from "./domain/identity/video.ts";
+
+/** Upload routes whose body may exceed the default 64 KiB, with their hard cap (bytes). */
+function uploadBodyLimit(url: URL): number | undefined {
+  if (url.pathname === AVATAR_UPLOAD_PATH) return AVATAR_UPLOAD_BODY_MAX_BYTES;
+  if (url.pathname === VIDEO_UPLOAD_PATH) return VIDEO_UPLOAD_BODY_LIMIT;
+  return undefined;
+}
 
 /** The process-wide parts every request and job shares, built once by {@link createServices}. */
 export interface Services {
@@ -56,6 +66,8 @@ export function createServices(
 ): Services {
   const pii = createPiiCipher({
     piiEncKeyBase64: base.config.piiEncKeyBase64,
+    piiEncKeyVersion: base.config.piiEncKeyVersion,
+    piiEncKeysOld: base.config.piiEncKeysOld,
     piiHashKey: base.config.piiHashKey,
   });
   const gateways = createGateways(base.config, base.sql);
@@ -106,15 +118,19 @@ export function createApp(deps: AppDeps): App<State> {
     ctx.state.staff = null;
     return ctx.next();
   });
+  // a database that cannot be reached: 503 with a clear message, not 500 (before the first query)
+  app.use(databaseUnavailable);
   // Before anything reads a body (csrf() parses forms), after the state the 413 page needs: bodies
   // above 64 KiB are refused with 413.
-  app.use(bodyLimit());
+  app.use(bodyLimit({ maxBytesFor: uploadBodyLimit }));
   // the sessions (user and staff) before the CSRF check: its token is bound to them and rotated with them
   app.use(sessions);
   app.use(csrf<State>({
     secret: deps.config.csrfSecret,
     secureCookies: deps.config.secureCookies ? true : (url) => url.protocol === "https:",
     allowedOrigins: deps.config.publicOrigin ? [deps.config.publicOrigin] : [],
+    // provider callbacks (custody bank, payment channels) carry an HMAC signature instead of a CSRF token
+    exempt: (url) => url.pathname.startsWith("/api/callbacks/"),
     sessionId: sessionBinding,
     onReject: (ctx, reason) =>
       ctx.state.securityLog.emit("csrf.refused", {

@@ -12,6 +12,13 @@ import type { SessionStaff, SessionUser } from "./domain/accounts/session_subjec
 import type { SecurityLog } from "./domain/shared/security_log.ts";
 import { type Cidr, clientIpFrom } from "./domain/shared/ip.ts";
 import { sessionCookie, sessionCookieName, type SubjectType } from "./domain/accounts/session.ts";
+import { pendingCookieName } from "./domain/accounts/pending_login.ts";
+import {
+  DEVICE_COOKIE_MAX_AGE_SECONDS,
+  deviceCookieName,
+  newDeviceId,
+  validDeviceId,
+} from "./domain/accounts/device.ts";
 
 export type { SessionStaff, SessionUser } from "./domain/accounts/session_subject.ts";
 
@@ -80,6 +87,35 @@ export function redirectSignedIn(
   const res = ctx.redirect(location, 303);
   res.headers.append("set-cookie", sessionCookie(cookie.name, sessionId, { secure: cookie.secure }));
   return res;
+}
+
+/** The short-lived cookie of a pending log-in's second step (SMS code on a new device, staff TOTP). */
+export function pendingCookieFor(
+  ctx: { state: State; url: URL; req: Request },
+  subject: SubjectType,
+): { name: string; secure: boolean; pendingId: string | null } {
+  const secure = secureCookies(ctx.state, ctx.url);
+  const name = pendingCookieName(subject, secure);
+  return { name, secure, pendingId: getCookie(ctx.req, name) };
+}
+
+/**
+ * The browser's device id (long-lived random cookie, see domain/accounts/device.ts), and the `Set-Cookie`
+ * value to send when it had none (a new id) — `null` when the cookie is already there.
+ */
+export function deviceIdFor(ctx: { state: State; url: URL; req: Request }): {
+  deviceId: string;
+  setCookie: string | null;
+} {
+  const secure = secureCookies(ctx.state, ctx.url);
+  const name = deviceCookieName(secure);
+  const existing = validDeviceId(getCookie(ctx.req, name));
+  if (existing) return { deviceId: existing, setCookie: null };
+  const deviceId = newDeviceId();
+  return {
+    deviceId,
+    setCookie: sessionCookie(name, deviceId, { secure, maxAgeSeconds: DEVICE_COOKIE_MAX_AGE_SECONDS }),
+  };
 }
 
 /** The value of one cookie of a request, or `null`. */

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { PLATFORM_NAME } from "../domain/shared/brand.ts";
-import { isStaffRole, menuFor, ROLE_LABELS } from "../domain/staff/permissions.ts";
+import { isStaffRole, menuForPermissions, ROLE_LABELS } from "../domain/staff/permissions.ts";
 import type { SessionStaff } from "../utils.ts";
 import { CsrfField } from "./Field.tsx";
 
@@ -32,6 +32,7 @@ export function AdminShell(
             <div class="admin-who">
               <span class="admin-staff-name">{staff.displayName}</span>
               <span class="badge admin-role">{roleLabel(staff.role)}</span>
+              <a href="/admin/security">两步验证</a>
               <form method="post" action="/admin/logout">
                 <CsrfField token={props.csrfToken} />
                 <button class="link-button" type="submit">退出</button>
@@ -44,7 +45,7 @@ export function AdminShell(
         {staff && (
           <nav class="admin-menu" aria-label="后台菜单">
             <ul>
-              {menuFor(staff.role).map((item) => (
+              {menuForPermissions(staff.permissions).map((item) => (
                 <li>
                   <a href={item.href} aria-current={isCurrent(props.path, item.href) ? "page" : undefined}>
                     {item.label}

@@ -9,6 +9,7 @@ export function SiteFooter() {
           <a href="/risk">风险提示</a>
           <a href="/disclosure">信息披露</a>
           <a href="/help">帮助中心</a>
+          <a href="/fees">收费标准</a>
           <a href="/help/user-agreement">用户协议</a>
           <a href="/help/privacy-policy">隐私政策</a>
         </nav>

@@ -9,10 +9,25 @@ import { recordAgreementAcceptance } from "../domain/accounts/agreements.ts";
 import { createPiiCipher } from "../domain/accounts/pii.ts";
 import { BCRYPT_COST, hashPassword } from "../domain/accounts/password.ts";
 import type { StaffRole } from "../domain/staff/permissions.ts";
+import { enrolStaffTotpWithSecret } from "../domain/staff/totp.ts";
 import type { UserKind } from "../domain/accounts/user.ts";
+import { seedIdentities } from "../domain/identity/seed.ts";
+import { createGateways } from "../integrations/gateways.ts";
+import { seedInvestorDemo } from "../domain/investor/demo_seed.ts";
+import { seedTopUp } from "../integrations/sandbox_seed.ts";
+import { createOutbox } from "./outbox.ts";
 
 /** The demo password of every seeded account (meets the password policy). */
 export const DEMO_PASSWORD = "Demo@2026!";
+
+/**
+ * The TOTP secret (base32) of every seeded staff member — demo mode only, printed at start: add it to an
+ * authenticator app by hand, or compute the code with `totpCode(DEMO_TOTP_SECRET)` (domain/staff/totp.ts).
+ */
+export const DEMO_TOTP_SECRET = "DEMODEMODEMODEMODEMODEMODEMODEMO";
+
+/** The 交易密码 (trade password) of every seeded user. */
+export const DEMO_TRADE_PASSWORD = "260817";
 
 /** Seeded staff: username, role, display name. */
 export const DEMO_STAFF: readonly { username: string; role: StaffRole; displayName: string }[] = [
@@ -23,6 +38,11 @@ export const DEMO_STAFF: readonly { username: string; role: StaffRole; displayNa
   { username: "cs", role: "customer_service", displayName: "客服专员" },
   { username: "tech", role: "tech", displayName: "技术支持" },
 ];
+
+/** What each demo investor (borrower) has topped up: ¥200,000 (¥5,000). */
+export const DEMO_INVESTOR_TOP_UP_FEN = 20_000_000n;
+/** See {@link DEMO_INVESTOR_TOP_UP_FEN}. */
+export const DEMO_BORROWER_TOP_UP_FEN = 500_000n;
 
 /** Seeded users: phone, kind, display name, own invite code. */
 export const DEMO_USERS: readonly {
@@ -41,6 +61,10 @@ export const DEMO_USERS: readonly {
 /** What the seed made available (to print at start-up). */
 export interface SeedReport {
   staff: { username: string; role: StaffRole; password: string }[];
+  /** The demo staff's TOTP secret (second factor). */
+  totpSecret: string;
+  /** The demo users' trade password. */
+  tradePassword: string;
   users: { phone: string; kind: UserKind; password: string }[];
   /** Accounts this run created (0 on a second run). */
   created: number;
@@ -77,6 +101,14 @@ export async function seed(
       on conflict (username) do nothing returning id`;
     created += rows.length;
   }
+  // the demo staff's second factor: the documented demo secret (left alone when a member re-enrolled)
+  await transaction(sql, async (tx) => {
+    const ids = await tx<{ id: string }[]>`
+      select id from staff where username = any(${DEMO_STAFF.map((s) => s.username)})`;
+    for (const { id } of ids) {
+      await enrolStaffTotpWithSecret(tx, { staffId: id, secret: DEMO_TOTP_SECRET }, cipher);
+    }
+  });
 
   for (const u of DEMO_USERS) {
     const phoneHash = await cipher.hash(u.phone);
@@ -95,8 +127,46 @@ export async function seed(
     });
   }
 
+  // the demo users' trade password (left alone when a user changed it)
+  const tradeHash = await hashPassword(DEMO_TRADE_PASSWORD, { cost });
+  await transaction(sql, async (tx) => {
+    await tx`
+      insert into trade_passwords (user_id, password_hash, set_at, updated_at)
+      select id, ${tradeHash}, now(), now() from users
+      where phone_hash = any(${await Promise.all(DEMO_USERS.map((u) => cipher.hash(u.phone)))})
+      on conflict (user_id) do nothing`;
+  });
+
+  // verified identities, custody sub-accounts (opened at the sandbox bank) and one bank card per demo user
+  await seedIdentities(
+    sql,
+    { pii: cipher, custody: createGateways(config, sql).custody },
+    DEMO_USERS.map((u) => u.phone),
+  );
+
+  // balances: each demo user tops up once through the sandbox channel and bank (so the cash is at the bank
+  // too and reconciliation balances); once per user (idempotency key)
+  const seedGateways = createGateways(config, sql);
+  const seedOutbox = createOutbox({ box: cipher });
+  for (const u of DEMO_USERS) {
+    const [row] = await sql<{ id: string }[]>`
+      select u.id::text as id from users u join custody_accounts c on c.user_id = u.id and c.status = 'open'
+      where u.phone_hash = ${await cipher.hash(u.phone)} and u.identity_verified_at is not null`;
+    if (!row) continue;
+    await seedTopUp(sql, { gateways: seedGateways, outbox: seedOutbox }, {
+      userId: row.id,
+      amountFen: u.kind === "investor" ? DEMO_INVESTOR_TOP_UP_FEN : DEMO_BORROWER_TOP_UP_FEN,
+      key: `demo-balance:${row.id}`,
+    });
+  }
+
+  // risk assessments, risk disclosure confirmations and invitees of the demo investors
+  await seedInvestorDemo(sql, cipher, DEMO_USERS.filter((u) => u.kind === "investor").map((u) => u.phone));
+
   return {
     staff: DEMO_STAFF.map((s) => ({ username: s.username, role: s.role, password: DEMO_PASSWORD })),
+    totpSecret: DEMO_TOTP_SECRET,
+    tradePassword: DEMO_TRADE_PASSWORD,
     users: DEMO_USERS.map((u) => ({ phone: u.phone, kind: u.kind, password: DEMO_PASSWORD })),
     created,
   };

@@ -13,8 +13,10 @@ export function formatSeedReport(report: SeedReport): string {
   for (const s of report.staff) {
     lines.push(`    ${s.username.padEnd(10)} ${s.role.padEnd(18)} 密码 ${s.password}`);
   }
+  lines.push(`    两步验证：演示员工的 TOTP 密钥均为 ${report.totpSecret}（添加到验证器应用，仅限演示环境）`);
   lines.push("  用户（/login）：");
   for (const u of report.users) lines.push(`    ${u.phone}  ${u.kind.padEnd(9)} 密码 ${u.password}`);
+  lines.push(`    交易密码均为 ${report.tradePassword}；新设备登录的短信验证码可在 /dev/sandbox 查看`);
   return lines.join("\n");
 }
 

@@ -33,5 +33,9 @@ export function createSandboxEmail(db: Db): EmailGateway {
         SANDBOX_EMAIL_PER_RECIPIENT_PER_HOUR,
       );
     },
+    async ping() {
+      await db`select 1 from sandbox_messages limit 1`;
+      return { ok: true, message: "沙箱邮件通道正常（邮件只记录在沙箱中，不会真正发送）" };
+    },
   };
 }

@@ -26,5 +26,10 @@ export function createSandboxSms(db: Db): SmsGateway {
         SANDBOX_SMS_PER_RECIPIENT_PER_HOUR,
       );
     },
+    async ping() {
+      // the sandbox "provider" is its table: reachable when the database answers
+      await db`select 1 from sandbox_messages limit 1`;
+      return { ok: true, message: "沙箱短信通道正常（消息只记录在沙箱中，不会真正发送）" };
+    },
   };
 }

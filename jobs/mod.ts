@@ -8,10 +8,11 @@ import type { JobDeps } from "./deps.ts";
 import { createOutboxRelay, type OutboxRelay, outboxWakeHandler, startOutboxPoll } from "./outbox_relay.ts";
 import { outboxTopicHandlers } from "./outbox_topics.ts";
 import { purgeExpiredJob } from "./purge_expired.ts";
+import { reconciliationJob } from "./reconciliation.ts";
 import { type QueueHandler, startQueueConsumer } from "./queue.ts";
 
 /** Every cron job of the app. */
-export const cronJobs: readonly CronJob[] = [purgeExpiredJob, auditAnchorJob];
+export const cronJobs: readonly CronJob[] = [purgeExpiredJob, auditAnchorJob, reconciliationJob];
 
 /** Handle returned by {@link startJobs}. */
 export interface JobsHandle {

@@ -12,7 +12,12 @@ import type { Gateways } from "../domain/gateways/mod.ts";
 import { EMAIL_TOPIC } from "../domain/gateways/email.ts";
 import { SMS_TOPIC } from "../domain/gateways/sms.ts";
 import { deliverNotification, NOTIFICATION_TOPIC } from "../domain/messaging/notifications.ts";
+import { CUSTODY_OPEN_ACCOUNT_TOPIC, deliverCustodyOpenAccount } from "../domain/identity/identity.ts";
 import type { DeliveryOutcome, TopicHandler } from "./outbox_relay.ts";
+import {
+  CUSTODY_INSTRUCTION_TOPIC,
+  submitCustodyInstruction,
+} from "../domain/payments/custody_instruction.ts";
 
 const smsSecret = z.object({ to: z.string().min(1).max(20), text: z.string().min(1).max(670) });
 const emailSecret = z.object({
@@ -35,6 +40,20 @@ export function outboxTopicHandlers(
   deps: { db: Db; gateways: Gateways; outbox: Outbox; cipher: PiiCipher },
 ): TopicHandler[] {
   return [
+    {
+      // one instruction to the custody bank; the instruction id is the bank's idempotency key
+      topic: CUSTODY_INSTRUCTION_TOPIC,
+      async deliver(event) {
+        const id = event.payload.instructionId;
+        if (typeof id !== "string") {
+          return { ok: false, retry: false, error: "malformed custody.instruction event" };
+        }
+        return await submitCustodyInstruction(deps.db, {
+          custody: deps.gateways.custody,
+          outbox: deps.outbox,
+        }, id);
+      },
+    },
     {
       topic: SMS_TOPIC,
       async deliver(event) {
@@ -64,6 +83,10 @@ export function outboxTopicHandlers(
         if (!result.ok) return { ok: false, retry: false, error: `notification: ${result.code}` };
         return { ok: true };
       },
+    },
+    {
+      topic: CUSTODY_OPEN_ACCOUNT_TOPIC,
+      deliver: (event) => deliverCustodyOpenAccount(deps.db, event.payload, deps),
     },
   ];
 }

@@ -9,6 +9,7 @@ import type { Db } from "../db/tx.ts";
 import { purgeRateLimits } from "../domain/accounts/rate_limit.ts";
 import { purgeExpiredSessions } from "../domain/accounts/session.ts";
 import { purgeSmsCodes } from "../domain/accounts/sms_code.ts";
+import { purgeAccountSecurityRows } from "../domain/accounts/pending_login.ts";
 import type { SandboxMessageLog } from "../domain/gateways/mod.ts";
 import { defineCronJob } from "./cron.ts";
 
@@ -19,6 +20,8 @@ export interface PurgeCounts {
   rateLimits: number;
   outboxEvents: number;
   sandboxMessages: number;
+  /** Expired pending log-ins, old e-mail links and bid authorisations. */
+  accountSecurity: number;
 }
 
 /** Run every purge once, at `now`. */
@@ -33,6 +36,7 @@ export async function purgeExpired(
     rateLimits: await purgeRateLimits(db, now),
     outboxEvents: await purgeFinishedOutboxEvents(db, now),
     sandboxMessages: sandboxLog ? await sandboxLog.purgeExpired(now) : 0,
+    accountSecurity: await purgeAccountSecurityRows(db, now),
   };
 }
 

@@ -16,6 +16,10 @@ const CLIENT_ERRORS: Record<number, { title: string; text: string }> = {
   413: { title: "内容过大", text: "上传的内容超过了大小限制。" },
   415: { title: "内容格式不支持", text: "提交的内容格式无法处理，请通过页面上的表单提交。" },
   429: { title: "操作过于频繁", text: "请稍等片刻后再试。" },
+  503: {
+    title: "服务暂不可用",
+    text: "系统正在恢复，请稍后再试。您已提交的操作不会重复执行，资金以账户记录为准。",
+  },
 };
 
 export const title = ({ error }: { error?: unknown }) =>

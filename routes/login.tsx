@@ -8,9 +8,18 @@
 import { page, readForm } from "../framework/mod.ts";
 import { CsrfField, Field, PhoneField } from "../components/Field.tsx";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "../domain/accounts/phone.ts";
-import { loginErrorMessage, loginUser } from "../domain/accounts/login.ts";
+import { loginErrorMessage, loginUserOnDevice } from "../domain/accounts/login.ts";
+import { sessionCookie } from "../domain/accounts/session.ts";
+import { PENDING_LOGIN_TTL_SECONDS } from "../domain/accounts/pending_login.ts";
 import { PASSWORD_MAX_CHARS } from "../domain/accounts/password.ts";
-import { define, redirectSignedIn, safeNextPath, sessionCookieFor } from "../utils.ts";
+import {
+  define,
+  deviceIdFor,
+  pendingCookieFor,
+  redirectSignedIn,
+  safeNextPath,
+  sessionCookieFor,
+} from "../utils.ts";
 
 interface LoginPageData {
   phone: string;
@@ -42,13 +51,30 @@ export const handler = define.handlers({
     if (errors.phone || errors.password) return page<LoginPageData>({ phone, next, errors }, { status: 422 });
 
     const cookie = sessionCookieFor(ctx, "user");
-    const result = await loginUser(ctx.state.sql, {
+    const device = deviceIdFor(ctx);
+    const result = await loginUserOnDevice(ctx.state.sql, {
       phone,
       password,
       ip: ctx.state.clientIp,
       userAgent: ctx.req.headers.get("user-agent"),
       previousSessionId: cookie.sessionId,
-    }, { cipher: ctx.state.pii, securityLog: ctx.state.securityLog });
+      deviceId: device.deviceId,
+      nextPath: next,
+    }, { cipher: ctx.state.pii, outbox: ctx.state.outbox, securityLog: ctx.state.securityLog });
+    if (!result.ok && result.code === "device_unconfirmed") {
+      // a new device: the SMS code sent to the account's phone confirms it (/login/device)
+      const pending = pendingCookieFor(ctx, "user");
+      const res = ctx.redirect("/login/device", 303);
+      res.headers.append(
+        "set-cookie",
+        sessionCookie(pending.name, result.pendingId, {
+          secure: pending.secure,
+          maxAgeSeconds: PENDING_LOGIN_TTL_SECONDS,
+        }),
+      );
+      if (device.setCookie) res.headers.append("set-cookie", device.setCookie);
+      return res;
+    }
     if (!result.ok) {
       const status = result.code === "locked" ? 429 : result.code === "account_disabled" ? 403 : 422;
       const offerSmsLogin = result.code === "locked";
@@ -57,7 +83,9 @@ export const handler = define.handlers({
         { status },
       );
     }
-    return redirectSignedIn(ctx, next ?? "/account", cookie, result.sessionId);
+    const res = redirectSignedIn(ctx, next ?? "/account", cookie, result.sessionId);
+    if (device.setCookie) res.headers.append("set-cookie", device.setCookie);
+    return res;
   },
 });
 
@@ -96,7 +124,7 @@ export default define.page<typeof handler>(({ data, state }) => (
     <p class="muted">
       还没有账户？<a href="/register">免费注册</a> · <a href={smsLoginHref(data.next)}>短信验证码登录</a> ·
       {" "}
-      <a href="/help#password">忘记密码？</a>
+      <a href="/reset-password">忘记密码？</a>
     </p>
   </div>
 ));

@@ -16,7 +16,7 @@ import {
   type RegisterField,
   registerUser,
 } from "../domain/accounts/user.ts";
-import { define, redirectSignedIn, sessionCookieFor } from "../utils.ts";
+import { define, deviceIdFor, redirectSignedIn, sessionCookieFor } from "../utils.ts";
 
 interface RegisterPageData {
   draft: RegisterDraft;
@@ -72,11 +72,13 @@ export const handler = define.handlers({
     }
 
     const cookie = sessionCookieFor(ctx, "user");
+    const device = deviceIdFor(ctx);
     const result = await registerUser(ctx.state.sql, {
       ...form,
       ip,
       userAgent: ctx.req.headers.get("user-agent"),
       previousSessionId: cookie.sessionId,
+      deviceId: device.deviceId,
     }, { cipher: ctx.state.pii, outbox: ctx.state.outbox, securityLog: ctx.state.securityLog });
     if (!result.ok) {
       switch (result.code) {
@@ -98,7 +100,10 @@ export const handler = define.handlers({
       }
     }
 
-    return redirectSignedIn(ctx, "/account?welcome=1", cookie, result.session.sessionId);
+    const res = redirectSignedIn(ctx, "/account?welcome=1", cookie, result.session.sessionId);
+    // the device used to register becomes known (no SMS confirmation at its next log-in)
+    if (device.setCookie) res.headers.append("set-cookie", device.setCookie);
+    return res;
   },
 });
 /** The register page: heading, the form, the risk line. */

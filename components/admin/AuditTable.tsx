@@ -13,6 +13,17 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   "staff.disable": "停用员工",
   "staff.enable": "启用员工",
   "users.export": "导出用户",
+  "users.pii_reveal": "查看用户完整信息",
+  "users.status": "变更用户状态",
+  "users.tag_add": "添加用户标签",
+  "users.tag_remove": "移除用户标签",
+  "staff.role": "变更员工角色",
+  "role.permissions": "修改角色权限",
+  "gateway.mode": "修改通道模式",
+  "gateway.credential_set": "保存通道凭据",
+  "gateway.credential_remove": "删除通道凭据",
+  "gateway.test": "测试通道连接",
+  "finance.flows_export": "导出资金流水",
 };
 
 /** Longest detail text shown in the table (the full text is the cell's title). */

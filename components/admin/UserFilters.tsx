@@ -4,8 +4,8 @@ import { Field, SelectField } from "../Field.tsx";
 import { fieldErrors, FilterBar } from "./FilterBar.tsx";
 
 /**
- * The user list's filters (类型, 状态, 注册日期从 / 至, 手机号) and 导出 CSV, which exports the filtered
- * list. A POST form with the CSRF token, so that a phone number typed here travels in the body and never
+ * The user list's filters (类型, 状态, 注册日期从 / 至, 手机号, 姓名, 身份证号, 标签) and 导出 CSV, which exports the filtered
+ * list. A POST form with the CSRF token, so that a phone number, name or ID number typed here travels in the body and never
  * in a URL; 导出 CSV is a second submit button of the same form (`intent=export`).
  */
 export function UserFilters(props: { query: ParsedUserQuery; csrfToken: string }) {
@@ -44,6 +44,30 @@ export function UserFilters(props: { query: ParsedUserQuery; csrfToken: string }
         maxLength={20}
         value={form.phone}
         errors={fieldErrors(errors.phone)}
+      />
+      <Field
+        name="name"
+        label="姓名（精确）"
+        autocomplete="off"
+        maxLength={30}
+        value={form.name}
+        errors={fieldErrors(errors.name)}
+      />
+      <Field
+        name="idNumber"
+        label="身份证号（精确）"
+        autocomplete="off"
+        maxLength={18}
+        value={form.idNumber}
+        errors={fieldErrors(errors.idNumber)}
+      />
+      <Field
+        name="tag"
+        label="标签"
+        autocomplete="off"
+        maxLength={20}
+        value={form.tag}
+        errors={fieldErrors(errors.tag)}
       />
     </FilterBar>
   );

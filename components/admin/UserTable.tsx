@@ -5,7 +5,7 @@ import { type Column, DataTable } from "../DataTable.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
 
 const COLUMNS: Column<AdminUserRow>[] = [
-  { header: "用户ID", cell: (u) => u.id },
+  { header: "用户ID", cell: (u) => <a href={`/admin/users/${u.id}`}>{u.id}</a> },
   { header: "手机号", text: true, cell: (u) => u.phoneMasked },
   { header: "类型", text: true, cell: (u) => u.kindLabel },
   { header: "昵称", text: true, cell: (u) => u.displayName },

@@ -17,7 +17,8 @@ import {
 import { normalizePhone } from "./phone.ts";
 import { maskPhone, type PiiCipher } from "./pii.ts";
 import { consumeQuotas, lockMinutes, type LockoutRule, type QuotaRule, resetFailures } from "./rate_limit.ts";
-import { rotateSession } from "./session.ts";
+import { canLogIn, rotateSession } from "./session.ts";
+import { type DeviceCheck, deviceSecondStep, rememberDevice } from "./device.ts";
 import type { SessionUser } from "./session_subject.ts";
 import { requestSmsCode, SMS_CODE_MESSAGES, throttledMessage, verifySmsCode } from "./sms_code.ts";
 import { phoneHashRef, type SecurityEventFields, type SecurityLog } from "../shared/security_log.ts";
@@ -56,7 +57,11 @@ export interface LoginDeps {
   securityLog?: SecurityLog;
 }
 
-type UserRow = LoginAccount & { kind: "investor" | "borrower"; displayName: string | null };
+type UserRow = LoginAccount & {
+  kind: "investor" | "borrower";
+  displayName: string | null;
+  phoneEnc?: Uint8Array;
+};
 
 /** How security events name a user: the id when known, else the phone's keyed hash (never the phone). */
 function userRef(account: { id: string } | null, phoneHash: string | null): SecurityEventFields {
@@ -80,6 +85,58 @@ export async function loginUser(
   },
   deps: LoginDeps,
 ): Promise<LoginResult> {
+  const result = await passwordLogin(db, input, deps, null);
+  if (!result.ok && result.code === "device_unconfirmed") throw new Error("unreachable: no device check");
+  return result as LoginResult;
+}
+
+/** Outcome of {@link loginUserOnDevice}: {@link LoginResult}, or the new-device step. */
+export type DeviceLoginResult =
+  | LoginResult
+  | { ok: false; code: "device_unconfirmed"; pendingId: string; expiresAt: Date };
+
+/**
+ * {@link loginUser} from a browser with a device id (the `/login` page): a right password from a device
+ * this user has not logged in from does not create a session — it answers `device_unconfirmed` with a
+ * pending step (its id goes into a short-lived cookie) and sends an SMS code to the account's phone
+ * (`confirmDeviceLogin` in device.ts finishes it). From a known device it is {@link loginUser}.
+ */
+export async function loginUserOnDevice(
+  db: Db,
+  input: {
+    phone: string;
+    password: string;
+    ip: string | null;
+    userAgent: string | null;
+    previousSessionId?: string | null;
+    deviceId: string;
+    nextPath?: string | null;
+  },
+  deps: LoginDeps & { outbox: Outbox },
+): Promise<DeviceLoginResult> {
+  return await passwordLogin(db, input, deps, {
+    deviceId: input.deviceId,
+    outbox: deps.outbox,
+    cipher: deps.cipher,
+    nextPath: input.nextPath ?? null,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    now: deps.now ?? new Date(),
+  });
+}
+
+async function passwordLogin(
+  db: Db,
+  input: {
+    phone: string;
+    password: string;
+    ip: string | null;
+    userAgent: string | null;
+    previousSessionId?: string | null;
+  },
+  deps: LoginDeps,
+  device: DeviceCheck | null,
+): Promise<DeviceLoginResult> {
   const phone = normalizePhone(String(input.phone ?? ""));
   const phoneHash = phone ? await deps.cipher.hash(phone) : null;
   const result = await authenticate<UserRow>(db, {
@@ -96,13 +153,23 @@ export async function loginUser(
     find: async (q) => {
       if (!phoneHash) return null;
       const [row] = await q<UserRow[]>`
-        select id, kind, display_name as "displayName", password_hash as "passwordHash", status
+        select id, kind, display_name as "displayName", password_hash as "passwordHash", status,
+          phone_enc as "phoneEnc"
         from users where phone_hash = ${phoneHash}`;
       return row ?? null;
     },
+    secondStep: device ? (tx, account) => deviceSecondStep(tx, account, device) : undefined,
   });
   if (!result.ok) return result;
-  const { account, session } = result;
+  const { account, session, pending } = result;
+  if (pending) {
+    return {
+      ok: false,
+      code: "device_unconfirmed",
+      pendingId: pending.pendingId,
+      expiresAt: pending.expiresAt,
+    };
+  }
   return {
     ok: true,
     sessionId: session.sessionId,
@@ -122,6 +189,7 @@ function sessionUser(account: UserRow, phone: string): SessionUser {
     kind: account.kind,
     phoneMasked: maskPhone(phone),
     displayName: userDisplayName(account.displayName, phone),
+    status: account.status === "frozen" ? "frozen" : "active",
   };
 }
 
@@ -171,6 +239,8 @@ export async function loginUserWithSmsCode(
     ip: string | null;
     userAgent: string | null;
     previousSessionId?: string | null;
+    /** The browser's device id: the code proves the phone, so the device becomes known. */
+    deviceId?: string | null;
   },
   deps: LoginDeps,
 ): Promise<SmsLoginResult> {
@@ -200,10 +270,11 @@ export async function loginUserWithSmsCode(
       select id, kind, display_name as "displayName", password_hash as "passwordHash", status
       from users where phone_hash = ${phoneHash}`;
     if (!account) return fail({ ok: false, code: "invalid_code" });
-    if (account.status !== "active") return fail({ ok: false, code: "account_disabled" }, account.id);
+    if (!canLogIn(account.status)) return fail({ ok: false, code: "account_disabled" }, account.id);
     const [lock] = await tx<{ locked: boolean }[]>`
       select locked_until > ${now} as locked from rate_limits where key = ${accountLockKey(phoneHash)}`;
     await resetFailures(tx, accountLockKey(phoneHash));
+    await rememberDevice(tx, account.id, input.deviceId ?? null, now);
     const session = await rotateSession(tx, input.previousSessionId, {
       subjectType: "user",
       subjectId: account.id,

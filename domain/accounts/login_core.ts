@@ -14,8 +14,9 @@ import {
   type ReserveResult,
   resetFailures,
 } from "./rate_limit.ts";
-import { type CreatedSession, rotateSession, type SubjectType } from "./session.ts";
+import { canLogIn, type CreatedSession, rotateSession, type SubjectType } from "./session.ts";
 import type { SecurityEventFields, SecurityLog } from "../shared/security_log.ts";
+import type { CreatedPending } from "./pending_login.ts";
 
 /** Failed logins per IP (users and staff together): 20 in 15 minutes locks the IP for 15 minutes. */
 export const IP_LOCKOUT: LockoutRule = { maxFailures: 20, windowSeconds: 900, lockSeconds: 900 };
@@ -36,7 +37,8 @@ export type LockScope = "account" | "ip";
 
 /** Outcome of {@link authenticate}. */
 export type AuthenticateResult<A extends LoginAccount> =
-  | { ok: true; account: A; session: CreatedSession }
+  | { ok: true; account: A; session: CreatedSession; pending?: undefined }
+  | { ok: true; account: A; pending: CreatedPending; session?: undefined }
   | { ok: false; code: "invalid_credentials"; remainingAttempts: number }
   | { ok: false; code: "locked"; retryAfterSeconds: number; scope: LockScope }
   | { ok: false; code: "account_disabled" };
@@ -84,8 +86,13 @@ export interface AuthenticateInput<A extends LoginAccount> {
   find(db: Queryable): Promise<A | null>;
   /** Recorded in the failure's transaction (e.g. the staff audit entry); `failures` counts this one. */
   onFailure?(tx: Tx, account: A | null, failures: number): Promise<void>;
-  /** Recorded in the success's transaction, after the new session exists. */
+  /** Recorded in the success's transaction, after the new session exists (not when a step is pending). */
   onSuccess?(tx: Tx, account: A): Promise<void>;
+  /**
+   * In the success's transaction, before any session: a second step this log-in needs (a TOTP code, an
+   * SMS code for a new device). When it returns one, no session is created and the previous one is kept.
+   */
+  secondStep?(tx: Tx, account: A): Promise<CreatedPending | null>;
   /** Where the log-in's security events go (`login.succeeded`, `login.failed`, `login.locked_out`, …). */
   securityLog?: SecurityLog;
   /** How the events name the account: its id when found, else a non-secret reference (keyed hash). */
@@ -166,13 +173,15 @@ export async function authenticate<A extends LoginAccount>(
     if (ipKey) await refundAttempt(tx, ipKey, IP_LOCKOUT);
   };
   const found = account!;
-  if (found.status !== "active") {
+  if (!canLogIn(found.status)) {
     await transaction(db, notAFailure);
     log?.emit("login.failed", { ...ref, method: "password", reason: "account_disabled" });
     return { ok: false, code: "account_disabled" };
   }
-  const done = await transaction(db, async (tx) => {
+  const done = await transaction(db, async (tx): Promise<AuthenticateResult<A>> => {
     await notAFailure(tx);
+    const pending = input.secondStep ? await input.secondStep(tx, found) : null;
+    if (pending) return { ok: true, account: found, pending };
     const session = await rotateSession(tx, input.previousSessionId, {
       subjectType: input.subjectType,
       subjectId: found.id,
@@ -183,6 +192,6 @@ export async function authenticate<A extends LoginAccount>(
     await input.onSuccess?.(tx, found);
     return { ok: true as const, account: found, session };
   });
-  log?.emit("login.succeeded", { ...ref, method: "password" });
+  if (done.ok && done.session) log?.emit("login.succeeded", { ...ref, method: "password" });
   return done;
 }

@@ -11,7 +11,7 @@ import { type BatchLimits, deleteInBatches } from "../../db/batches.ts";
 import type { Db, Queryable } from "../../db/tx.ts";
 import type { SessionStaff, SessionUser } from "./session_subject.ts";
 import { maskPhone, type PiiCipher, sha256Hex } from "./pii.ts";
-import { permissionsFor } from "../staff/permissions.ts";
+import { loadRolePermissions } from "../staff/role_permissions.ts";
 import { userDisplayName } from "./display_name.ts";
 
 /** Who a session belongs to. */
@@ -213,7 +213,18 @@ export function clearSessionCookie(name: string, options: { secure: boolean }): 
     "; Expires=Thu, 01 Jan 1970 00:00:00 GMT";
 }
 
-/** The signed-in user for a raw session id, or `null` (no session, a staff session, or user not active). */
+/**
+ * Whether an account in this state may log in: `active`, and a user `frozen` by staff (who may look but
+ * not move money); not `disabled` or `closed`.
+ */
+export function canLogIn(status: string): boolean {
+  return status === "active" || status === "frozen";
+}
+
+/**
+ * The signed-in user for a raw session id, or `null` (no session, a staff session, or a user who may not
+ * log in: disabled or closed). A frozen user is signed in with `status: "frozen"` (money commands refuse).
+ */
 export async function loadUserForSession(
   db: Queryable,
   rawId: string | null | undefined,
@@ -223,9 +234,16 @@ export async function loadUserForSession(
   const session = await loadSession(db, rawId, options);
   if (!session || session.subjectType !== "user") return null;
   const [u] = await db<
-    { id: string; kind: "investor" | "borrower"; phone_enc: Uint8Array; display_name: string | null }[]
+    {
+      id: string;
+      kind: "investor" | "borrower";
+      phone_enc: Uint8Array;
+      display_name: string | null;
+      status: "active" | "frozen";
+    }[]
   >`
-    select id, kind, phone_enc, display_name from users where id = ${session.subjectId} and status = 'active'`;
+    select id, kind, phone_enc, display_name, status from users
+    where id = ${session.subjectId} and status in ('active', 'frozen')`;
   if (!u) return null;
   const phoneMasked = maskPhone(await cipher.decrypt(u.phone_enc));
   return {
@@ -233,6 +251,7 @@ export async function loadUserForSession(
     kind: u.kind,
     phoneMasked,
     displayName: userDisplayName(u.display_name, phoneMasked),
+    status: u.status,
   };
 }
 
@@ -255,6 +274,6 @@ export async function loadStaffForSession(
     username: s.username,
     displayName: s.display_name,
     role: s.role,
-    permissions: permissionsFor(s.role),
+    permissions: await loadRolePermissions(db, s.role),
   };
 }

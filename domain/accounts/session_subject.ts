@@ -7,6 +7,8 @@ export interface SessionUser {
   /** Masked phone, e.g. 138****5678. */
   phoneMasked: string;
   displayName: string;
+  /** `frozen`: may log in and look, but every money command refuses (admin 冻结). */
+  status: "active" | "frozen";
 }
 
 /** The signed-in staff member. */

@@ -14,15 +14,37 @@ import { normalizePhone } from "./phone.ts";
 import { consumeQuotas, type QuotaRule } from "./rate_limit.ts";
 
 /** What a code is for. */
-export type SmsPurpose = "register" | "login" | "reset_password";
+export type SmsPurpose =
+  | "register"
+  | "login"
+  | "reset_password"
+  | "trade_password"
+  | "reauth"
+  | "phone_change_old"
+  | "phone_change_new"
+  | "login_device";
 
 /** Every purpose, for validation. */
-export const SMS_PURPOSES: readonly SmsPurpose[] = ["register", "login", "reset_password"];
+export const SMS_PURPOSES: readonly SmsPurpose[] = [
+  "register",
+  "login",
+  "reset_password",
+  "trade_password",
+  "reauth",
+  "phone_change_old",
+  "phone_change_new",
+  "login_device",
+];
 
 const PURPOSE_LABELS: Record<SmsPurpose, string> = {
   register: "注册",
   login: "登录",
   reset_password: "重置密码",
+  trade_password: "设置交易密码",
+  reauth: "身份验证",
+  phone_change_old: "更换手机号（原手机）",
+  phone_change_new: "更换手机号（新手机）",
+  login_device: "新设备登录",
 };
 
 /** Lifetime of a code. */
@@ -235,4 +257,38 @@ export function purgeSmsCodes(db: Db, now: Date = new Date(), limits?: BatchLimi
       db`delete from sms_codes where id in (select id from sms_codes where expires_at < ${before} limit ${limit})`,
     limits,
   );
+}
+
+/**
+ * Issue a code inside the caller's transaction (a command that sends a code as part of its own change, such
+ * as a log-in from a new device): the per-phone quotas (one per purpose per 60 s, 10 per day) are counted,
+ * and when they allow it the code's hash and the `sms.send` event are written. `sent: false` means the
+ * quotas refused (nothing sent; a code sent before may still be valid).
+ */
+export async function issueSmsCodeInTx(
+  tx: Tx,
+  input: { phone: string; purpose: SmsPurpose; ip: string | null },
+  deps: SmsCodeDeps,
+): Promise<{ sent: true; expiresAt: Date } | { sent: false; retryAfterSeconds: number }> {
+  const now = deps.now ?? new Date();
+  const phoneHash = await deps.cipher.hash(input.phone);
+  const quota = await consumeQuotas(tx, [
+    [`sms:${input.purpose}:${phoneHash}`, { limit: 1, windowSeconds: SMS_RESEND_SECONDS }],
+    [`smsday:${phoneHash}`, SMS_PER_PHONE_PER_DAY],
+  ], now);
+  if (!quota.ok) return { sent: false, retryAfterSeconds: quota.retryAfterSeconds };
+  const code = (deps.generateCode ?? generateSmsCode)();
+  const expiresAt = new Date(now.getTime() + SMS_CODE_TTL_SECONDS * 1000);
+  const [row] = await tx<{ id: string }[]>`
+    insert into sms_codes (phone_hash, purpose, code_hash, ip, expires_at, created_at)
+    values (${phoneHash}, ${input.purpose}, ${await codeHash(deps.cipher, phoneHash, input.purpose, code)},
+            ${input.ip}, ${expiresAt}, ${now})
+    returning id`;
+  await deps.outbox.publish(tx, {
+    topic: SMS_TOPIC,
+    secret: { to: input.phone, text: smsCodeText(input.purpose, code) },
+    dedupeKey: `sms_code:${row.id}`,
+    expiresAt,
+  });
+  return { sent: true, expiresAt };
 }

@@ -2,6 +2,7 @@
  * Users (investors and borrowers): registration with phone + SMS code + password (+ invite code) and
  * log-in with phone + password.
  */
+import { rememberDevice, validDeviceId } from "./device.ts";
 import { z } from "zod";
 import { type FieldErrors, fieldErrorsFrom } from "../shared/field_errors.ts";
 import { type Db, type Queryable, transaction } from "../../db/tx.ts";
@@ -197,6 +198,8 @@ export async function registerUser(
     userAgent?: string | null;
     /** The session id the browser still carries: replaced by the new user's session. */
     previousSessionId?: string | null;
+    /** The browser's device id: the device used to register becomes a known device. */
+    deviceId?: string | null;
   },
   deps: AccountDeps,
 ): Promise<RegisterResult> {
@@ -272,6 +275,7 @@ export async function registerUser(
       if (row) {
         await recordAgreementAcceptance(tx, { userId: row.id, ip: input.ip, now });
         await notify(tx, deps.outbox, { userId: row.id, kind: "welcome" });
+        await rememberDevice(tx, row.id, validDeviceId(input.deviceId), now);
         const session = await rotateSession(tx, input.previousSessionId, {
           subjectType: "user",
           subjectId: row.id,

@@ -1,6 +1,7 @@
 /**
- * The staff user list (用户管理): filters read from the query string or — for the phone number, which must
- * never be in a URL — from a posted form, a filtered and paginated list with masked phones, totals, and
+ * The staff user list (用户管理): filters read from the query string or — for the phone number, real name
+ * and ID number, which must never be in a URL — from a posted form (searched exactly, through their keyed
+ * hashes), a filtered and paginated list with masked phones, totals, and
  * the CSV export (masked, audited as `users.export`).
  */
 import { type Db, type Queryable, transaction } from "../../db/tx.ts";
@@ -8,12 +9,14 @@ import type { SessionStaff } from "../accounts/session_subject.ts";
 import { appendAudit } from "../staff/audit_log.ts";
 import { can } from "../staff/permissions.ts";
 import { userDisplayName } from "../accounts/display_name.ts";
-import { maskPhone, type PiiCipher } from "../accounts/pii.ts";
+import { maskIdNumber, maskName, maskPhone, type PiiCipher } from "../accounts/pii.ts";
 import { INVALID_PHONE_MESSAGE, normalizePhone } from "../accounts/phone.ts";
 import { formatShanghaiDateTime } from "../shared/shanghai_time.ts";
 import { pageCount as pagesFor } from "../shared/count.ts";
 import { parseDayFilter } from "../shared/ids.ts";
 import { USER_KIND_LABELS, USER_KINDS, type UserKind } from "../accounts/user.ts";
+import { idNumberHash, realNameHash } from "../identity/identity.ts";
+import { checkRealName, normalizeIdNumber } from "../identity/id_number.ts";
 
 /** Rows per page of the user list. */
 export const USERS_PAGE_SIZE = 50;
@@ -23,12 +26,13 @@ export const USERS_EXPORT_MAX_ROWS = 10_000;
 export const USERS_MAX_PAGE = 2_000;
 
 /** User account states, as stored in `users.status`. */
-export const USER_STATUSES = ["active", "disabled", "closed"] as const;
+export const USER_STATUSES = ["active", "frozen", "disabled", "closed"] as const;
 /** A user account state. */
 export type UserStatus = typeof USER_STATUSES[number];
 /** Chinese labels of the account states. */
 export const USER_STATUS_LABELS: Readonly<Record<UserStatus, string>> = {
   active: "正常",
+  frozen: "已冻结",
   disabled: "已停用",
   closed: "已注销",
 };
@@ -39,7 +43,10 @@ export interface UserFilterForm {
   status: string;
   from: string;
   to: string;
+  tag: string;
   phone: string;
+  name: string;
+  idNumber: string;
 }
 
 /** Parsed filters. */
@@ -50,8 +57,14 @@ export interface UserFilters {
   from: string | null;
   /** Last day included, `YYYY-MM-DD` Asia/Shanghai. */
   to: string | null;
+  /** A tag the user carries (exact). */
+  tag: string | null;
   /** Normalised phone (searched through its keyed hash). */
   phone: string | null;
+  /** Real name, normalised as verification stores it (searched through `users.real_name_hash`). */
+  name: string | null;
+  /** ID number, normalised (searched through its keyed hash, `users.id_number_hash`). */
+  idNumber: string | null;
 }
 
 /** Outcome of {@link parseUserFilters}: the filters, the form as typed, errors per field, the page. */
@@ -68,8 +81,19 @@ export type UserFilterSource = "url" | "form";
 /** Why a phone number in a URL is not searched (ASVS 14.2.1: no personal data in URLs). */
 export const PHONE_IN_URL_MESSAGE = "为保护个人信息，手机号不能放在链接中，请在搜索框中输入后点“筛选”";
 
+/** Why a name or ID number in a URL is not searched. */
+export const PII_IN_URL_MESSAGE = "为保护个人信息，姓名和身份证号不能放在链接中，请在搜索框中输入后点“筛选”";
+
 /** The filters that may appear in a URL (nothing that identifies a person). */
-export const USER_URL_FILTERS = ["kind", "status", "from", "to"] as const;
+export const USER_URL_FILTERS = ["kind", "status", "from", "to", "tag"] as const;
+
+/** The filters that are personal data: only ever in a posted form. */
+export const USER_PERSONAL_FILTERS = ["phone", "name", "idNumber"] as const;
+
+/** Whether the typed form holds a personal-data filter (phone, name, ID number). */
+export function hasPersonalFilter(form: UserFilterForm): boolean {
+  return USER_PERSONAL_FILTERS.some((key) => form[key] !== "");
+}
 
 /**
  * Read the user list's filters from a query string (`source: "url"`) or a posted form (`"form"`). An
@@ -90,10 +114,34 @@ export function parseUserFilters(
     status: get("status"),
     from: get("from"),
     to: get("to"),
+    tag: get("tag").slice(0, 20),
     phone: source === "form" ? get("phone") : "",
+    name: source === "form" ? get("name") : "",
+    idNumber: source === "form" ? get("idNumber") : "",
   };
   const errors: ParsedUserQuery["errors"] = {};
-  const filters: UserFilters = { kind: null, status: null, from: null, to: null, phone: null };
+  const filters: UserFilters = {
+    kind: null,
+    status: null,
+    from: null,
+    to: null,
+    tag: null,
+    phone: null,
+    name: null,
+    idNumber: null,
+  };
+  if (form.tag) filters.tag = form.tag;
+  if (source === "url" && (get("name") || get("idNumber"))) errors.name = PII_IN_URL_MESSAGE;
+  if (form.name) {
+    const name = checkRealName(form.name);
+    if (name.ok) filters.name = name.name;
+    else errors.name = "请输入与身份证一致的完整中文姓名";
+  }
+  if (form.idNumber) {
+    const id = normalizeIdNumber(form.idNumber);
+    if (/^\d{17}[\dX]$/.test(id)) filters.idNumber = id;
+    else errors.idNumber = "请输入完整的 18 位身份证号";
+  }
   if (form.kind) {
     if ((USER_KINDS as readonly string[]).includes(form.kind)) filters.kind = form.kind as UserKind;
     else errors.kind = "请选择正确的用户类型";
@@ -164,7 +212,22 @@ interface RawUser {
 }
 
 /** The WHERE fragment (synchronous: a postgres.js fragment is thenable and must not be awaited). */
-function where(sql: Queryable, filters: UserFilters, phoneHash: string | null) {
+/** Keyed hashes of the personal-data filters (null when not searched). */
+interface FilterHashes {
+  phone: string | null;
+  name: string | null;
+  idNumber: string | null;
+}
+
+async function filterHashes(cipher: PiiCipher, filters: UserFilters): Promise<FilterHashes> {
+  return {
+    phone: filters.phone ? await cipher.hash(filters.phone) : null,
+    name: filters.name ? await realNameHash(cipher, filters.name) : null,
+    idNumber: filters.idNumber ? await idNumberHash(cipher, filters.idNumber) : null,
+  };
+}
+
+function where(sql: Queryable, filters: UserFilters, hashes: FilterHashes) {
   return sql`
     (${filters.kind}::text is null or u.kind = ${filters.kind}::text)
     and (${filters.status}::text is null or u.status = ${filters.status}::text)
@@ -172,7 +235,11 @@ function where(sql: Queryable, filters: UserFilters, phoneHash: string | null) {
          or u.created_at >= (${filters.from}::date)::timestamp at time zone 'Asia/Shanghai')
     and (${filters.to}::date is null
          or u.created_at < (${filters.to}::date + 1)::timestamp at time zone 'Asia/Shanghai')
-    and (${phoneHash}::text is null or u.phone_hash = ${phoneHash}::text)`;
+    and (${filters.tag}::text is null
+         or exists (select 1 from user_tags t where t.user_id = u.id and t.tag = ${filters.tag}::text))
+    and (${hashes.phone}::text is null or u.phone_hash = ${hashes.phone}::text)
+    and (${hashes.name}::text is null or u.real_name_hash = ${hashes.name}::text)
+    and (${hashes.idNumber}::text is null or u.id_number_hash = ${hashes.idNumber}::text)`;
 }
 
 async function toRows(raw: RawUser[], cipher: PiiCipher): Promise<AdminUserRow[]> {
@@ -207,17 +274,17 @@ export async function listUsersForStaff(
   filters: UserFilters,
   page: number,
 ): Promise<{ rows: AdminUserRow[]; totals: UserTotals; page: number; pageCount: number }> {
-  const phoneHash = filters.phone ? await cipher.hash(filters.phone) : null;
+  const hashes = await filterHashes(cipher, filters);
   const [totals] = await sql<UserTotals[]>`
     select count(*) as total,
            count(*) filter (where u.kind = 'investor') as investors,
            count(*) filter (where u.kind = 'borrower') as borrowers
-    from users u where ${where(sql, filters, phoneHash)}`;
+    from users u where ${where(sql, filters, hashes)}`;
   const pageCount = pagesFor(totals.total, USERS_PAGE_SIZE);
   const current = Math.min(Math.max(1, page), pageCount, USERS_MAX_PAGE);
   const raw = await sql<RawUser[]>`
     select u.id, u.kind, u.phone_enc, u.display_name, u.status, u.created_at
-    from users u where ${where(sql, filters, phoneHash)}
+    from users u where ${where(sql, filters, hashes)}
     order by u.id desc
     limit ${USERS_PAGE_SIZE} offset ${(current - 1) * USERS_PAGE_SIZE}`;
   return { rows: await toRows(raw, cipher), totals, page: current, pageCount };
@@ -246,11 +313,11 @@ export async function exportUsersCsv(
 ): Promise<ExportUsersResult> {
   if (!can(actor.staff, "users.view")) return { ok: false, code: "forbidden" };
   const { cipher, filters } = input;
-  const phoneHash = filters.phone ? await cipher.hash(filters.phone) : null;
+  const hashes = await filterHashes(cipher, filters);
   return await transaction(db, async (tx): Promise<ExportUsersResult> => {
     const raw = await tx<RawUser[]>`
       select u.id, u.kind, u.phone_enc, u.display_name, u.status, u.created_at
-      from users u where ${where(tx, filters, phoneHash)}
+      from users u where ${where(tx, filters, hashes)}
       order by u.id desc
       limit ${USERS_EXPORT_MAX_ROWS + 1}`;
     const truncated = raw.length > USERS_EXPORT_MAX_ROWS;
@@ -272,7 +339,10 @@ export async function exportUsersCsv(
           status: filters.status,
           from: filters.from,
           to: filters.to,
+          tag: filters.tag,
           phone: filters.phone ? maskPhone(filters.phone) : null,
+          name: filters.name ? maskName(filters.name) : null,
+          idNumber: filters.idNumber ? maskIdNumber(filters.idNumber) : null,
         },
         rows: rows.length,
         truncated,

@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import type { GatewayPingResult } from "./ping.ts";
 
 /** One e-mail. */
 export interface EmailMessage {
@@ -24,6 +25,8 @@ export interface EmailGateway {
   /** A short name for logs and the system status page. */
   readonly name: string;
   send(message: EmailMessage): Promise<EmailSendResult>;
+  /** Health check for 第三方设置 → 测试连接 (sends nothing). */
+  ping?(): Promise<GatewayPingResult>;
 }
 
 /** Outbox topic of one e-mail: the relay hands `secret.to`, `secret.subject`, `secret.text` to the gateway. */

@@ -8,11 +8,17 @@
  * channels; the lending issue adds the credit bureau — each as one more field here.
  * @module
  */
+import type { CustodyGateway } from "./custody.ts";
 import type { EmailGateway } from "./email.ts";
+import type { IdentityGateway } from "./identity.ts";
+import type { PaymentGateway } from "./payment.ts";
 import type { SmsGateway } from "./sms.ts";
 
 export type { EmailGateway, EmailMessage, EmailSendResult } from "./email.ts";
+export type { IdentityCheckResult, IdentityGateway } from "./identity.ts";
 export type { SmsGateway, SmsMessage, SmsSendResult } from "./sms.ts";
+export type { CustodyGateway } from "./custody.ts";
+export type { PaymentGateway } from "./payment.ts";
 
 /** One message a sandbox gateway recorded instead of sending it (the demo's 沙箱消息 page). */
 export interface SandboxMessage {
@@ -38,6 +44,12 @@ export interface SandboxMessageLog {
 export interface Gateways {
   sms: SmsGateway;
   email: EmailGateway;
+  /** The custody bank (银行存管): sub-accounts, instructions, card check, daily statement. */
+  custody: CustodyGateway;
+  /** The top-up payment channels (quick pay, Alipay, WeChat Pay). */
+  payments: PaymentGateway;
+  /** Real-name verification (实名核验): does a name belong to an ID number. */
+  identity: IdentityGateway;
   /** The sandboxes' record, for the demo page and tests; `null` with real providers. */
   sandboxLog: SandboxMessageLog | null;
 }

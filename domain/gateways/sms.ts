@@ -7,6 +7,7 @@
  */
 import { PLATFORM_NAME } from "../shared/brand.ts";
 import { MAINLAND_MOBILE_PATTERN } from "../accounts/phone.ts";
+import type { GatewayPingResult } from "./ping.ts";
 
 /** One text message. */
 export interface SmsMessage {
@@ -34,6 +35,8 @@ export interface SmsGateway {
   /** A short name for logs and the system status page (`sandbox`, …). */
   readonly name: string;
   send(message: SmsMessage): Promise<SmsSendResult>;
+  /** Health check for 第三方设置 → 测试连接 (sends nothing). */
+  ping?(): Promise<GatewayPingResult>;
 }
 
 /** Outbox topic of one SMS: the relay hands `secret.to` and `secret.text` to the gateway. */

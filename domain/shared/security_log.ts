@@ -24,7 +24,8 @@ export type SecurityEventName =
   | "register.existing_phone"
   | "password.changed"
   | "admin.forbidden"
-  | "csrf.refused";
+  | "csrf.refused"
+  | "callback.refused";
 
 /** What an event may say besides its name (nothing secret can be expressed here). */
 export interface SecurityEventFields {

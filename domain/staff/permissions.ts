@@ -12,11 +12,15 @@ export const PERMISSIONS = [
   "admin.dashboard",
   "users.view",
   "users.manage",
+  "users.pii",
+  "kyc.review",
   "loans.review",
   "risk.rules",
+  "finance.view",
   "finance.disburse",
   "finance.reconcile",
   "finance.withdrawals",
+  "finance.fees",
   "collections.manage",
   "cs.tickets",
   "content.manage",
@@ -54,9 +58,17 @@ export const ROLE_LABELS: Readonly<Record<StaffRole, string>> = {
 /** What each role may do. super_admin has every permission. */
 export const ROLE_PERMISSIONS: Readonly<Record<StaffRole, readonly Permission[]>> = {
   super_admin: PERMISSIONS,
-  operations: ["admin.dashboard", "users.view", "users.manage", "content.manage"],
-  risk: ["admin.dashboard", "users.view", "loans.review", "risk.rules", "collections.manage"],
-  finance: ["admin.dashboard", "users.view", "finance.disburse", "finance.reconcile", "finance.withdrawals"],
+  operations: ["admin.dashboard", "users.view", "users.manage", "content.manage", "kyc.review"],
+  risk: ["admin.dashboard", "users.view", "loans.review", "risk.rules", "collections.manage", "kyc.review"],
+  finance: [
+    "admin.dashboard",
+    "users.view",
+    "finance.view",
+    "finance.disburse",
+    "finance.reconcile",
+    "finance.withdrawals",
+    "finance.fees",
+  ],
   customer_service: ["admin.dashboard", "users.view", "cs.tickets"],
   tech: ["admin.dashboard", "system.config", "audit.view"],
 };
@@ -70,9 +82,23 @@ export type AdminRouteAccess = "public" | "staff" | Permission;
  */
 export const ADMIN_ROUTE_PERMISSIONS: Readonly<Record<string, AdminRouteAccess>> = {
   "/admin/login": "public",
+  "/admin/login/totp": "public",
+  "/admin/login/enrol": "public",
   "/admin/logout": "staff",
+  "/admin/security": "staff",
   "/admin": "admin.dashboard",
   "/admin/users": "users.view",
+  "/admin/users/:id": "users.view",
+  "/admin/kyc": "kyc.review",
+  "/admin/kyc/videos/:id": "kyc.review",
+  "/admin/roles": "staff.manage",
+  "/admin/settings/gateways": "system.config",
+  "/admin/finance/flows": "finance.view",
+  "/admin/finance/withdrawals": "finance.withdrawals",
+  "/admin/finance/fees": "finance.fees",
+  "/admin/finance/reconciliation": "finance.reconcile",
+  "/admin/risk-levels": "risk.rules",
+  "/admin/referral": "content.manage",
   "/admin/staff": "staff.manage",
   "/admin/audit": "audit.view",
   "/admin/system": "system.config",
@@ -89,7 +115,16 @@ export interface AdminMenuItem {
 const MENU_ENTRIES: readonly { href: string; label: string }[] = [
   { href: "/admin", label: "概览" },
   { href: "/admin/users", label: "用户管理" },
+  { href: "/admin/kyc", label: "实名审核" },
+  { href: "/admin/finance/flows", label: "资金流水" },
+  { href: "/admin/finance/withdrawals", label: "提现审核" },
+  { href: "/admin/finance/fees", label: "费率设置" },
+  { href: "/admin/finance/reconciliation", label: "资金对账" },
+  { href: "/admin/risk-levels", label: "风险等级" },
+  { href: "/admin/referral", label: "邀请奖励" },
   { href: "/admin/staff", label: "员工管理" },
+  { href: "/admin/roles", label: "角色权限" },
+  { href: "/admin/settings/gateways", label: "第三方设置" },
   { href: "/admin/audit", label: "操作日志" },
   { href: "/admin/system", label: "系统状态" },
 ];
@@ -130,6 +165,11 @@ export function can(
 export function menuFor(role: string): AdminMenuItem[] {
   const perms = permissionsFor(role);
   return ADMIN_MENU.filter((item) => perms.has(item.permission));
+}
+
+/** The menu items a set of permissions (a staff session's, loaded from `role_permissions`) may see. */
+export function menuForPermissions(permissions: ReadonlySet<string>): AdminMenuItem[] {
+  return ADMIN_MENU.filter((item) => permissions.has(item.permission));
 }
 
 /**

@@ -18,6 +18,7 @@ import type { SecurityLog } from "../shared/security_log.ts";
 import { hashPassword, validatePassword } from "../accounts/password.ts";
 import { lockMinutes, type LockoutRule } from "../accounts/rate_limit.ts";
 import { destroySession } from "../accounts/session.ts";
+import { createPendingLogin } from "../accounts/pending_login.ts";
 import { can, permissionsFor, STAFF_ROLES } from "./permissions.ts";
 
 /** Failed staff logins per username: 5 in 15 minutes locks it for 15 minutes. */
@@ -36,9 +37,12 @@ export const STAFF_LOGIN_MESSAGES = {
   account_disabled: () => "该员工账户已停用，请联系管理员",
 } as const;
 
-/** Outcome of {@link loginStaff}. */
+/**
+ * Outcome of {@link loginStaff}. A right password never yields a session by itself: it opens the second
+ * step (`totp`, or `totp_enrol` for a member without TOTP) whose id goes into a short-lived cookie.
+ */
 export type StaffLoginResult =
-  | { ok: true; sessionId: string; expiresAt: Date; staff: SessionStaff }
+  | { ok: true; pendingId: string; step: "totp" | "totp_enrol"; expiresAt: Date; staff: SessionStaff }
   | { ok: false; code: "invalid_credentials"; remainingAttempts: number }
   | { ok: false; code: "locked"; retryAfterSeconds: number; scope: LockScope }
   | { ok: false; code: "account_disabled" };
@@ -53,10 +57,10 @@ function normalizeUsername(username: string): string {
 }
 
 /**
- * Staff log-in with username and password, through the shared log-in core (rate-limited per username and
- * per IP, attempts counted before the password check). Audited as `staff.login` / `staff.login_failed`;
- * on success any previous session id is destroyed and a new staff session is created (15 min idle, 8 h
- * absolute).
+ * Staff log-in, step 1: username and password, through the shared log-in core (rate-limited per username
+ * and per IP, attempts counted before the password check; failures audited `staff.login_failed`). A right
+ * password opens the pending second step (TOTP, or enrolment) — `completeStaffLogin` in `totp.ts` then
+ * creates the session (15 min idle, 8 h absolute), replacing any previous one, and audits `staff.login`.
  */
 export async function loginStaff(
   db: Db,
@@ -66,9 +70,12 @@ export async function loginStaff(
     ip: string | null;
     userAgent: string | null;
     previousSessionId?: string | null;
+    /** Where to go after the second step (an `/admin` path, checked by the route). */
+    nextPath?: string | null;
   },
   options: { now?: Date; securityLog?: SecurityLog } = {},
 ): Promise<StaffLoginResult> {
+  const now = options.now ?? new Date();
   const username = normalizeUsername(input.username).slice(0, 64);
   type StaffRow = LoginAccount & { username: string; displayName: string; role: string };
   const result = await authenticate<StaffRow>(db, {
@@ -79,7 +86,7 @@ export async function loginStaff(
     userAgent: input.userAgent,
     password: input.password,
     previousSessionId: input.previousSessionId,
-    now: options.now ?? new Date(),
+    now,
     securityLog: options.securityLog,
     // an unknown user name is not logged: it may be a password typed into the wrong field
     accountRef: (row) => (row ? { subject: "staff", staffId: row.id } : { subject: "staff" }),
@@ -98,22 +105,27 @@ export async function loginStaff(
         ip: input.ip,
       });
     },
-    onSuccess: async (tx, row) => {
-      await appendAudit(tx, {
-        staffId: row.id,
-        action: "staff.login",
-        target: `staff:${row.id}`,
-        detail: {},
+    secondStep: async (tx, row) => {
+      const [t] = await tx`select 1 from staff_totp where staff_id = ${row.id} and enabled_at is not null`;
+      return await createPendingLogin(tx, {
+        subjectType: "staff",
+        subjectId: row.id,
+        step: t ? "totp" : "totp_enrol",
+        nextPath: input.nextPath ?? null,
         ip: input.ip,
+        userAgent: input.userAgent,
+        now,
       });
     },
   });
   if (!result.ok) return result;
-  const { account, session } = result;
+  const { account, pending } = result;
+  if (!pending) throw new Error("staff log-in without a second step");
   return {
     ok: true,
-    sessionId: session.sessionId,
-    expiresAt: session.expiresAt,
+    pendingId: pending.pendingId,
+    step: pending.step === "totp" ? "totp" : "totp_enrol",
+    expiresAt: pending.expiresAt,
     staff: {
       id: account.id,
       username: account.username,

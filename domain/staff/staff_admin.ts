@@ -9,6 +9,7 @@ import { appendAudit } from "./audit_log.ts";
 import { destroySessionsFor } from "../accounts/session.ts";
 import { can } from "./permissions.ts";
 import { isId } from "../shared/ids.ts";
+import { isLastActiveSuperAdmin } from "./role_permissions.ts";
 
 /** Most staff rows the list shows. */
 export const STAFF_LIST_LIMIT = 500;
@@ -37,7 +38,7 @@ export async function listStaff(sql: Db): Promise<StaffListRow[]> {
 /** Outcome of {@link setStaffStatus}. */
 export type SetStaffStatusResult =
   | { ok: true; changed: boolean }
-  | { ok: false; code: "forbidden" | "not_found" | "self" }
+  | { ok: false; code: "forbidden" | "not_found" | "self" | "last_super_admin" }
   | { ok: false; code: "invalid_input"; fields: Record<string, string[]> };
 
 /** Chinese messages for the failures of {@link setStaffStatus}. */
@@ -45,11 +46,13 @@ export const SET_STAFF_STATUS_MESSAGES = {
   forbidden: "无权操作",
   not_found: "员工不存在",
   self: "不能停用自己的账户",
+  last_super_admin: "这是最后一位在职的超级管理员，不能停用",
 } as const;
 
 /**
  * Disable or re-enable a staff account. Needs `staff.manage`; a reason of
- * {@link REASON_MIN_CHARS}–{@link REASON_MAX_CHARS} characters; nobody can disable themselves. Audited as
+ * {@link REASON_MIN_CHARS}–{@link REASON_MAX_CHARS} characters; nobody can disable themselves, nor the last
+ * active super administrator (`last_super_admin`, checked under row locks). Audited as
  * `staff.disable` / `staff.enable` with the reason; disabling ends the member's sessions at once. Setting
  * the status it already has changes nothing and writes no audit row (`changed: false`).
  */
@@ -70,10 +73,12 @@ export async function setStaffStatus(
   if (status === "disabled" && input.staffId === actor.staff.id) return { ok: false, code: "self" };
 
   return await transaction(sql, async (tx): Promise<SetStaffStatusResult> => {
+    const lastSuper = status === "disabled" && await isLastActiveSuperAdmin(tx, input.staffId);
     const [row] = await tx<{ id: string; username: string; status: string }[]>`
       select id, username, status from staff where id = ${input.staffId} for update`;
     if (!row) return { ok: false, code: "not_found" };
     if (row.status === status) return { ok: true, changed: false };
+    if (lastSuper) return { ok: false, code: "last_super_admin" };
     await tx`update staff set status = ${status} where id = ${row.id}`;
     let sessionsEnded = 0;
     if (status === "disabled") sessionsEnded = await destroySessionsFor(tx, "staff", row.id);

@@ -1,6 +1,6 @@
 /**
  * Every `/account` page needs a signed-in user: others are sent to `/login?next=<this page>`. Account
- * pages show personal data, so they are never cached.
+ * pages show personal data, so they are never cached (a route may say `private`: kept by the browser only).
  * @module
  */
 import { define } from "../../utils.ts";
@@ -12,6 +12,9 @@ export const handler = define.middleware(async (ctx) => {
   }
   const res = await ctx.next();
   const out = new Response(res.body, res);
-  out.headers.set("cache-control", "no-store");
+  // a route may allow the browser alone to keep its answer (the avatar image: `private, …`)
+  if (!/^private\b/.test(out.headers.get("cache-control") ?? "")) {
+    out.headers.set("cache-control", "no-store");
+  }
   return out;
 });

@@ -12,6 +12,8 @@ import { countUnreadMessages, listMessages } from "../../domain/messaging/messag
 import { formatCount } from "../../domain/shared/count.ts";
 import { getAccountProfile, USER_KIND_LABELS } from "../../domain/accounts/user.ts";
 import { define, publicUrl } from "../../utils.ts";
+import { assetOverview, monthMovements } from "../../domain/investor/account_overview.ts";
+import { AssetOverviewSection } from "../../components/AssetOverviewSection.tsx";
 
 /** Messages shown on the account page. */
 const LATEST_MESSAGES = 5;
@@ -23,10 +25,12 @@ export const handler = define.handlers({
     ctx.state.title = "我的账户";
     const row = await getAccountProfile(sql, user.id);
     if (!row) throw new HttpError(404);
-    const [agreements, unread, latest] = await Promise.all([
+    const [agreements, unread, latest, assets, movements] = await Promise.all([
       listAcceptedAgreements(sql, user.id),
       countUnreadMessages(sql, user.id),
       listMessages(sql, user.id, { limit: LATEST_MESSAGES }),
+      assetOverview(sql, user.id),
+      monthMovements(sql, user.id),
     ]);
     // from the configured public origin, never the request's Host header (the client chooses that)
     const inviteLink = row.inviteCode
@@ -39,6 +43,8 @@ export const handler = define.handlers({
       agreements,
       unread,
       latest,
+      assets,
+      movements,
       welcome: ctx.url.searchParams.get("welcome") === "1",
     });
   },
@@ -55,6 +61,57 @@ export default define.page<typeof handler>(({ data, state }) => {
         </p>
       )}
       <h1>我的账户</h1>
+      <AssetOverviewSection assets={data.assets} movements={data.movements} />
+
+      <section class="card" aria-labelledby="features-title">
+        <h2 id="features-title">账户功能</h2>
+        <ul class="plain-list account-features">
+          <li>
+            <a href="/account/security">安全中心</a>
+          </li>
+          <li>
+            <a href="/account/trade-password">交易密码</a>
+          </li>
+          <li>
+            <a href="/account/identity">实名认证</a>
+          </li>
+          <li>
+            <a href="/account/cards">银行卡</a>
+          </li>
+          <li>
+            <a href="/account/video">视频认证</a>
+          </li>
+          <li>
+            <a href="/account/records">交易记录</a>
+          </li>
+          <li>
+            <a href="/account/top-up">充值</a>
+          </li>
+          <li>
+            <a href="/account/withdraw">提现</a>
+          </li>
+          <li>
+            <a href="/account/withdrawals">提现记录</a>
+          </li>
+          <li>
+            <a href="/account/profile">个人资料</a>
+          </li>
+          {user.kind === "investor" && (
+            <li>
+              <a href="/account/risk-assessment">风险测评</a>
+            </li>
+          )}
+          {user.kind === "investor" && (
+            <li>
+              <a href="/account/risk-disclosure">风险揭示书</a>
+            </li>
+          )}
+          <li>
+            <a href="/account/invite">邀请好友</a>
+          </li>
+        </ul>
+      </section>
+
       <section class="card" aria-labelledby="profile-title">
         <h2 id="profile-title">账户信息</h2>
         <dl class="kv-list">
@@ -81,6 +138,9 @@ export default define.page<typeof handler>(({ data, state }) => {
             <dd class="break-all">{data.inviteLink}</dd>
           </dl>
           <p class="muted">好友通过邀请链接注册时会自动填写您的邀请码。</p>
+          <p>
+            <a href="/account/invite">邀请二维码与好友列表</a>
+          </p>
         </section>
       )}
 

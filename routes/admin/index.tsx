@@ -10,6 +10,7 @@ import { isStaffRole, type StaffRole } from "../../domain/staff/permissions.ts";
 import { formatCount } from "../../domain/shared/count.ts";
 import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
 import { define } from "../../utils.ts";
+import { reconciliationAlert } from "../../domain/payments/reconciliation.ts";
 
 /** Days in the registrations chart. */
 const CHART_DAYS = 14;
@@ -31,7 +32,8 @@ export const handler = define.handlers({
       registrationsPerDay(ctx.state.sql, CHART_DAYS),
       undeliveredCount(ctx.state.kv).catch(() => null),
     ]);
-    return page({ counts, perDay, undelivered, now: new Date() });
+    const reconciliation = await reconciliationAlert(ctx.state.sql);
+    return page({ counts, perDay, undelivered, reconciliation, now: new Date() });
   },
 });
 
@@ -56,6 +58,12 @@ export default define.page<typeof handler>(({ data, state }) => {
       <p class="muted">
         {state.staff?.displayName}（{roleLabel(role)}），数据截至 {formatShanghaiDateTime(data.now)}
       </p>
+      {data.reconciliation && (
+        <p class="form-error" role="alert" data-testid="reconciliation-alert">
+          资金对账发现差异：{data.reconciliation.businessDate} 共 {data.reconciliation.differenceCount} 项，
+          <a href={`/admin/finance/reconciliation?run=${data.reconciliation.runId}`}>查看对账报告</a>
+        </p>
+      )}
       <div class="stats admin-stats">
         {stats.map(([label, value]) => (
           <div class="stat">

@@ -1,12 +1,15 @@
 /**
- * `/admin/login` — staff log-in (员工登录) with username and password. Failures are rate-limited per
- * username and per IP (Chinese message with the lock time); success replaces any previous staff session
- * with a new one and goes to `next` (an `/admin` path) or `/admin`.
+ * `/admin/login` — staff log-in (员工登录), step 1: username and password. Failures are rate-limited per
+ * username and per IP (Chinese message with the lock time); a right password sets the short-lived pending
+ * cookie and goes to the second step — `/admin/login/totp` (动态验证码), or `/admin/login/enrol` for a
+ * member without TOTP — which creates the session and goes to `next` (an `/admin` path) or `/admin`.
  */
 import { CsrfField, Field } from "../../components/Field.tsx";
 import { page, readForm } from "../../framework/mod.ts";
 import { loginStaff, staffLoginErrorMessage } from "../../domain/staff/staff.ts";
-import { define, redirectSignedIn, safeNextPath, sessionCookieFor } from "../../utils.ts";
+import { define, pendingCookieFor, safeNextPath, sessionCookieFor } from "../../utils.ts";
+import { sessionCookie } from "../../domain/accounts/session.ts";
+import { PENDING_LOGIN_TTL_SECONDS } from "../../domain/accounts/pending_login.ts";
 
 interface LoginData {
   username: string;
@@ -50,8 +53,20 @@ export const handler = define.handlers({
       ip: ctx.state.clientIp,
       userAgent: ctx.req.headers.get("user-agent"),
       previousSessionId: cookie.sessionId,
+      nextPath: next,
     }, { securityLog: ctx.state.securityLog });
-    if (result.ok) return redirectSignedIn(ctx, next, cookie, result.sessionId);
+    if (result.ok) {
+      const pending = pendingCookieFor(ctx, "staff");
+      const res = ctx.redirect(result.step === "totp" ? "/admin/login/totp" : "/admin/login/enrol", 303);
+      res.headers.append(
+        "set-cookie",
+        sessionCookie(pending.name, result.pendingId, {
+          secure: pending.secure,
+          maxAgeSeconds: PENDING_LOGIN_TTL_SECONDS,
+        }),
+      );
+      return res;
+    }
     const status = result.code === "locked" ? 429 : result.code === "account_disabled" ? 403 : 401;
     const error = staffLoginErrorMessage(result);
     return page<LoginData>({ username, next, error, fieldErrors: {} }, { status });

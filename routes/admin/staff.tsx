@@ -1,11 +1,22 @@
 /**
  * `/admin/staff` — 员工管理 (staff.manage, super admin): the staff list, creating a staff member (policy
  * checked password; audited `staff.create`) and disabling / re-enabling one with a required reason
- * (audited `staff.disable` / `staff.enable`; nobody can disable themselves). Post/redirect/get.
+ * (audited `staff.disable` / `staff.enable`; nobody can disable themselves) and changing a member's role
+ * (audited `staff.role`); the last active super administrator can be neither disabled nor demoted.
+ * Post/redirect/get.
  */
 import { StaffCreateForm, type StaffCreateValues } from "../../components/admin/StaffCreateForm.tsx";
 import { StaffStatusForm, type StaffStatusValues } from "../../components/admin/StaffStatusForm.tsx";
+import { StaffRoleForm, type StaffRoleValues } from "../../components/admin/StaffRoleForm.tsx";
+import { canEditRoles, ROLE_MESSAGES, setStaffRole } from "../../domain/staff/role_permissions.ts";
 import { StaffTable } from "../../components/admin/StaffTable.tsx";
+import { StaffTotpResetForm, type StaffTotpResetValues } from "../../components/admin/StaffTotpResetForm.tsx";
+import {
+  RESET_STAFF_TOTP_MESSAGES,
+  resetStaffTotp,
+  type StaffTotpState,
+  staffTotpStates,
+} from "../../domain/staff/totp.ts";
 import { page, readForm } from "../../framework/mod.ts";
 import {
   listStaff,
@@ -22,7 +33,12 @@ interface StaffPageData {
   createErrors: Record<string, string[]>;
   status: StaffStatusValues;
   statusErrors: Record<string, string[]>;
+  role: StaffRoleValues;
+  roleErrors: Record<string, string[]>;
   notice: string | null;
+  totp: Map<string, StaffTotpState>;
+  totpReset: StaffTotpResetValues;
+  totpErrors: Record<string, string[]>;
 }
 
 const NOTICES: Record<string, string> = {
@@ -30,6 +46,9 @@ const NOTICES: Record<string, string> = {
   disabled: "员工账户已停用，其登录会话已全部失效。",
   enabled: "员工账户已启用。",
   unchanged: "状态未变化，无需操作。",
+  totp_reset: "两步验证已重置，该员工已退出登录，下次登录时需重新绑定验证器。",
+  totp_unchanged: "该员工尚未开启两步验证，无需重置。",
+  role: "角色已变更，已记入操作日志。",
 };
 
 async function render(
@@ -44,7 +63,12 @@ async function render(
     createErrors: partial.createErrors ?? {},
     status: partial.status ?? { staffId: "", status: "disabled", reason: "" },
     statusErrors: partial.statusErrors ?? {},
+    role: partial.role ?? { staffId: "", role: "" },
+    roleErrors: partial.roleErrors ?? {},
     notice: partial.notice ?? null,
+    totp: await staffTotpStates(state.sql),
+    totpReset: partial.totpReset ?? { staffId: "", reason: "" },
+    totpErrors: partial.totpErrors ?? {},
   }, { status });
 }
 
@@ -86,8 +110,42 @@ export const handler = define.handlers({
       const statusErrors = result.code === "invalid_input"
         ? result.fields
         : { form: [SET_STAFF_STATUS_MESSAGES[result.code]] };
-      const httpStatus = result.code === "not_found" ? 404 : result.code === "forbidden" ? 403 : 400;
+      const httpStatus = result.code === "not_found"
+        ? 404
+        : result.code === "forbidden"
+        ? 403
+        : result.code === "last_super_admin"
+        ? 409
+        : 400;
       return await render(ctx.state, { status: input, statusErrors }, httpStatus);
+    }
+    if (intent === "role") {
+      const input = { staffId: text("staffId", 20), role: text("role", 40) };
+      const result = await setStaffRole(ctx.state.sql, input, actor);
+      if (result.ok) return ctx.redirect(`/admin/staff?done=${result.changed ? "role" : "unchanged"}`, 303);
+      const roleErrors = result.code === "invalid_input"
+        ? result.fields
+        : { form: [ROLE_MESSAGES[result.code]] };
+      const httpStatus = result.code === "not_found"
+        ? 404
+        : result.code === "forbidden"
+        ? 403
+        : result.code === "last_super_admin"
+        ? 409
+        : 422;
+      return await render(ctx.state, { role: input, roleErrors }, httpStatus);
+    }
+    if (intent === "reset_totp") {
+      const input = { staffId: text("totpStaffId", 20), reason: text("totpReason", 400) };
+      const result = await resetStaffTotp(ctx.state.sql, input, actor);
+      if (result.ok) {
+        return ctx.redirect(`/admin/staff?done=${result.changed ? "totp_reset" : "totp_unchanged"}`, 303);
+      }
+      const totpErrors = result.code === "invalid_input"
+        ? result.fields
+        : { form: [RESET_STAFF_TOTP_MESSAGES[result.code]] };
+      const httpStatus = result.code === "not_found" ? 404 : result.code === "forbidden" ? 403 : 400;
+      return await render(ctx.state, { totpReset: input, totpErrors }, httpStatus);
     }
     return await render(ctx.state, { notice: null }, 400);
   },
@@ -106,6 +164,21 @@ export default define.page<typeof handler>(({ data, state }) => (
         errors={data.statusErrors}
         csrfToken={state.csrfToken}
       />
+      <StaffTotpResetForm
+        staffList={data.staffList}
+        totp={data.totp}
+        values={data.totpReset}
+        errors={data.totpErrors}
+        csrfToken={state.csrfToken}
+      />
+      {canEditRoles(state.staff) && (
+        <StaffRoleForm
+          staffList={data.staffList}
+          values={data.role}
+          errors={data.roleErrors}
+          csrfToken={state.csrfToken}
+        />
+      )}
     </div>
   </>
 ));

@@ -1,8 +1,8 @@
 /**
- * `/admin/users` — 用户管理 (users.view): the user list, 50 per page, with totals, filtered by kind, status
- * and registration days (in the URL: GET, bookmarkable) and by an exact phone number, which is personal
- * data and so never travels in a URL (ASVS 14.2.1): the filter form is a CSRF-checked POST. A POST without
- * a phone redirects to the GET of its other filters; one with a phone renders the list (its pager posts
+ * `/admin/users` — 用户管理 (users.view): the user list, 50 per page, with totals, filtered by kind, status,
+ * tag and registration days (in the URL: GET, bookmarkable) and by an exact phone number, real name or ID
+ * number, which are personal data and so never travel in a URL (ASVS 14.2.1): the filter form is a
+ * CSRF-checked POST. A POST without one of those redirects to the GET of its other filters; one with a phone renders the list (its pager posts
  * again). 导出 CSV is a POST too (`intent=export`): the filtered list with masked phones, audited as
  * `users.export` in the export's transaction; viewing is not audited.
  */
@@ -13,6 +13,7 @@ import { Pager } from "../../components/Pager.tsx";
 import { HttpError, page, readForm } from "../../framework/mod.ts";
 import {
   exportUsersCsv,
+  hasPersonalFilter,
   listUsersForStaff,
   type ParsedUserQuery,
   parseUserFilters,
@@ -68,7 +69,7 @@ export const handler = define.handlers({
         },
       });
     }
-    if (!query.form.phone) {
+    if (!hasPersonalFilter(query.form)) {
       const q = userFiltersQuery(query.form, query.page).toString();
       return ctx.redirect(q ? `/admin/users?${q}` : "/admin/users", 303);
     }

@@ -60,7 +60,10 @@ export default define.page<typeof handler>(({ data }) => (
         </a>
       ))}
     </nav>
-    <p class="muted">最新的 {SANDBOX_PAGE_LIMIT} 条，按发送时间倒序。</p>
+    <p class="muted">
+      最新的 {SANDBOX_PAGE_LIMIT}{" "}
+      条，按发送时间倒序。沙箱存管银行的账户与流水见<a href="/dev/bank">存管银行</a>。
+    </p>
     <DataTable
       columns={COLUMNS}
       rows={data.entries}

@@ -9,7 +9,7 @@ import { page, readForm } from "../../framework/mod.ts";
 import { CsrfField, DefaultSubmit, PhoneField } from "../../components/Field.tsx";
 import { SandboxSmsNote, SmsCodeField } from "../../components/SmsCodeField.tsx";
 import { loginUserWithSmsCode, sendLoginSmsCode, SMS_LOGIN_MESSAGES } from "../../domain/accounts/login.ts";
-import { define, redirectSignedIn, safeNextPath, sessionCookieFor } from "../../utils.ts";
+import { define, deviceIdFor, redirectSignedIn, safeNextPath, sessionCookieFor } from "../../utils.ts";
 
 interface SmsLoginPageData {
   phone: string;
@@ -55,14 +55,21 @@ export const handler = define.handlers({
     if (data.errors.phone || data.errors.smsCode) return page<SmsLoginPageData>(data, { status: 422 });
 
     const cookie = sessionCookieFor(ctx, "user");
+    const device = deviceIdFor(ctx);
     const result = await loginUserWithSmsCode(ctx.state.sql, {
       phone,
       code: smsCode,
       ip: ctx.state.clientIp,
       userAgent: ctx.req.headers.get("user-agent"),
       previousSessionId: cookie.sessionId,
+      deviceId: device.deviceId,
     }, { cipher: ctx.state.pii, securityLog: ctx.state.securityLog });
-    if (result.ok) return redirectSignedIn(ctx, next ?? "/account", cookie, result.sessionId);
+    if (result.ok) {
+      // the code proved the phone on this device: it becomes known
+      const res = redirectSignedIn(ctx, next ?? "/account", cookie, result.sessionId);
+      if (device.setCookie) res.headers.append("set-cookie", device.setCookie);
+      return res;
+    }
     switch (result.code) {
       case "invalid_phone":
         return page<SmsLoginPageData>({ ...data, errors: { phone: [SMS_LOGIN_MESSAGES.invalid_phone] } }, {

@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import axe from "axe-core";
 import type { Page } from "puppeteer-core";
 import { loadConfig } from "../../config.ts";
-import { seed } from "../../db/seed.ts";
+import { DEMO_TOTP_SECRET, seed } from "../../db/seed.ts";
+import { totpCode } from "../../domain/staff/totp.ts";
+import { latestSmsCode } from "../helpers/forms.ts";
 import { serveTestApp } from "../helpers/app.ts";
 import { launchBrowser, skipBrowser } from "../helpers/browser.ts";
 
@@ -53,8 +55,14 @@ function describe(path: string, list: AxeViolation[]): string {
   ).join("\n");
 }
 
-async function logIn(page: Page, baseUrl: string, path: string, fields: Record<string, string>) {
-  await page.goto(`${baseUrl}${path}`, { waitUntil: "load" });
+async function logIn(
+  page: Page,
+  baseUrl: string,
+  path: string,
+  fields: Record<string, string>,
+  navigate = true,
+) {
+  if (navigate) await page.goto(`${baseUrl}${path}`, { waitUntil: "load" });
   for (const [name, value] of Object.entries(fields)) {
     await page.$eval(`[name="${name}"]`, (el, v) => ((el as HTMLInputElement).value = v as string), value);
   }
@@ -112,6 +120,16 @@ Deno.test({
       const user = await browser.newPage();
       await user.setViewport({ width: 375, height: 740, isMobile: true, hasTouch: true });
       await logIn(user, baseUrl, "/login", { phone: "13800000001", password: "Demo@2026!" });
+      // a new browser: the SMS code to the account's phone confirms the device
+      assert.equal(new URL(user.url()).pathname, "/login/device");
+      await check(user, "/login/device", false);
+      await logIn(
+        user,
+        baseUrl,
+        "/login/device",
+        { smsCode: await latestSmsCode(app.sql, "13800000001") },
+        false,
+      );
       assert.match(new URL(user.url()).pathname, /^\/account/);
       await check(user, "/account", false);
       await check(user, "/account/messages");
@@ -119,12 +137,17 @@ Deno.test({
       const staff = await browser.newPage();
       await staff.setViewport({ width: 375, height: 740, isMobile: true, hasTouch: true });
       await logIn(staff, baseUrl, "/admin/login", { username: "admin", password: "Demo@2026!" });
+      // the second step: the demo staff's TOTP code (the step used before is forgotten, as 30 s would)
+      assert.equal(new URL(staff.url()).pathname, "/admin/login/totp");
+      await check(staff, "/admin/login/totp", false);
+      await app.sql`update staff_totp set last_used_step = null`;
+      await logIn(staff, baseUrl, "/admin/login/totp", { code: totpCode(DEMO_TOTP_SECRET) }, false);
       assert.equal(new URL(staff.url()).pathname, "/admin");
       for (const path of ["/admin", "/admin/users", "/admin/staff", "/admin/audit", "/admin/system"]) {
         await check(staff, path, path !== "/admin");
       }
 
-      assert.equal(audited.length, 19, `audited ${audited.join(", ")}`);
+      assert.equal(audited.length, 21, `audited ${audited.join(", ")}`);
       assert.deepEqual(problems, [], `accessibility violations:\n${problems.join("\n")}`);
     } finally {
       await browser.close();

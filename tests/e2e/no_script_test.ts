@@ -23,6 +23,7 @@ const PAGES_WITHOUT_ISLANDS: readonly { path: string; status: number }[] = [
   { path: "/help", status: 200 },
   { path: "/disclosure", status: 200 },
   { path: "/login", status: 200 },
+  { path: "/reset-password", status: 200 },
   { path: "/admin/login", status: 200 },
   { path: `/no-such-page-${crypto.randomUUID()}`, status: 404 },
 ];

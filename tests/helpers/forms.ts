@@ -5,6 +5,7 @@
  * database fails (500 pages).
  * @module
  */
+import postgres from "postgres";
 import assert from "node:assert/strict";
 import { loadConfig } from "../../config.ts";
 import type { Db } from "../../db/tx.ts";
@@ -13,12 +14,20 @@ import { createPiiCipher, type PiiCipher } from "../../domain/accounts/pii.ts";
 import { requestSmsCode } from "../../domain/accounts/sms_code.ts";
 import { registerUser, type UserKind } from "../../domain/accounts/user.ts";
 import { createApp, createServices } from "../../main.ts";
+import { totpCode } from "../../domain/staff/totp.ts";
 import { CookieJar, type TestApp, testApp } from "./app.ts";
 import { randomPhone, testDbKind } from "./db.ts";
 import { deliverOutbox, testOutbox } from "./outbox.ts";
 
 /** The origin test requests are made to (and send as `Origin` with forms). */
 export const BASE = "http://localhost";
+/**
+ * The device id every {@link Client} carries (cookie `did`) and every {@link createUser} registers with: like
+ * one browser that registered the account, so a password log-in needs no new-device SMS step. Tests of
+ * that step use a client with another device (`new Client(app, { device: null })`).
+ */
+export const TEST_DEVICE_ID = "test-device-".padEnd(43, "0");
+
 /** The password of users made by {@link createUser}. */
 export const TEST_PASSWORD = "Lend-2026-ok";
 /** The PII cipher of the test configuration (the app under test uses the same keys). */
@@ -59,10 +68,23 @@ export class Client {
   readonly ip: string;
   readonly #app: Promise<TestApp>;
 
-  /** `app` defaults to the shared {@link testApp}. */
-  constructor(app: TestApp | Promise<TestApp> = testApp(), options: { ip?: string } = {}) {
+  /**
+   * `app` defaults to the shared {@link testApp}. `device`: the device id cookie it starts with (default
+   * {@link TEST_DEVICE_ID}; `null`: none, a new browser).
+   */
+  constructor(
+    app: TestApp | Promise<TestApp> = testApp(),
+    options: { ip?: string; device?: string | null } = {},
+  ) {
     this.#app = Promise.resolve(app);
     this.ip = options.ip ?? randomIp();
+    const device = options.device === undefined ? TEST_DEVICE_ID : options.device;
+    if (device) {
+      const headers = new Headers();
+      headers.append("set-cookie", `did=${device}; Path=/`);
+      headers.append("set-cookie", `__Host-did=${device}; Path=/`);
+      this.jar.take(new Response(null, { headers }));
+    }
   }
 
   /** Send a request with the jar's cookies; store the answer's cookies and CSRF token. */
@@ -108,10 +130,41 @@ export class Client {
     return await this.post("/login", { phone, password, ...extra });
   }
 
-  /** GET /admin/login (with `next`), then POST it (staff log-in). */
+  /**
+   * GET /admin/login (with `next`), then POST it (staff log-in), then pass the second step like the member
+   * would (see {@link completeStaffSecondFactor}). Answers the last response: a failed password's page, or
+   * the 303 of the second step to `next`.
+   */
   async staffLogin(username: string, password: string, next?: string): Promise<Page> {
     await this.get(next ? `/admin/login?next=${encodeURIComponent(next)}` : "/admin/login");
-    return await this.post("/admin/login", { username, password, ...(next ? { next } : {}) });
+    const first = await this.post("/admin/login", { username, password, ...(next ? { next } : {}) });
+    return await this.completeStaffSecondFactor(first, username);
+  }
+
+  /**
+   * After a POST /admin/login answered `first`: when it went on to the second step, pass it — enrolment
+   * (read the secret off the page, type its code) or the TOTP code of the member's stored secret (the
+   * last used time step is forgotten first, as if 30 seconds had passed). Any other answer is returned as is.
+   */
+  async completeStaffSecondFactor(first: Page, username: string): Promise<Page> {
+    const location = first.headers.get("location");
+    if (first.status !== 303 || (location !== "/admin/login/totp" && location !== "/admin/login/enrol")) {
+      return first;
+    }
+    const app = await this.#app;
+    if (location === "/admin/login/enrol") {
+      const page = await this.get(location);
+      const secret = /data-totp-secret="([A-Z2-7]+)"/.exec(page.html)?.[1];
+      assert.ok(secret, "the enrolment page shows the secret");
+      return await this.post(location, { code: totpCode(secret) });
+    }
+    const [row] = await app.sql<{ staffId: string; secretEnc: Uint8Array }[]>`
+      select t.staff_id as "staffId", t.secret_enc as "secretEnc"
+      from staff_totp t join staff s on s.id = t.staff_id where s.username = ${username.trim().toLowerCase()}`;
+    assert.ok(row, `${username} has TOTP`);
+    await app.sql`update staff_totp set last_used_step = null where staff_id = ${row.staffId}`;
+    await this.get(location);
+    return await this.post(location, { code: totpCode(await app.services.pii.decrypt(row.secretEnc)) });
   }
 }
 
@@ -138,6 +191,7 @@ export async function createUser(
     passwordConfirm: TEST_PASSWORD,
     acceptAgreements: true,
     ip: null,
+    deviceId: TEST_DEVICE_ID,
   }, { cipher: testCipher, outbox: testOutbox, bcryptCost: 4 });
   assert.ok(r.ok, JSON.stringify(r));
   return { phone, userId: r.userId };
@@ -242,5 +296,30 @@ export async function handleWithFailingQueries(
     return await app.handler()(request);
   } finally {
     console.error = originalError;
+  }
+}
+
+/**
+ * Send `request` to an app (demo configuration) whose database is not there at all: postgres.js pointed at
+ * a closed port, so every query fails as against a stopped server (ECONNREFUSED). The app's error log is
+ * silenced while it runs.
+ */
+export async function handleWithStoppedDatabase(request: Request): Promise<Response> {
+  const base = await testApp();
+  const sql = postgres("postgres://nobody@127.0.0.1:1/none", {
+    max: 1,
+    connect_timeout: 2,
+    onnotice: () => {},
+  });
+  const config = { ...loadConfig({ APP_ENV: "test" }), demo: true };
+  const services = createServices({ sql, kv: base.kv, config, dbKind: testDbKind });
+  const app = createApp({ ...services, log: () => {} });
+  const originalError = console.error;
+  console.error = () => {};
+  try {
+    return await app.handler()(request);
+  } finally {
+    console.error = originalError;
+    await sql.end({ timeout: 1 });
   }
 }

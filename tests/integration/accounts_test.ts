@@ -15,6 +15,7 @@ import {
 } from "../../domain/accounts/session.ts";
 import { requestSmsCode, type SmsPurpose, verifySmsCode } from "../../domain/accounts/sms_code.ts";
 import { createStaff, loginStaff } from "../../domain/staff/staff.ts";
+import { completeStaffLogin, prepareTotpEnrolment, totpCode } from "../../domain/staff/totp.ts";
 import { registerUser } from "../../domain/accounts/user.ts";
 import { loginUser } from "../../domain/accounts/login.ts";
 import { loadStaffForSession } from "../../domain/accounts/session.ts";
@@ -697,10 +698,22 @@ dbTest("staff: login creates a staff session with permissions and audits it", as
   assert.equal(r.staff.id, id);
   assert.ok(r.staff.permissions.has("finance.disburse"));
   assert.ok(!r.staff.permissions.has("loans.review"));
-  const loaded = await loadStaffForSession(sql, r.sessionId);
+  // the password alone opens only the second step (enrolment: no TOTP yet), never a session
+  assert.equal(r.step, "totp_enrol");
+  assert.ok(!("sessionId" in r), "no session yet");
+  const enrolment = await prepareTotpEnrolment(sql, { pendingId: r.pendingId }, { cipher });
+  assert.ok(enrolment);
+  const done = await completeStaffLogin(sql, {
+    pendingId: r.pendingId,
+    code: totpCode(enrolment.secret),
+    ip,
+    userAgent: "t",
+  }, { cipher });
+  assert.ok(done.ok, JSON.stringify(done));
+  const loaded = await loadStaffForSession(sql, done.sessionId);
   assert.equal(loaded?.role, "finance");
   assert.ok(loaded?.permissions.has("finance.reconcile"));
-  assert.equal(await loadUserForSession(sql, r.sessionId, cipher), null);
+  assert.equal(await loadUserForSession(sql, done.sessionId, cipher), null);
   const [audit] =
     await sql`select action, target, ip from audit_log where staff_id = ${id} order by id desc limit 1`;
   assert.deepEqual({ ...audit }, { action: "staff.login", target: `staff:${id}`, ip });

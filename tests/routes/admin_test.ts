@@ -148,12 +148,27 @@ dbTest(
 
 dbTest("admin: each role sees exactly its menu", async () => {
   const expected: Record<string, string[]> = {
-    admin: ["概览", "用户管理", "员工管理", "操作日志", "系统状态"],
-    ops: ["概览", "用户管理"],
-    risk: ["概览", "用户管理"],
-    finance: ["概览", "用户管理"],
+    admin: [
+      "概览",
+      "用户管理",
+      "实名审核",
+      "资金流水",
+      "提现审核",
+      "费率设置",
+      "资金对账",
+      "风险等级",
+      "邀请奖励",
+      "员工管理",
+      "角色权限",
+      "第三方设置",
+      "操作日志",
+      "系统状态",
+    ],
+    ops: ["概览", "用户管理", "实名审核", "邀请奖励"],
+    risk: ["概览", "用户管理", "实名审核", "风险等级"],
+    finance: ["概览", "用户管理", "资金流水", "提现审核", "费率设置", "资金对账"],
     cs: ["概览", "用户管理"],
-    tech: ["概览", "操作日志", "系统状态"],
+    tech: ["概览", "第三方设置", "操作日志", "系统状态"],
   };
   const roles: Record<string, string> = {
     admin: "super_admin",
@@ -304,7 +319,12 @@ dbTest(
     const fresh = new StaffClient();
     const login = await fresh.loginAs(username, "Str0ng-pass!");
     assert.equal(login.status, 303);
-    assert.deepEqual(menuLabels((await fresh.get("/admin")).html), ["概览", "用户管理"]);
+    assert.deepEqual(menuLabels((await fresh.get("/admin")).html), [
+      "概览",
+      "用户管理",
+      "实名审核",
+      "邀请奖励",
+    ]);
 
     const verified = await verifyAuditChain(sql);
     assert.ok(verified.ok);

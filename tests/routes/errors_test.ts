@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { dbTest } from "../helpers/db.ts";
-import { handleWithBrokenDatabase } from "../helpers/forms.ts";
+import { handleWithBrokenDatabase, handleWithStoppedDatabase } from "../helpers/forms.ts";
 
 dbTest("errors: an unknown path answers 404 页面不存在 with links home and to help", async () => {
   const app = await testApp();
@@ -30,3 +30,29 @@ dbTest("errors: a route that throws answers 500 系统繁忙 with the request id
   assert.ok(!html.includes(secret), "the error message is not shown");
   assert.doesNotMatch(html, /at .*\.ts:\d+/, "no stack trace");
 });
+
+dbTest(
+  "errors: a stopped database answers 503 服务暂不可用 (pages) and a JSON code (API), never 500",
+  async () => {
+    const page = await handleWithStoppedDatabase(new Request("http://localhost/disclosure"));
+    assert.equal(page.status, 503);
+    const html = await page.text();
+    assert.match(html, /服务暂不可用/);
+    assert.match(html, /不会重复执行/);
+    // an API request that carries a session cookie: its look-up meets the stopped database → JSON
+    const api = await handleWithStoppedDatabase(
+      new Request("http://localhost/api/calculator?principal=1000&annualRate=8&months=12&method=bullet", {
+        headers: { cookie: "sid=" + "b".repeat(43) },
+      }),
+    );
+    assert.equal(api.status, 503);
+    assert.equal(api.headers.get("retry-after"), "30");
+    assert.equal((await api.json()).error.code, "database_unavailable");
+    // a signed-in request: the session look-up itself meets the stopped database
+    const login = await handleWithStoppedDatabase(
+      new Request("http://localhost/account", { headers: { cookie: "sid=" + "a".repeat(43) } }),
+    );
+    assert.equal(login.status, 503);
+    await login.body?.cancel();
+  },
+);

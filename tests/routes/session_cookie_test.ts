@@ -61,10 +61,13 @@ appTest(
     const c = new Client(app);
     await c.get("/admin/login");
     plantCookie(c, "staff_sid", newSessionId());
-    const r = await c.post("/admin/login", { username, password: TEST_PASSWORD });
+    const first = await c.post("/admin/login", { username, password: TEST_PASSWORD });
+    assertCookiesSetOnce(first, "POST /admin/login");
+    // the second step (TOTP enrolment or code) creates the session
+    const r = await c.completeStaffSecondFactor(first, username);
     assert.equal(r.status, 303);
     assert.equal(r.headers.get("location"), "/admin");
-    assertCookiesSetOnce(r, "POST /admin/login");
+    assertCookiesSetOnce(r, "POST /admin/login/enrol");
     assert.ok(!r.headers.getSetCookie().some((l) => /^staff_sid=;/.test(l)), "no clearing staff_sid cookie");
     const admin = await c.get("/admin");
     assert.equal(admin.status, 200, "logged in to the back office");

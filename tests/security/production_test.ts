@@ -8,7 +8,7 @@ import { loadConfig } from "../../config.ts";
 import { createApp, createServices } from "../../main.ts";
 import { testApp } from "../helpers/app.ts";
 import { testDbKind } from "../helpers/db.ts";
-import { createUser, TEST_PASSWORD } from "../helpers/forms.ts";
+import { createUser, TEST_DEVICE_ID, TEST_PASSWORD } from "../helpers/forms.ts";
 
 const ORIGIN = "https://p2p.example.com";
 
@@ -62,7 +62,8 @@ Deno.test({
     const token = /name="_csrf" value="([^"]+)"/.exec(html)![1];
     const signedIn = await handle("/login", {
       method: "POST",
-      headers: { origin: ORIGIN, cookie: csrfCookie!.split(";")[0] },
+      // the device the user registered with (createUser): no new-device SMS step
+      headers: { origin: ORIGIN, cookie: `${csrfCookie!.split(";")[0]}; __Host-did=${TEST_DEVICE_ID}` },
       body: new URLSearchParams({ _csrf: token, phone, password: TEST_PASSWORD }),
     });
     assert.equal(signedIn.status, 303, await signedIn.text());

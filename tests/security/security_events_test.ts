@@ -148,7 +148,10 @@ appTest("security events: registration, staff log-in, admin 403 and CSRF refusal
   assertShape(staffFailed, bad, s.ip);
   assert.equal(staffFailed.subject, "staff");
   assert.equal(staffFailed.staffId, staff.id);
-  const good = await s.post("/admin/login", { username: staff.username, password: TEST_PASSWORD });
+  const good = await s.completeStaffSecondFactor(
+    await s.post("/admin/login", { username: staff.username, password: TEST_PASSWORD }),
+    staff.username,
+  );
   assert.equal(good.status, 303);
   assert.equal(only(eventsOf(app, s.ip), "login.succeeded")[0]?.staffId, staff.id);
   const forbidden = await s.get("/admin/users");

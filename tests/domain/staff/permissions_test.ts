@@ -38,9 +38,21 @@ Deno.test("staff: deny by default", () => {
 Deno.test("staff: labels and menu", () => {
   assert.deepEqual(Object.values(ROLE_LABELS), ["超级管理员", "运营", "风控", "财务", "客服", "技术"]);
   assert.equal(menuFor("super_admin").length, ADMIN_MENU.length);
-  assert.deepEqual(menuFor("finance").map((m) => m.label), ["概览", "用户管理"]);
+  assert.deepEqual(menuFor("finance").map((m) => m.label), [
+    "概览",
+    "用户管理",
+    "资金流水",
+    "提现审核",
+    "费率设置",
+    "资金对账",
+  ]);
   assert.deepEqual(menuFor("customer_service").map((m) => m.href), ["/admin", "/admin/users"]);
-  assert.deepEqual(menuFor("tech").map((m) => m.href), ["/admin", "/admin/audit", "/admin/system"]);
+  assert.deepEqual(menuFor("tech").map((m) => m.href), [
+    "/admin",
+    "/admin/settings/gateways",
+    "/admin/audit",
+    "/admin/system",
+  ]);
   assert.ok(!menuFor("tech").some((m) => m.href === "/admin/staff"));
   // every permission a role holds is a known permission
   for (const role of STAFF_ROLES) for (const p of ROLE_PERMISSIONS[role]) assert.ok(PERMISSIONS.includes(p));
