@@ -1,7 +1,8 @@
 /**
  * Browser test (Chromium, a phone-sized viewport 375×740): an investor logs in, verifies their identity
  * (a wrong check character first, then a sandbox identity), sees the masked identity and the custody
- * account open, and binds a bank card, which is listed masked as `6222 **** **** 1234`.
+ * account open, binds a bank card, which is listed masked as `6222 **** **** 1234`, sets the trade password,
+ * tops up through the sandbox channel's cashier, and sees the balance on 我的账户 and the line in 交易记录.
  */
 import assert from "node:assert/strict";
 import type { Page } from "puppeteer-core";
@@ -10,6 +11,7 @@ import { createUser, TEST_DEVICE_ID, TEST_PASSWORD } from "../helpers/forms.ts";
 import { deliverOutbox } from "../helpers/outbox.ts";
 import { freeSandboxIdentity } from "../helpers/identity.ts";
 import { getTestDb } from "../helpers/db.ts";
+import { testApp } from "../helpers/app.ts";
 import { makeCardNumber } from "../../domain/identity/bank_bin.ts";
 
 /** Click like a thumb would: scroll the element to the middle first (clear of the bottom bar). */
@@ -81,6 +83,49 @@ browserTest(
     // nothing wider than the phone's screen
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - globalThis.innerWidth);
     assert.ok(overflow <= 0, `horizontal overflow of ${overflow}px`);
+
+    // the trade password, checked with the login password
+    await page.goto(`${baseUrl}/account/trade-password`, { waitUntil: "load" });
+    await typeInto(page, "#f-newPassword", "580913");
+    await typeInto(page, "#f-confirm", "580913");
+    await typeInto(page, "#f-loginPassword", TEST_PASSWORD);
+    await tapAndWait(page, "button[name=intent][value=save].btn-block");
+    assert.equal(new URL(page.url()).searchParams.get("done"), "set");
+
+    // a top-up through the sandbox channel: form → 沙箱 cashier → the channel and the bank call back
+    const { gateways } = (await testApp()).services;
+    for (const g of [gateways.custody.sandbox!, gateways.payments.sandbox!]) {
+      g.setCallbackOrigin(baseUrl);
+      g.configureDelivery({ auto: true, delayMs: 0, copies: 1, shuffle: false });
+    }
+    try {
+      await page.goto(`${baseUrl}/account/top-up`, { waitUntil: "load" });
+      await typeInto(page, "#f-amountYuan", "88.80");
+      await tap(page, `input[name="channel"][value="quick_pay"]`);
+      await typeInto(page, "#f-tradePassword", "580913");
+      await tapAndWait(page, `main form[action="/account/top-up"] button[type=submit]`);
+      assert.match(new URL(page.url()).pathname, /^\/sandbox-pay\//);
+      await tapAndWait(page, `button[name="decision"][value="paid"]`);
+      await page.waitForFunction(
+        () =>
+          document.querySelector("[data-testid=top-up-result]")?.getAttribute("data-status") === "succeeded",
+        { timeout: 20_000, polling: 250 },
+      );
+    } finally {
+      for (const g of [gateways.custody.sandbox!, gateways.payments.sandbox!]) {
+        g.configureDelivery({ auto: false });
+      }
+    }
+    // the balance on 我的账户 and the line in 交易记录
+    await page.goto(`${baseUrl}/account`, { waitUntil: "load" });
+    assert.equal(await page.$eval("[data-field=available]", (el) => el.textContent ?? ""), "¥88.80");
+    await page.goto(`${baseUrl}/account/records`, { waitUntil: "load" });
+    const records = await page.$eval("main", (el) => el.textContent ?? "");
+    assert.match(records, /充值/);
+    assert.deepEqual(
+      await page.$$eval("[data-field=amount]", (els) => els.map((el) => el.textContent?.trim())),
+      ["+¥88.80"],
+    );
     // the wrong check character's page answered 422 on purpose
     problems.consoleErrors = problems.consoleErrors.filter((e) =>
       !/status of 422 .*\/account\/identity$/.test(e)
