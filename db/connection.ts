@@ -27,6 +27,8 @@ export interface Database {
   kind: DatabaseKind;
   /** Close the client (and stop the embedded server, if any). */
   close(): Promise<void>;
+  /** The embedded database's files as one tarball (for {@link OpenDatabaseOptions.loadDataDir}); PGlite only. */
+  dumpDataDir?(): Promise<Blob>;
 }
 
 /** Options for {@link openDatabase}. */
@@ -39,6 +41,11 @@ export interface OpenDatabaseOptions {
   maxConnections?: number;
   /** Postgres `search_path` for every connection (tests use a schema per run). */
   searchPath?: string;
+  /**
+   * Start the embedded database from this tarball (made by {@link Database.dumpDataDir}) instead of an
+   * empty cluster: the test run migrates once and every test process starts from the copy, skipping initdb.
+   */
+  loadDataDir?: Blob;
 }
 
 /** Postgres type OID of int8 (`bigint`). */
@@ -95,7 +102,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
     await Deno.mkdir(dataDir, { recursive: true });
     dataPath = `${dataDir.replace(/\/$/, "")}/pglite`;
   }
-  const db = await PGlite.create(dataPath);
+  const db = await PGlite.create(dataPath, options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 1 });
   await server.start();
   const [host, port] = server.getServerConn().split(":");
@@ -116,5 +123,6 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       await server.stop();
       await db.close();
     },
+    dumpDataDir: () => db.dumpDataDir("none"),
   };
 }

@@ -9,11 +9,21 @@ import { migrate } from "../../db/migrate.ts";
 
 let opened: Promise<Database> | null = null;
 
+/**
+ * The environment variable naming a tarball of a migrated embedded database (tests/run.ts sets it): every
+ * test process starts from it instead of running initdb and the migrations again. Migrations still run
+ * after loading it — a copy made before a migration was added simply gets it.
+ */
+export const PGLITE_SNAPSHOT_ENV = "P2P_TEST_PGLITE_SNAPSHOT";
+
 /** The shared, migrated test database. */
 export function getTestDb(): Promise<Database> {
   opened ??= (async () => {
     const url = Deno.env.get("DATABASE_URL") || undefined;
-    const db = await openDatabase({ databaseUrl: url, dataDir: "memory://", maxConnections: 10 });
+    // the run's migrated embedded database (tests/run.ts makes it once), when there is one
+    const snapshot = url ? undefined : Deno.env.get(PGLITE_SNAPSHOT_ENV);
+    const loadDataDir = snapshot ? new Blob([await Deno.readFile(snapshot)]) : undefined;
+    const db = await openDatabase({ databaseUrl: url, dataDir: "memory://", maxConnections: 10, loadDataDir });
     await migrate(db.sql);
     return db;
   })();
