@@ -118,6 +118,24 @@ export function deviceIdFor(ctx: { state: State; url: URL; req: Request }): {
   };
 }
 
+/**
+ * Reads a posted form's fields as text: `text(name, max)` is the field's value cut to `max` characters (to
+ * `defaultMax` when `max` is left out), `""` when the field is missing.
+ */
+export function formText<N extends string = string>(
+  form: FormData,
+  defaultMax?: number,
+): (name: N, max?: number) => string {
+  return (name, max = defaultMax) => String(form.get(name) ?? "").slice(0, max);
+}
+
+/** The notice a post/redirect/get page shows after `?done=<key>`: `notices[key]`, or `null`. */
+export function doneNotice(url: URL, notices: Record<string, string>): string | null {
+  const done = url.searchParams.get("done") ?? "";
+  // own keys only: `?done=constructor` is no notice
+  return Object.hasOwn(notices, done) ? notices[done] : null;
+}
+
 /** The value of one cookie of a request, or `null`. */
 export function getCookie(req: Request, name: string): string | null {
   const header = req.headers.get("cookie");

@@ -5,16 +5,17 @@
  * @module
  */
 import { page, readForm } from "../framework/mod.ts";
-import { CsrfField, DefaultSubmit, Field, PhoneField } from "../components/Field.tsx";
+import { CsrfField, DefaultSubmit, PhoneField } from "../components/Field.tsx";
+import { NewPasswordFields } from "../components/NewPasswordFields.tsx";
 import { OwnSmsCodeField } from "../components/OwnSmsCodeField.tsx";
 import { SandboxSmsNote } from "../components/SmsCodeField.tsx";
-import { PASSWORD_HINT, PASSWORD_MAX_CHARS } from "../domain/accounts/password.ts";
+import { PASSWORD_MAX_CHARS } from "../domain/accounts/password.ts";
 import {
   PASSWORD_CHANGE_MESSAGES,
   resetPassword,
   sendResetSmsCode,
 } from "../domain/accounts/password_change.ts";
-import { define } from "../utils.ts";
+import { define, formText } from "../utils.ts";
 
 interface ResetPageData {
   phone: string;
@@ -51,7 +52,7 @@ export const handler = define.handlers({
       const status = sent.code === "throttled" ? 429 : 422;
       return page<ResetPageData>({ ...data, errors: { phone: [sent.message] } }, { status });
     }
-    const text = (name: string) => String(form.get(name) ?? "").slice(0, PASSWORD_MAX_CHARS * 2);
+    const text = formText(form, PASSWORD_MAX_CHARS * 2);
     const result = await resetPassword(ctx.state.sql, {
       phone,
       smsCode,
@@ -98,23 +99,7 @@ export default define.page<typeof handler>(({ data, state }) => (
             hint="验证码发送至上面的手机号"
           />
           {state.config.demo && <SandboxSmsNote />}
-          <Field
-            name="newPassword"
-            label="新密码"
-            type="password"
-            autocomplete="new-password"
-            maxLength={PASSWORD_MAX_CHARS}
-            hint={PASSWORD_HINT}
-            errors={data.errors.newPassword}
-          />
-          <Field
-            name="confirm"
-            label="确认新密码"
-            type="password"
-            autocomplete="new-password"
-            maxLength={PASSWORD_MAX_CHARS}
-            errors={data.errors.confirm}
-          />
+          <NewPasswordFields errors={data.errors} />
           <button type="submit" name="intent" value="reset" class="btn btn-block">重置密码</button>
         </form>
       )}

@@ -1,6 +1,7 @@
 import type { StaffListRow } from "../../domain/staff/staff_admin.ts";
 import { ROLE_LABELS, STAFF_ROLES } from "../../domain/staff/permissions.ts";
-import { CsrfField, SelectField } from "../Field.tsx";
+import { SelectField } from "../Field.tsx";
+import { StaffActionForm, StaffSelect } from "./StaffActionForm.tsx";
 
 /** What the role form holds (kept to redisplay it after an error). */
 export interface StaffRoleValues {
@@ -19,36 +20,35 @@ export function StaffRoleForm(
 ) {
   const { values, errors } = props;
   return (
-    <section class="card" aria-labelledby="staff-role">
-      <h2 id="staff-role">变更角色</h2>
-      <p class="muted">
-        新角色的权限在该员工下一次操作时生效，操作记入操作日志。不能变更最后一位在职超级管理员的角色。各角色的权限在
-        <a href="/admin/roles">角色权限</a>中设置。
-      </p>
-      {errors.form && <p class="form-error" role="alert">{errors.form[0]}</p>}
-      <form method="post" action="/admin/staff" class="stack" novalidate>
-        <CsrfField token={props.csrfToken} />
-        <input type="hidden" name="intent" value="role" />
-        <SelectField
-          name="staffId"
-          label="员工"
-          value={values.staffId}
-          emptyLabel="请选择"
-          required
-          errors={errors.staffId}
-          options={props.staffList.map((s) => [s.id, `${s.username}（${s.displayName}）`] as const)}
-        />
-        <SelectField
-          name="role"
-          label="新角色"
-          value={values.role}
-          emptyLabel="请选择"
-          required
-          errors={errors.role}
-          options={STAFF_ROLES.map((r) => [r, ROLE_LABELS[r]] as const)}
-        />
-        <button class="btn" type="submit">变更角色</button>
-      </form>
-    </section>
+    <StaffActionForm
+      id="staff-role"
+      title="变更角色"
+      intro={
+        <p class="muted">
+          新角色的权限在该员工下一次操作时生效，操作记入操作日志。不能变更最后一位在职超级管理员的角色。各角色的权限在
+          <a href="/admin/roles">角色权限</a>中设置。
+        </p>
+      }
+      intent="role"
+      submitLabel="变更角色"
+      errors={errors}
+      csrfToken={props.csrfToken}
+    >
+      <StaffSelect
+        staffList={props.staffList}
+        label={(s) => `${s.username}（${s.displayName}）`}
+        value={values.staffId}
+        errors={errors.staffId}
+      />
+      <SelectField
+        name="role"
+        label="新角色"
+        value={values.role}
+        emptyLabel="请选择"
+        required
+        errors={errors.role}
+        options={STAFF_ROLES.map((r) => [r, ROLE_LABELS[r]] as const)}
+      />
+    </StaffActionForm>
   );
 }

@@ -1,6 +1,7 @@
 import type { StaffListRow } from "../../domain/staff/staff_admin.ts";
 import type { StaffTotpState } from "../../domain/staff/totp.ts";
-import { CsrfField, Field, SelectField } from "../Field.tsx";
+import { Field } from "../Field.tsx";
+import { StaffActionForm, StaffSelect } from "./StaffActionForm.tsx";
 
 /** What the reset form holds (kept to redisplay it after an error). */
 export interface StaffTotpResetValues {
@@ -28,35 +29,35 @@ export function StaffTotpResetForm(
     return `${s.username}（${s.displayName}，两步验证${state}）`;
   };
   return (
-    <section class="card" aria-labelledby="staff-totp">
-      <h2 id="staff-totp">重置两步验证</h2>
-      <p class="muted">
-        员工丢失验证器且无恢复码时使用。重置后该员工立即退出登录，下次登录时重新绑定验证器。必须填写原因，操作记入操作日志。
-      </p>
-      {errors.form && <p class="form-error" role="alert">{errors.form[0]}</p>}
-      <form method="post" action="/admin/staff" class="stack" novalidate>
-        <CsrfField token={props.csrfToken} />
-        <input type="hidden" name="intent" value="reset_totp" />
-        <SelectField
-          name="totpStaffId"
-          label="员工"
-          value={values.staffId}
-          emptyLabel="请选择"
-          required
-          errors={errors.staffId}
-          options={props.staffList.map((s) => [s.id, label(s)] as const)}
-        />
-        <Field
-          name="totpReason"
-          label="原因"
-          value={values.reason}
-          maxLength={200}
-          required
-          hint="例如：手机丢失，已核实本人身份"
-          errors={errors.reason}
-        />
-        <button class="btn" type="submit">重置两步验证</button>
-      </form>
-    </section>
+    <StaffActionForm
+      id="staff-totp"
+      title="重置两步验证"
+      intro={
+        <p class="muted">
+          员工丢失验证器且无恢复码时使用。重置后该员工立即退出登录，下次登录时重新绑定验证器。必须填写原因，操作记入操作日志。
+        </p>
+      }
+      intent="reset_totp"
+      submitLabel="重置两步验证"
+      errors={errors}
+      csrfToken={props.csrfToken}
+    >
+      <StaffSelect
+        name="totpStaffId"
+        staffList={props.staffList}
+        label={label}
+        value={values.staffId}
+        errors={errors.staffId}
+      />
+      <Field
+        name="totpReason"
+        label="原因"
+        value={values.reason}
+        maxLength={200}
+        required
+        hint="例如：手机丢失，已核实本人身份"
+        errors={errors.reason}
+      />
+    </StaffActionForm>
   );
 }

@@ -16,6 +16,17 @@ function who(r: StaffWithdrawalRow): string {
   return parts.join("；") || (r.requiredApprovals === 0 ? "免审（低于审核金额）" : "—");
 }
 
+/** The hidden fields of an approve or reject form: CSRF token, intent, withdrawal. */
+function DecisionHidden(props: { intent: "approve" | "reject"; withdrawalId: string; csrfToken: string }) {
+  return (
+    <>
+      <CsrfField token={props.csrfToken} />
+      <input type="hidden" name="intent" value={props.intent} />
+      <input type="hidden" name="withdrawalId" value={props.withdrawalId} />
+    </>
+  );
+}
+
 /** The review queue (one card per withdrawal, oldest first) and the latest decided withdrawals. */
 export function WithdrawalQueue(props: {
   pending: StaffWithdrawalRow[];
@@ -62,16 +73,12 @@ export function WithdrawalQueue(props: {
                 ? <p class="muted">您已审批，第二次审批须由另一位员工完成。</p>
                 : (
                   <form method="post" action="/admin/finance/withdrawals">
-                    <CsrfField token={props.csrfToken} />
-                    <input type="hidden" name="intent" value="approve" />
-                    <input type="hidden" name="withdrawalId" value={w.id} />
+                    <DecisionHidden intent="approve" withdrawalId={w.id} csrfToken={props.csrfToken} />
                     <button type="submit" class="btn">审批通过</button>
                   </form>
                 )}
               <form method="post" action="/admin/finance/withdrawals" class="stack" novalidate>
-                <CsrfField token={props.csrfToken} />
-                <input type="hidden" name="intent" value="reject" />
-                <input type="hidden" name="withdrawalId" value={w.id} />
+                <DecisionHidden intent="reject" withdrawalId={w.id} csrfToken={props.csrfToken} />
                 <Field name="reason" label="拒绝原因" maxLength={200} errors={errors.reason} />
                 <button type="submit" class="btn btn-secondary">拒绝并退回资金</button>
               </form>
@@ -102,6 +109,15 @@ export function WithdrawalQueue(props: {
 
 const yuan = (fen: Fen) => formatFen(fen).replace("¥", "").replaceAll(",", "");
 
+/** The settings form's fields: name, label, keyboard. */
+const SETTINGS_FIELDS: readonly (readonly [keyof SettingsValues, string, "decimal" | "numeric"])[] = [
+  ["reviewThresholdYuan", "审核金额（元）", "decimal"],
+  ["secondApprovalThresholdYuan", "双人审批金额（元）", "decimal"],
+  ["minAmountYuan", "单笔最低金额（元）", "decimal"],
+  ["dailyCountLimit", "每日笔数上限", "numeric"],
+  ["dailyAmountLimitYuan", "每日金额上限（元）", "decimal"],
+];
+
 /** The thresholds and daily limits (`intent=settings`). */
 export function WithdrawalSettingsForm(props: {
   settings: WithdrawalSettings;
@@ -129,41 +145,9 @@ export function WithdrawalSettingsForm(props: {
       <form method="post" action="/admin/finance/withdrawals" class="stack" novalidate>
         <CsrfField token={props.csrfToken} />
         <input type="hidden" name="intent" value="settings" />
-        <Field
-          name="reviewThresholdYuan"
-          label="审核金额（元）"
-          inputMode="decimal"
-          value={v.reviewThresholdYuan}
-          errors={e.reviewThresholdYuan}
-        />
-        <Field
-          name="secondApprovalThresholdYuan"
-          label="双人审批金额（元）"
-          inputMode="decimal"
-          value={v.secondApprovalThresholdYuan}
-          errors={e.secondApprovalThresholdYuan}
-        />
-        <Field
-          name="minAmountYuan"
-          label="单笔最低金额（元）"
-          inputMode="decimal"
-          value={v.minAmountYuan}
-          errors={e.minAmountYuan}
-        />
-        <Field
-          name="dailyCountLimit"
-          label="每日笔数上限"
-          inputMode="numeric"
-          value={v.dailyCountLimit}
-          errors={e.dailyCountLimit}
-        />
-        <Field
-          name="dailyAmountLimitYuan"
-          label="每日金额上限（元）"
-          inputMode="decimal"
-          value={v.dailyAmountLimitYuan}
-          errors={e.dailyAmountLimitYuan}
-        />
+        {SETTINGS_FIELDS.map(([name, label, inputMode]) => (
+          <Field name={name} label={label} inputMode={inputMode} value={v[name]} errors={e[name]} />
+        ))}
         <button type="submit" class="btn">保存设置</button>
       </form>
     </section>

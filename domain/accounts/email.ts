@@ -12,7 +12,7 @@ import { notify } from "../messaging/notifications.ts";
 import { PLATFORM_NAME } from "../shared/brand.ts";
 import { type PiiCipher, sha256Hex } from "./pii.ts";
 import { consumeQuota, type QuotaRule } from "./rate_limit.ts";
-import { checkLoginPassword, reauthErrorMessage } from "./reauth.ts";
+import { loginPasswordProblem } from "./reauth.ts";
 import { newSessionId } from "./session.ts";
 
 /** Lifetime of a confirmation link. */
@@ -86,14 +86,12 @@ export async function requestEmailBinding(
   if (!email) fields.email = [EMAIL_MESSAGES.invalid_email];
   if (input.loginPassword === "") fields.loginPassword = ["请输入登录密码"];
   if (Object.keys(fields).length > 0) return { ok: false, code: "invalid_input", fields };
-  const checked = await checkLoginPassword(db, { userId: input.userId, password: input.loginPassword }, now);
-  if (!checked.ok) {
-    return {
-      ok: false,
-      code: "invalid_input",
-      fields: { loginPassword: [reauthErrorMessage(checked, now)] },
-    };
-  }
+  const wrong = await loginPasswordProblem(
+    db,
+    { userId: input.userId, password: input.loginPassword, field: "loginPassword" },
+    now,
+  );
+  if (wrong) return wrong;
   const hash = await emailHash(deps.cipher, email!);
   const emailEnc = await deps.cipher.encrypt(email!);
   const token = newSessionId();
@@ -199,14 +197,12 @@ export async function unbindEmail(
   if (input.loginPassword === "") {
     return { ok: false, code: "invalid_input", fields: { loginPassword: ["请输入登录密码"] } };
   }
-  const checked = await checkLoginPassword(db, { userId: input.userId, password: input.loginPassword }, now);
-  if (!checked.ok) {
-    return {
-      ok: false,
-      code: "invalid_input",
-      fields: { loginPassword: [reauthErrorMessage(checked, now)] },
-    };
-  }
+  const wrong = await loginPasswordProblem(
+    db,
+    { userId: input.userId, password: input.loginPassword, field: "loginPassword" },
+    now,
+  );
+  if (wrong) return wrong;
   return await transaction(db, async (tx): Promise<UnbindEmailResult> => {
     const rows = await tx`
       update users set email_enc = null, email_hash = null, email_verified_at = null

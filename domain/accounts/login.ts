@@ -20,7 +20,14 @@ import { consumeQuotas, lockMinutes, type LockoutRule, type QuotaRule, resetFail
 import { canLogIn, rotateSession } from "./session.ts";
 import { type DeviceCheck, deviceSecondStep, rememberDevice } from "./device.ts";
 import type { SessionUser } from "./session_subject.ts";
-import { requestSmsCode, SMS_CODE_MESSAGES, throttledMessage, verifySmsCode } from "./sms_code.ts";
+import {
+  requestSmsCode,
+  SMS_CODE_MESSAGES,
+  type SmsCodeDeps,
+  type SmsPurpose,
+  throttledMessage,
+  verifySmsCode,
+} from "./sms_code.ts";
 import { phoneHashRef, type SecurityEventFields, type SecurityLog } from "../shared/security_log.ts";
 
 /** Failed logins per account: 5 in 15 minutes locks it for 15 minutes. */
@@ -69,6 +76,15 @@ function userRef(account: { id: string } | null, phoneHash: string | null): Secu
   return phoneHash ? { subject: "user", phoneHash: phoneHashRef(phoneHash) } : { subject: "user" };
 }
 
+/** What a phone + password log-in gets; `previousSessionId` is the browser's session before it. */
+export interface PasswordLoginInput {
+  phone: string;
+  password: string;
+  ip: string | null;
+  userAgent: string | null;
+  previousSessionId?: string | null;
+}
+
 /**
  * Log in with phone and password (5 failures per account / 20 per IP in 15 minutes lock for 15 minutes;
  * see `authenticate` for how attempts are counted). On success `previousSessionId` (if any) is destroyed
@@ -76,13 +92,7 @@ function userRef(account: { id: string } | null, phoneHash: string | null): Secu
  */
 export async function loginUser(
   db: Db,
-  input: {
-    phone: string;
-    password: string;
-    ip: string | null;
-    userAgent: string | null;
-    previousSessionId?: string | null;
-  },
+  input: PasswordLoginInput,
   deps: LoginDeps,
 ): Promise<LoginResult> {
   const result = await passwordLogin(db, input, deps, null);
@@ -103,15 +113,7 @@ export type DeviceLoginResult =
  */
 export async function loginUserOnDevice(
   db: Db,
-  input: {
-    phone: string;
-    password: string;
-    ip: string | null;
-    userAgent: string | null;
-    previousSessionId?: string | null;
-    deviceId: string;
-    nextPath?: string | null;
-  },
+  input: PasswordLoginInput & { deviceId: string; nextPath?: string | null },
   deps: LoginDeps & { outbox: Outbox },
 ): Promise<DeviceLoginResult> {
   return await passwordLogin(db, input, deps, {
@@ -127,13 +129,7 @@ export async function loginUserOnDevice(
 
 async function passwordLogin(
   db: Db,
-  input: {
-    phone: string;
-    password: string;
-    ip: string | null;
-    userAgent: string | null;
-    previousSessionId?: string | null;
-  },
+  input: PasswordLoginInput,
   deps: LoginDeps,
   device: DeviceCheck | null,
 ): Promise<DeviceLoginResult> {
@@ -325,11 +321,23 @@ export async function sendLoginSmsCode(
   input: { rawPhone: string; ip: string | null },
   deps: { outbox: Outbox; cipher: PiiCipher; now?: Date },
 ): Promise<SendLoginCodeOutcome> {
+  return await sendRegisteredPhoneCode(db, { ...input, purpose: "login" }, deps);
+}
+
+/**
+ * Send a `purpose` code to `rawPhone` only if it is registered (log-in, 找回密码), within the usual SMS
+ * quotas; the answer is the same either way, so nobody learns whether a phone has an account.
+ */
+export async function sendRegisteredPhoneCode(
+  db: Db,
+  input: { rawPhone: string; ip: string | null; purpose: SmsPurpose },
+  deps: SmsCodeDeps,
+): Promise<SendLoginCodeOutcome> {
   const phone = normalizePhone(input.rawPhone);
   if (!phone) return { ok: false, code: "invalid_phone", message: SMS_CODE_MESSAGES.invalid_phone };
   const sent = await requestSmsCode(db, {
     phone,
-    purpose: "login",
+    purpose: input.purpose,
     ip: input.ip,
     delivery: async (tx, phoneHash) => {
       const [row] = await tx`select 1 from users where phone_hash = ${phoneHash} limit 1`;

@@ -9,14 +9,14 @@ import type { Outbox } from "../../db/outbox.ts";
 import { type Db, transaction } from "../../db/tx.ts";
 import { notify } from "../messaging/notifications.ts";
 import type { SecurityLog } from "../shared/security_log.ts";
-import { accountLockKey } from "./login.ts";
+import { accountLockKey, type SendLoginCodeOutcome, sendRegisteredPhoneCode } from "./login.ts";
 import { hashPassword, PASSWORD_MAX_CHARS, validatePassword, verifyPassword } from "./password.ts";
 import { normalizePhone } from "./phone.ts";
 import type { PiiCipher } from "./pii.ts";
 import { consumeQuotas, type QuotaRule, resetFailures } from "./rate_limit.ts";
-import { checkLoginPassword, reauthErrorMessage, userPhone } from "./reauth.ts";
-import { type CreatedSession, createSession, destroySessionsFor } from "./session.ts";
-import { requestSmsCode, SMS_CODE_MESSAGES, throttledMessage, verifySmsCode } from "./sms_code.ts";
+import { loginPasswordProblem, userPhone } from "./reauth.ts";
+import { type CreatedSession, destroySessionsFor, renewUserSessions } from "./session.ts";
+import { SMS_CODE_MESSAGES, verifySmsCode } from "./sms_code.ts";
 
 /** Chinese messages of both flows. */
 export const PASSWORD_CHANGE_MESSAGES = {
@@ -78,10 +78,12 @@ export async function changePassword(
   const fields = newPasswordProblems(input.newPassword, input.confirm, phone);
   if (input.oldPassword === "") fields.oldPassword = [PASSWORD_CHANGE_MESSAGES.old_required];
   if (Object.keys(fields).length > 0) return { ok: false, code: "invalid_input", fields };
-  const checked = await checkLoginPassword(db, { userId: input.userId, password: input.oldPassword }, now);
-  if (!checked.ok) {
-    return { ok: false, code: "invalid_input", fields: { oldPassword: [reauthErrorMessage(checked, now)] } };
-  }
+  const wrong = await loginPasswordProblem(
+    db,
+    { userId: input.userId, password: input.oldPassword, field: "oldPassword" },
+    now,
+  );
+  if (wrong) return wrong;
   if (input.newPassword === input.oldPassword) {
     return {
       ok: false,
@@ -92,10 +94,8 @@ export async function changePassword(
   const hash = await hashPassword(input.newPassword, { cost: deps.bcryptCost });
   const result = await transaction(db, async (tx): Promise<ChangePasswordResult> => {
     await tx`update users set password_hash = ${hash} where id = ${input.userId}`;
-    const ended = await destroySessionsFor(tx, "user", input.userId);
-    const session = await createSession(tx, {
-      subjectType: "user",
-      subjectId: input.userId,
+    const { session, ended } = await renewUserSessions(tx, {
+      userId: input.userId,
       ip: input.ip,
       userAgent: input.userAgent,
       now,
@@ -120,9 +120,7 @@ export const RESET_PER_PHONE_AND_IP: QuotaRule = { limit: 10, windowSeconds: 900
 export const RESET_PER_IP: QuotaRule = { limit: 20, windowSeconds: 900 };
 
 /** Outcome of {@link sendResetSmsCode}: the same for every valid phone, registered or not. */
-export type SendResetCodeResult =
-  | { ok: true; resendAfterSeconds: number }
-  | { ok: false; code: "invalid_phone" | "throttled"; message: string; retryAfterSeconds?: number };
+export type SendResetCodeResult = SendLoginCodeOutcome;
 
 /**
  * Send a 重置密码 code: a registered phone gets one, an unregistered one nothing — the answer is the same
@@ -133,27 +131,7 @@ export async function sendResetSmsCode(
   input: { rawPhone: string; ip: string | null },
   deps: { outbox: Outbox; cipher: PiiCipher; now?: Date; generateCode?: () => string },
 ): Promise<SendResetCodeResult> {
-  const phone = normalizePhone(input.rawPhone);
-  if (!phone) return { ok: false, code: "invalid_phone", message: SMS_CODE_MESSAGES.invalid_phone };
-  const sent = await requestSmsCode(db, {
-    phone,
-    purpose: "reset_password",
-    ip: input.ip,
-    delivery: async (tx, phoneHash) => {
-      const [row] = await tx`select 1 from users where phone_hash = ${phoneHash} limit 1`;
-      return row ? { kind: "code" } : { kind: "none" };
-    },
-  }, deps);
-  if (sent.ok) return { ok: true, resendAfterSeconds: sent.resendAfterSeconds };
-  if (sent.code === "throttled") {
-    return {
-      ok: false,
-      code: "throttled",
-      message: throttledMessage(sent.retryAfterSeconds),
-      retryAfterSeconds: sent.retryAfterSeconds,
-    };
-  }
-  return { ok: false, code: "invalid_phone", message: SMS_CODE_MESSAGES.invalid_phone };
+  return await sendRegisteredPhoneCode(db, { ...input, purpose: "reset_password" }, deps);
 }
 
 /** Outcome of {@link resetPassword}. */

@@ -13,8 +13,8 @@ import { notify } from "../messaging/notifications.ts";
 import { SERVICE_PHONE } from "../shared/brand.ts";
 import { normalizePhone } from "./phone.ts";
 import { maskPhone, type PiiCipher } from "./pii.ts";
-import { checkLoginPassword, reauthErrorMessage, userPhone } from "./reauth.ts";
-import { type CreatedSession, createSession, destroySessionsFor } from "./session.ts";
+import { loginPasswordProblem, userPhone } from "./reauth.ts";
+import { type CreatedSession, renewUserSessions } from "./session.ts";
 import { requestSmsCode, SMS_CODE_MESSAGES, throttledMessage, verifySmsCode } from "./sms_code.ts";
 
 /** Chinese messages of the phone change. */
@@ -102,14 +102,12 @@ export async function changePhone(
   else if (newPhone === current) fields.newPhone = [PHONE_CHANGE_MESSAGES.same_phone];
   if (!/^\d{6}$/.test(newCode)) fields.newCode = [PHONE_CHANGE_MESSAGES.code_required];
   if (Object.keys(fields).length > 0) return { ok: false, code: "invalid_input", fields };
-  const checked = await checkLoginPassword(db, { userId: input.userId, password: input.loginPassword }, now);
-  if (!checked.ok) {
-    return {
-      ok: false,
-      code: "invalid_input",
-      fields: { loginPassword: [reauthErrorMessage(checked, now)] },
-    };
-  }
+  const wrong = await loginPasswordProblem(
+    db,
+    { userId: input.userId, password: input.loginPassword, field: "loginPassword" },
+    now,
+  );
+  if (wrong) return wrong;
   const newHash = await deps.cipher.hash(newPhone!);
   const newEnc = await deps.cipher.encrypt(newPhone!);
   return await transaction(db, async (tx, rollback): Promise<ChangePhoneResult> => {
@@ -135,10 +133,8 @@ export async function changePhone(
       return { ok: false, code: "invalid_input", fields: { newPhone: [PHONE_CHANGE_MESSAGES.phone_taken] } };
     }
     await tx`update users set phone_enc = ${newEnc}, phone_hash = ${newHash} where id = ${input.userId}`;
-    await destroySessionsFor(tx, "user", input.userId);
-    const session = await createSession(tx, {
-      subjectType: "user",
-      subjectId: input.userId,
+    const { session } = await renewUserSessions(tx, {
+      userId: input.userId,
       ip: input.ip,
       userAgent: input.userAgent,
       now,

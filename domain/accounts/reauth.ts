@@ -48,6 +48,20 @@ export async function checkLoginPassword(
   }, now);
 }
 
+/**
+ * {@link checkLoginPassword} as a form's answer: `null` when the password is right, else the
+ * `invalid_input` outcome with the message on `field`.
+ */
+export async function loginPasswordProblem(
+  db: Db,
+  input: { userId: string; password: string; field: string },
+  now: Date = new Date(),
+): Promise<{ ok: false; code: "invalid_input"; fields: Record<string, string[]> } | null> {
+  const checked = await checkLoginPassword(db, { userId: input.userId, password: input.password }, now);
+  if (checked.ok) return null;
+  return { ok: false, code: "invalid_input", fields: { [input.field]: [reauthErrorMessage(checked, now)] } };
+}
+
 /** The signed-in user's phone (decrypted), or `null` when the user is gone. */
 export async function userPhone(db: Queryable, cipher: PiiCipher, userId: string): Promise<string | null> {
   const [row] = await db<

@@ -177,6 +177,26 @@ export async function rotateSession(
   return await createSession(db, input);
 }
 
+/**
+ * A security change (password, phone): end every session of the user and open a new one for this browser,
+ * so the current session continues under a new id. Returns the new session and how many sessions ended
+ * (the current one among them).
+ */
+export async function renewUserSessions(
+  tx: Queryable,
+  input: { userId: string; ip: string | null; userAgent: string | null; now: Date },
+): Promise<{ session: CreatedSession; ended: number }> {
+  const ended = await destroySessionsFor(tx, "user", input.userId);
+  const session = await createSession(tx, {
+    subjectType: "user",
+    subjectId: input.userId,
+    ip: input.ip,
+    userAgent: input.userAgent,
+    now: input.now,
+  });
+  return { session, ended };
+}
+
 /** Delete expired sessions in bounded batches (the daily purge job). Returns how many. */
 export function purgeExpiredSessions(db: Db, now: Date = new Date(), limits?: BatchLimits): Promise<number> {
   return deleteInBatches((limit) =>

@@ -17,7 +17,7 @@ import { guardedCheck, minutesUntil } from "./guarded_check.ts";
 import { hashPassword, verifyPassword } from "./password.ts";
 import type { PiiCipher } from "./pii.ts";
 import type { LockoutRule } from "./rate_limit.ts";
-import { checkLoginPassword, reauthErrorMessage, userPhone } from "./reauth.ts";
+import { loginPasswordProblem, userPhone } from "./reauth.ts";
 import { SMS_CODE_MESSAGES, verifySmsCode } from "./sms_code.ts";
 
 /** Wrong trade passwords: 5 within an hour lock it for 30 minutes. */
@@ -206,18 +206,12 @@ export async function setTradePassword(
   if (Object.keys(fields).length > 0) return { ok: false, code: "invalid_input", fields };
 
   if (proof.method === "login_password") {
-    const checked = await checkLoginPassword(
+    const wrong = await loginPasswordProblem(
       db,
-      { userId: input.userId, password: proof.loginPassword },
+      { userId: input.userId, password: proof.loginPassword, field: "loginPassword" },
       now,
     );
-    if (!checked.ok) {
-      return {
-        ok: false,
-        code: "invalid_input",
-        fields: { loginPassword: [reauthErrorMessage(checked, now)] },
-      };
-    }
+    if (wrong) return wrong;
   }
   const [old] = await db<{ passwordHash: string }[]>`
     select password_hash as "passwordHash" from trade_passwords where user_id = ${input.userId}`;

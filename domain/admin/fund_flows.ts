@@ -9,7 +9,6 @@
 import { type Db, type Queryable, transaction } from "../../db/tx.ts";
 import type { SessionStaff } from "../accounts/session_subject.ts";
 import { maskPhone, type PiiCipher } from "../accounts/pii.ts";
-import { INVALID_PHONE_MESSAGE, normalizePhone } from "../accounts/phone.ts";
 import {
   ACCOUNT_KIND_LABELS,
   BUSINESS_TYPE_LABELS,
@@ -21,9 +20,9 @@ import type { Fen } from "../money/fen.ts";
 import { appendAudit } from "../staff/audit_log.ts";
 import { can } from "../staff/permissions.ts";
 import { pageCount as pagesFor } from "../shared/count.ts";
-import { parseDayFilter } from "../shared/ids.ts";
+import { csvCell as csvCellText, csvDocument, fenToPlainYuan } from "../shared/csv.ts";
 import { formatShanghaiDateTime } from "../shared/shanghai_time.ts";
-import { PHONE_IN_URL_MESSAGE } from "./users.ts";
+import { listFiltersQuery, parseDayRangeFilter, parsePageParam, parsePhoneFilter } from "./list_filters.ts";
 
 /** Entries per page. */
 export const FLOWS_PAGE_SIZE = 50;
@@ -87,37 +86,18 @@ export function parseFlowFilters(
     if ((BUSINESS_TYPES as readonly string[]).includes(form.type)) filters.type = form.type as BusinessType;
     else errors.type = "请选择正确的业务类型";
   }
-  for (const key of ["from", "to"] as const) {
-    if (!form[key]) continue;
-    const day = parseDayFilter(form[key]);
-    if (day.ok) filters[key] = day.day;
-    else errors[key] = day.message;
-  }
-  if (filters.from && filters.to && filters.from > filters.to) {
-    errors.to = "结束日期不能早于开始日期";
-    filters.to = null;
-  }
+  parseDayRangeFilter(form, filters, errors);
   if (form.reference) {
     if (/[\p{Cc}]/u.test(form.reference)) errors.reference = "关联单号含有无效字符";
     else filters.reference = form.reference;
   }
-  if (source === "url" && get("phone")) errors.phone = PHONE_IN_URL_MESSAGE;
-  if (form.phone) {
-    const phone = normalizePhone(form.phone);
-    if (phone) filters.phone = phone;
-    else errors.phone = INVALID_PHONE_MESSAGE;
-  }
-  const pageRaw = Number.parseInt(get("page") || "1", 10);
-  const page = Number.isFinite(pageRaw) ? Math.min(FLOWS_MAX_PAGE, Math.max(1, pageRaw)) : 1;
-  return { form, filters, errors, page };
+  parsePhoneFilter(form, source === "url" && get("phone") !== "", filters, errors);
+  return { form, filters, errors, page: parsePageParam(get("page"), FLOWS_MAX_PAGE) };
 }
 
 /** The URL query of the URL filters (never the phone) and of `page` past the first. */
 export function flowFiltersQuery(form: FlowFilterForm, page = 1): URLSearchParams {
-  const q = new URLSearchParams();
-  for (const key of FLOW_URL_FILTERS) if (form[key]) q.set(key, form[key]);
-  if (page > 1) q.set("page", String(page));
-  return q;
+  return listFiltersQuery(FLOW_URL_FILTERS, form, page);
 }
 
 /** One line of an entry. */
@@ -250,17 +230,10 @@ export async function listFundFlows(
   return { rows, totals, page: current, pageCount };
 }
 
-/** Fen as plain yuan for a spreadsheet: `-1234n` → `-12.34`. */
-export function fenToPlainYuan(fen: Fen): string {
-  const sign = fen < 0n ? "-" : "";
-  const abs = fen < 0n ? -fen : fen;
-  return `${sign}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`;
-}
+export { fenToPlainYuan };
 
-function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) && !/^-\d/.test(value) ? `'${value}` : value;
-  return `"${safe.replace(/"/g, '""')}"`;
-}
+/** A cell of the export: quoted, formulas neutralised, negative amounts left as they are. */
+const csvCell = (value: string) => csvCellText(value, { signedNumbers: true });
 
 /** Outcome of {@link exportFundFlowsCsv}. */
 export type ExportFlowsResult =
@@ -341,6 +314,6 @@ export async function exportFundFlowsCsv(
       },
       ip: actor.ip,
     });
-    return { ok: true, csv: "\uFEFF" + out.join("\r\n") + "\r\n", rows: rows.length, truncated };
+    return { ok: true, csv: csvDocument(out), rows: rows.length, truncated };
   });
 }

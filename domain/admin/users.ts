@@ -10,10 +10,10 @@ import { appendAudit } from "../staff/audit_log.ts";
 import { can } from "../staff/permissions.ts";
 import { userDisplayName } from "../accounts/display_name.ts";
 import { maskIdNumber, maskName, maskPhone, type PiiCipher } from "../accounts/pii.ts";
-import { INVALID_PHONE_MESSAGE, normalizePhone } from "../accounts/phone.ts";
 import { formatShanghaiDateTime } from "../shared/shanghai_time.ts";
 import { pageCount as pagesFor } from "../shared/count.ts";
-import { parseDayFilter } from "../shared/ids.ts";
+import { csvCell, csvDocument } from "../shared/csv.ts";
+import { listFiltersQuery, parseDayRangeFilter, parsePageParam, parsePhoneFilter } from "./list_filters.ts";
 import { USER_KIND_LABELS, USER_KINDS, type UserKind } from "../accounts/user.ts";
 import { idNumberHash, realNameHash } from "../identity/identity.ts";
 import { checkRealName, normalizeIdNumber } from "../identity/id_number.ts";
@@ -78,8 +78,7 @@ export interface ParsedUserQuery {
 /** Where filters come from: the URL (GET; never a phone) or a posted form body (POST, CSRF-checked). */
 export type UserFilterSource = "url" | "form";
 
-/** Why a phone number in a URL is not searched (ASVS 14.2.1: no personal data in URLs). */
-export const PHONE_IN_URL_MESSAGE = "为保护个人信息，手机号不能放在链接中，请在搜索框中输入后点“筛选”";
+export { PHONE_IN_URL_MESSAGE } from "./list_filters.ts";
 
 /** Why a name or ID number in a URL is not searched. */
 export const PII_IN_URL_MESSAGE = "为保护个人信息，姓名和身份证号不能放在链接中，请在搜索框中输入后点“筛选”";
@@ -151,25 +150,9 @@ export function parseUserFilters(
       filters.status = form.status as UserStatus;
     } else errors.status = "请选择正确的状态";
   }
-  for (const key of ["from", "to"] as const) {
-    if (!form[key]) continue;
-    const day = parseDayFilter(form[key]);
-    if (day.ok) filters[key] = day.day;
-    else errors[key] = day.message;
-  }
-  if (filters.from && filters.to && filters.from > filters.to) {
-    errors.to = "结束日期不能早于开始日期";
-    filters.to = null;
-  }
-  if (source === "url" && get("phone")) errors.phone = PHONE_IN_URL_MESSAGE;
-  if (form.phone) {
-    const phone = normalizePhone(form.phone);
-    if (phone) filters.phone = phone;
-    else errors.phone = INVALID_PHONE_MESSAGE;
-  }
-  const pageRaw = Number.parseInt(get("page") || "1", 10);
-  const page = Number.isFinite(pageRaw) ? Math.min(USERS_MAX_PAGE, Math.max(1, pageRaw)) : 1;
-  return { form, filters, errors, page };
+  parseDayRangeFilter(form, filters, errors);
+  parsePhoneFilter(form, source === "url" && get("phone") !== "", filters, errors);
+  return { form, filters, errors, page: parsePageParam(get("page"), USERS_MAX_PAGE) };
 }
 
 /**
@@ -177,10 +160,7 @@ export function parseUserFilters(
  * `page` when past the first: what a redirect or a pager link may carry. Empty values are left out.
  */
 export function userFiltersQuery(form: UserFilterForm, page = 1): URLSearchParams {
-  const q = new URLSearchParams();
-  for (const key of USER_URL_FILTERS) if (form[key]) q.set(key, form[key]);
-  if (page > 1) q.set("page", String(page));
-  return q;
+  return listFiltersQuery(USER_URL_FILTERS, form, page);
 }
 
 /** One user as the staff list shows it (phone masked). */
@@ -290,12 +270,6 @@ export async function listUsersForStaff(
   return { rows: await toRows(raw, cipher), totals, page: current, pageCount };
 }
 
-function csvCell(value: string): string {
-  // Quote every cell; neutralise spreadsheet formulas (CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return `"${safe.replace(/"/g, '""')}"`;
-}
-
 /** Outcome of {@link exportUsersCsv}. */
 export type ExportUsersResult =
   | { ok: true; csv: string; rows: number; truncated: boolean }
@@ -322,11 +296,11 @@ export async function exportUsersCsv(
       limit ${USERS_EXPORT_MAX_ROWS + 1}`;
     const truncated = raw.length > USERS_EXPORT_MAX_ROWS;
     const rows = await toRows(raw.slice(0, USERS_EXPORT_MAX_ROWS), cipher);
-    const lines = [["用户ID", "手机号", "类型", "昵称", "状态", "注册时间"].map(csvCell).join(",")];
+    const lines = [["用户ID", "手机号", "类型", "昵称", "状态", "注册时间"].map((v) => csvCell(v)).join(",")];
     for (const r of rows) {
       lines.push(
         [r.id, r.phoneMasked, r.kindLabel, r.displayName, r.statusLabel, formatShanghaiDateTime(r.createdAt)]
-          .map(csvCell).join(","),
+          .map((v) => csvCell(v)).join(","),
       );
     }
     await appendAudit(tx, {
@@ -349,6 +323,6 @@ export async function exportUsersCsv(
       },
       ip: actor.ip,
     });
-    return { ok: true, csv: "\uFEFF" + lines.join("\r\n") + "\r\n", rows: rows.length, truncated };
+    return { ok: true, csv: csvDocument(lines), rows: rows.length, truncated };
   });
 }

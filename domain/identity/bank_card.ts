@@ -12,7 +12,7 @@ import { type Db, type Queryable, transaction, type Tx } from "../../db/tx.ts";
 import { normalizePhone } from "../accounts/phone.ts";
 import { cardTail, maskBankCard, type PiiCipher } from "../accounts/pii.ts";
 import { consumeQuota, type QuotaRule } from "../accounts/rate_limit.ts";
-import { checkLoginPassword, reauthErrorMessage, userPhone } from "../accounts/reauth.ts";
+import { loginPasswordProblem, userPhone } from "../accounts/reauth.ts";
 import { SMS_CODE_MESSAGES, verifySmsCode } from "../accounts/sms_code.ts";
 import type { CustodyGateway } from "../gateways/custody.ts";
 import { notify } from "../messaging/notifications.ts";
@@ -47,8 +47,12 @@ export async function checkReauth(
   const proof = input.proof;
   if (proof.method === "login_password") {
     if (proof.password === "") return { ok: false, fields: { password: ["请输入登录密码"] } };
-    const r = await checkLoginPassword(db, { userId: input.userId, password: proof.password }, deps.now);
-    return r.ok ? r : { ok: false, fields: { password: [reauthErrorMessage(r, deps.now)] } };
+    const wrong = await loginPasswordProblem(
+      db,
+      { userId: input.userId, password: proof.password, field: "password" },
+      deps.now,
+    );
+    return wrong ? { ok: false, fields: wrong.fields } : { ok: true };
   }
   if (!/^\d{6}$/.test(proof.smsCode)) {
     return { ok: false, fields: { smsCode: ["请输入 6 位数字短信验证码"] } };

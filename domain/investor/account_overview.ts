@@ -17,6 +17,7 @@ import {
 } from "../ledger/ledger.ts";
 import type { Fen } from "../money/fen.ts";
 import { formatFen } from "../money/format.ts";
+import { csvCell, csvDocument, fenToPlainYuan } from "../shared/csv.ts";
 import { parseDayFilter } from "../shared/ids.ts";
 import { formatShanghaiDate, formatShanghaiDateTime } from "../shared/shanghai_time.ts";
 
@@ -190,19 +191,6 @@ export async function recordsPage(
   return { rows: r.rows, total: r.total, page: current, pageCount };
 }
 
-function csvText(value: string): string {
-  // Quote every text cell; neutralise spreadsheet formulas (CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return `"${safe.replace(/"/g, '""')}"`;
-}
-
-/** Amount with sign, in yuan without grouping (`-12.50`), for the CSV. */
-function csvYuan(fen: Fen): string {
-  const neg = fen < 0n;
-  const abs = neg ? -fen : fen;
-  return `${neg ? "-" : ""}${abs / 100n}.${String(abs % 100n).padStart(2, "0")}`;
-}
-
 /**
  * The filtered records as CSV (UTF-8 with BOM for spreadsheet programs): time (Asia/Shanghai), type,
  * account, amount (yuan, signed), balance after, memo. At most {@link RECORDS_CSV_MAX_ROWS} rows, newest
@@ -214,7 +202,7 @@ export async function recordsCsv(
   filter: RecordsFilter,
 ): Promise<{ csv: string; rows: number; truncated: boolean }> {
   const lines = [
-    ["时间", "交易类型", "账户", "金额（元）", "变动后余额（元）", "备注"].map(csvText).join(","),
+    ["时间", "交易类型", "账户", "金额（元）", "变动后余额（元）", "备注"].map((v) => csvCell(v)).join(","),
   ];
   let offset = 0;
   let total = 0n;
@@ -223,19 +211,19 @@ export async function recordsCsv(
     total = r.total;
     for (const row of r.rows) {
       lines.push([
-        csvText(formatShanghaiDateTime(row.createdAt, { withSeconds: true })),
-        csvText(BUSINESS_TYPE_LABELS[row.businessType] ?? row.businessType),
-        csvText(ACCOUNT_KIND_LABELS[row.accountKind] ?? row.accountKind),
-        csvYuan(row.amountFen),
-        csvYuan(row.balanceAfterFen),
-        csvText(row.memo ?? ""),
+        csvCell(formatShanghaiDateTime(row.createdAt, { withSeconds: true })),
+        csvCell(BUSINESS_TYPE_LABELS[row.businessType] ?? row.businessType),
+        csvCell(ACCOUNT_KIND_LABELS[row.accountKind] ?? row.accountKind),
+        fenToPlainYuan(row.amountFen),
+        fenToPlainYuan(row.balanceAfterFen),
+        csvCell(row.memo ?? ""),
       ].join(","));
     }
     offset += r.rows.length;
     if (r.rows.length < USER_LINES_MAX_LIMIT) break;
   }
   const rows = lines.length - 1;
-  return { csv: "\uFEFF" + lines.join("\r\n") + "\r\n", rows, truncated: BigInt(rows) < total };
+  return { csv: csvDocument(lines), rows, truncated: BigInt(rows) < total };
 }
 
 /** `+1,234.50` / `-12.00` for the records table. */

@@ -7,6 +7,7 @@
  */
 import { page, readForm } from "../../framework/mod.ts";
 import { CsrfField, DefaultSubmit, Field } from "../../components/Field.tsx";
+import { LoginPasswordField, ReauthMethodChoice } from "../../components/ReauthFields.tsx";
 import { OwnSmsCodeField } from "../../components/OwnSmsCodeField.tsx";
 import { PASSWORD_MAX_CHARS } from "../../domain/accounts/password.ts";
 import { sendOwnSmsCode } from "../../domain/accounts/reauth.ts";
@@ -24,7 +25,7 @@ import {
 } from "../../domain/identity/bank_card.ts";
 import { BANKS } from "../../domain/identity/bank_bin.ts";
 import { isIdentityVerified } from "../../domain/identity/identity.ts";
-import { define, type State } from "../../utils.ts";
+import { define, formText, type State } from "../../utils.ts";
 
 type Method = ReauthProof["method"];
 
@@ -72,7 +73,7 @@ export const handler = define.handlers({
     ctx.state.title = "银行卡";
     const userId = ctx.state.user!.id;
     const form = await readForm(ctx.req);
-    const text = (name: string, max = 40) => String(form.get(name) ?? "").slice(0, max);
+    const text = formText(form, 40);
     const intent = text("intent", 20);
     const method: Method = text("method", 20) === "sms" ? "sms" : "login_password";
     const proof: ReauthProof = method === "sms"
@@ -159,29 +160,12 @@ function ReauthFields(
   return (
     <fieldset class="stack">
       <legend>再次验证身份</legend>
-      <div class="radio-row">
-        <label>
-          <input
-            type="radio"
-            name="method"
-            value="login_password"
-            checked={props.method === "login_password"}
-          />{" "}
-          登录密码
-        </label>
-        <label>
-          <input type="radio" name="method" value="sms" checked={props.method === "sms"} /> 短信验证码
-        </label>
-      </div>
+      <ReauthMethodChoice method={props.method} smsLabel="短信验证码" />
       {p === null
         ? (
           <>
-            <Field
+            <LoginPasswordField
               name="password"
-              label="登录密码"
-              type="password"
-              autocomplete="current-password"
-              maxLength={PASSWORD_MAX_CHARS}
               hint="选择「登录密码」时填写"
               errors={props.errors.password}
             />

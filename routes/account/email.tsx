@@ -5,6 +5,7 @@
  */
 import { page, readForm } from "../../framework/mod.ts";
 import { CsrfField, Field } from "../../components/Field.tsx";
+import { LoginPasswordField } from "../../components/ReauthFields.tsx";
 import { PASSWORD_MAX_CHARS } from "../../domain/accounts/password.ts";
 import {
   boundEmail,
@@ -13,7 +14,7 @@ import {
   requestEmailBinding,
   unbindEmail,
 } from "../../domain/accounts/email.ts";
-import { define, publicUrl, type State } from "../../utils.ts";
+import { define, formText, publicUrl, type State } from "../../utils.ts";
 
 interface EmailPageData {
   bound: string | null;
@@ -48,7 +49,7 @@ export const handler = define.handlers({
     ctx.state.title = "绑定邮箱";
     const user = ctx.state.user!;
     const form = await readForm(ctx.req);
-    const text = (name: string, max: number) => String(form.get(name) ?? "").slice(0, max);
+    const text = formText(form);
     const loginPassword = text("loginPassword", PASSWORD_MAX_CHARS);
     if (text("intent", 20) === "unbind") {
       const r = await unbindEmail(ctx.state.sql, { userId: user.id, loginPassword }, {
@@ -90,14 +91,7 @@ export default define.page<typeof handler>(({ data, state }) => (
         value={data.email}
         errors={data.errors.email}
       />
-      <Field
-        name="loginPassword"
-        label="登录密码"
-        type="password"
-        autocomplete="current-password"
-        maxLength={PASSWORD_MAX_CHARS}
-        errors={data.errors.loginPassword}
-      />
+      <LoginPasswordField errors={data.errors.loginPassword} />
       {state.config.demo && (
         <p class="risk-note" role="note">
           演示环境不会真实发送邮件：确认链接可在<a href="/dev/sandbox">沙箱消息页</a>查看。
@@ -112,14 +106,7 @@ export default define.page<typeof handler>(({ data, state }) => (
         <h2>解绑邮箱</h2>
         <CsrfField token={state.csrfToken} />
         <input type="hidden" name="intent" value="unbind" />
-        <Field
-          name="loginPassword"
-          label="登录密码"
-          type="password"
-          autocomplete="current-password"
-          maxLength={PASSWORD_MAX_CHARS}
-          errors={data.unbindErrors.loginPassword}
-        />
+        <LoginPasswordField errors={data.unbindErrors.loginPassword} />
         <button type="submit" class="btn btn-secondary">解绑邮箱</button>
       </form>
     )}

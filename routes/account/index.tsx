@@ -51,6 +51,23 @@ export const handler = define.handlers({
 });
 
 /** The account page. */
+/** The links of 账户功能, in order; some only for investors. */
+const ACCOUNT_FEATURES: readonly { href: string; label: string; investorOnly?: boolean }[] = [
+  { href: "/account/security", label: "安全中心" },
+  { href: "/account/trade-password", label: "交易密码" },
+  { href: "/account/identity", label: "实名认证" },
+  { href: "/account/cards", label: "银行卡" },
+  { href: "/account/video", label: "视频认证" },
+  { href: "/account/records", label: "交易记录" },
+  { href: "/account/top-up", label: "充值" },
+  { href: "/account/withdraw", label: "提现" },
+  { href: "/account/withdrawals", label: "提现记录" },
+  { href: "/account/profile", label: "个人资料" },
+  { href: "/account/risk-assessment", label: "风险测评", investorOnly: true },
+  { href: "/account/risk-disclosure", label: "风险揭示书", investorOnly: true },
+  { href: "/account/invite", label: "邀请好友" },
+];
+
 export default define.page<typeof handler>(({ data, state }) => {
   const user = state.user!;
   return (
@@ -66,49 +83,11 @@ export default define.page<typeof handler>(({ data, state }) => {
       <section class="card" aria-labelledby="features-title">
         <h2 id="features-title">账户功能</h2>
         <ul class="plain-list account-features">
-          <li>
-            <a href="/account/security">安全中心</a>
-          </li>
-          <li>
-            <a href="/account/trade-password">交易密码</a>
-          </li>
-          <li>
-            <a href="/account/identity">实名认证</a>
-          </li>
-          <li>
-            <a href="/account/cards">银行卡</a>
-          </li>
-          <li>
-            <a href="/account/video">视频认证</a>
-          </li>
-          <li>
-            <a href="/account/records">交易记录</a>
-          </li>
-          <li>
-            <a href="/account/top-up">充值</a>
-          </li>
-          <li>
-            <a href="/account/withdraw">提现</a>
-          </li>
-          <li>
-            <a href="/account/withdrawals">提现记录</a>
-          </li>
-          <li>
-            <a href="/account/profile">个人资料</a>
-          </li>
-          {user.kind === "investor" && (
+          {ACCOUNT_FEATURES.filter((f) => !f.investorOnly || user.kind === "investor").map((f) => (
             <li>
-              <a href="/account/risk-assessment">风险测评</a>
+              <a href={f.href}>{f.label}</a>
             </li>
-          )}
-          {user.kind === "investor" && (
-            <li>
-              <a href="/account/risk-disclosure">风险揭示书</a>
-            </li>
-          )}
-          <li>
-            <a href="/account/invite">邀请好友</a>
-          </li>
+          ))}
         </ul>
       </section>
 

@@ -4,10 +4,12 @@
  * @module
  */
 import { page, readForm } from "../../framework/mod.ts";
-import { CsrfField, Field } from "../../components/Field.tsx";
-import { PASSWORD_HINT, PASSWORD_MAX_CHARS } from "../../domain/accounts/password.ts";
+import { CsrfField } from "../../components/Field.tsx";
+import { LoginPasswordField } from "../../components/ReauthFields.tsx";
+import { NewPasswordFields } from "../../components/NewPasswordFields.tsx";
+import { PASSWORD_MAX_CHARS } from "../../domain/accounts/password.ts";
 import { changePassword } from "../../domain/accounts/password_change.ts";
-import { define, redirectSignedIn, sessionCookieFor } from "../../utils.ts";
+import { define, formText, redirectSignedIn, sessionCookieFor } from "../../utils.ts";
 
 interface PasswordPageData {
   errors: Record<string, string[]>;
@@ -27,7 +29,7 @@ export const handler = define.handlers({
     ctx.state.title = "修改登录密码";
     const user = ctx.state.user!;
     const form = await readForm(ctx.req);
-    const text = (name: string) => String(form.get(name) ?? "").slice(0, PASSWORD_MAX_CHARS * 2);
+    const text = formText(form, PASSWORD_MAX_CHARS * 2);
     const cookie = sessionCookieFor(ctx, "user");
     const result = await changePassword(ctx.state.sql, {
       userId: user.id,
@@ -50,34 +52,8 @@ export default define.page<typeof handler>(({ data, state }) => (
     {data.notice && <p class="form-ok" role="status">{data.notice}</p>}
     <form method="post" action="/account/password" class="stack" novalidate>
       <CsrfField token={state.csrfToken} />
-      <Field
-        name="oldPassword"
-        label="当前登录密码"
-        type="password"
-        autocomplete="current-password"
-        maxLength={PASSWORD_MAX_CHARS}
-        required
-        errors={data.errors.oldPassword}
-      />
-      <Field
-        name="newPassword"
-        label="新密码"
-        type="password"
-        autocomplete="new-password"
-        maxLength={PASSWORD_MAX_CHARS}
-        required
-        hint={PASSWORD_HINT}
-        errors={data.errors.newPassword}
-      />
-      <Field
-        name="confirm"
-        label="确认新密码"
-        type="password"
-        autocomplete="new-password"
-        maxLength={PASSWORD_MAX_CHARS}
-        required
-        errors={data.errors.confirm}
-      />
+      <LoginPasswordField name="oldPassword" label="当前登录密码" required errors={data.errors.oldPassword} />
+      <NewPasswordFields errors={data.errors} required />
       <button type="submit" class="btn btn-block">修改密码</button>
     </form>
     <p class="muted">

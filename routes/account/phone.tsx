@@ -5,11 +5,12 @@
  */
 import { page, readForm } from "../../framework/mod.ts";
 import { CsrfField, DefaultSubmit, Field } from "../../components/Field.tsx";
+import { LoginPasswordField } from "../../components/ReauthFields.tsx";
 import { OwnSmsCodeField } from "../../components/OwnSmsCodeField.tsx";
 import { SandboxSmsNote } from "../../components/SmsCodeField.tsx";
 import { PASSWORD_MAX_CHARS } from "../../domain/accounts/password.ts";
 import { changePhone, sendPhoneChangeCode } from "../../domain/accounts/phone_change.ts";
-import { define, redirectSignedIn, sessionCookieFor } from "../../utils.ts";
+import { define, formText, redirectSignedIn, sessionCookieFor } from "../../utils.ts";
 
 interface PhonePageData {
   newPhone: string;
@@ -35,7 +36,7 @@ export const handler = define.handlers({
     ctx.state.title = "更换手机号";
     const user = ctx.state.user!;
     const form = await readForm(ctx.req);
-    const text = (name: string, max = 30) => String(form.get(name) ?? "").slice(0, max);
+    const text = formText(form, 30);
     const data: PhonePageData = {
       newPhone: text("newPhone"),
       oldCode: text("oldCode", 10).trim(),
@@ -91,14 +92,7 @@ export default define.page<typeof handler>(({ data, state }) => (
     <form method="post" action="/account/phone" class="stack" novalidate>
       <CsrfField token={state.csrfToken} />
       <DefaultSubmit intent="change" label="确认更换" />
-      <Field
-        name="loginPassword"
-        label="登录密码"
-        type="password"
-        autocomplete="current-password"
-        maxLength={PASSWORD_MAX_CHARS}
-        errors={data.errors.loginPassword}
-      />
+      <LoginPasswordField errors={data.errors.loginPassword} />
       <OwnSmsCodeField
         name="oldCode"
         label="当前手机验证码"

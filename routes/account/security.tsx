@@ -19,7 +19,7 @@ import {
 } from "../../domain/accounts/bid_authorisation.ts";
 import { tradePasswordErrorMessage } from "../../domain/accounts/trade_password.ts";
 import { formatFen, parseYuanToFen } from "../../domain/money/format.ts";
-import { define, type State } from "../../utils.ts";
+import { define, formText, type State } from "../../utils.ts";
 
 interface BidAuthForm {
   cap: string;
@@ -59,7 +59,7 @@ export const handler = define.handlers({
     ctx.state.title = "安全中心";
     const user = ctx.state.user!;
     const form = await readForm(ctx.req);
-    const text = (name: string, max = 40) => String(form.get(name) ?? "").slice(0, max);
+    const text = formText(form, 40);
     if (text("intent") === "close_bid_auth") {
       await closeBidAuthorisation(ctx.state.sql, { userId: user.id, sessionId: ctx.state.sessionId });
       return ctx.redirect("/account/security?done=closed", 303);

@@ -6,6 +6,7 @@
  */
 import { page, readForm } from "../../framework/mod.ts";
 import { CsrfField, DefaultSubmit, Field } from "../../components/Field.tsx";
+import { LoginPasswordField, ReauthMethodChoice } from "../../components/ReauthFields.tsx";
 import { OwnSmsCodeField } from "../../components/OwnSmsCodeField.tsx";
 import { TradePasswordField } from "../../components/TradePasswordField.tsx";
 import { SandboxSmsNote } from "../../components/SmsCodeField.tsx";
@@ -13,7 +14,7 @@ import { sendOwnSmsCode } from "../../domain/accounts/reauth.ts";
 import { setTradePassword, tradePasswordStatus } from "../../domain/accounts/trade_password.ts";
 import { verifiedIdentityLookup } from "../../domain/accounts/security_centre.ts";
 import { PASSWORD_MAX_CHARS } from "../../domain/accounts/password.ts";
-import { define } from "../../utils.ts";
+import { define, formText } from "../../utils.ts";
 
 interface TradePasswordPageData {
   isSet: boolean;
@@ -45,7 +46,7 @@ export const handler = define.handlers({
     const user = ctx.state.user!;
     ctx.state.title = "交易密码";
     const form = await readForm(ctx.req);
-    const text = (name: string, max = 64) => String(form.get(name) ?? "").slice(0, max);
+    const text = formText(form, 64);
     const method = text("method") === "sms" ? "sms" : "login_password";
     const lookup = verifiedIdentityLookup(ctx.state);
     const status = await tradePasswordStatus(ctx.state.sql, user.id);
@@ -117,30 +118,11 @@ export default define.page<typeof handler>(({ data, state }) => (
       />
       <fieldset class="stack">
         <legend>验证身份</legend>
-        <div class="radio-row">
-          <label>
-            <input
-              type="radio"
-              name="method"
-              value="login_password"
-              checked={data.method === "login_password"}
-            />{" "}
-            登录密码
-          </label>
-          <label>
-            <input type="radio" name="method" value="sms" checked={data.method === "sms"} />{" "}
-            {data.idRequired ? "短信验证码 + 身份证号（忘记密码时）" : "短信验证码（忘记密码时）"}
-          </label>
-        </div>
-        <Field
-          name="loginPassword"
-          label="登录密码"
-          type="password"
-          autocomplete="current-password"
-          maxLength={PASSWORD_MAX_CHARS}
-          hint="选择「登录密码」验证时填写"
-          errors={data.errors.loginPassword}
+        <ReauthMethodChoice
+          method={data.method}
+          smsLabel={data.idRequired ? "短信验证码 + 身份证号（忘记密码时）" : "短信验证码（忘记密码时）"}
         />
+        <LoginPasswordField hint="选择「登录密码」验证时填写" errors={data.errors.loginPassword} />
         <OwnSmsCodeField
           value={data.smsCode}
           errors={data.errors.smsCode}

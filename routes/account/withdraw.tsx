@@ -31,7 +31,7 @@ import {
   WITHDRAWAL_ERROR_FIELD,
   withdrawalErrorMessage,
 } from "../../domain/payments/withdrawal.ts";
-import { define, type State } from "../../utils.ts";
+import { define, formText, type State } from "../../utils.ts";
 
 type Step =
   | { step: "form" }
@@ -82,7 +82,7 @@ async function render(
 }
 
 function valuesOf(form: FormData): WithdrawValues {
-  const text = (name: string, max: number) => String(form.get(name) ?? "").slice(0, max);
+  const text = formText(form);
   return {
     cardId: text("cardId", 20),
     amountYuan: text("amountYuan", 30),

@@ -20,7 +20,7 @@ import {
   listPendingIdentityReviews,
 } from "../../domain/identity/identity.ts";
 import { decideVideo, listPendingVideos, type VideoQueueRow } from "../../domain/identity/video.ts";
-import { define, type State } from "../../utils.ts";
+import { define, doneNotice, formText, type State } from "../../utils.ts";
 
 interface KycPageData {
   identities: IdentityReviewRow[];
@@ -57,12 +57,12 @@ function failureMessage(result: Exclude<KycDecisionResult, { ok: true }>): strin
 export const handler = define.handlers({
   async GET(ctx) {
     ctx.state.title = "实名审核";
-    return await render(ctx.state, { notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] ?? null });
+    return await render(ctx.state, { notice: doneNotice(ctx.url, NOTICES) });
   },
   async POST(ctx) {
     ctx.state.title = "实名审核";
     const form = await readForm(ctx.req);
-    const text = (name: string, max: number) => String(form.get(name) ?? "").slice(0, max);
+    const text = formText(form);
     const kind = text("kind", 20);
     const input = { id: text("id", 20), decision: text("decision", 10), reason: text("reason", 400) };
     const actor = { staff: ctx.state.staff!, ip: ctx.state.clientIp };

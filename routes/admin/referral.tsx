@@ -14,7 +14,7 @@ import {
   updateReferralRule,
 } from "../../domain/investor/referral.ts";
 import { formatFen } from "../../domain/money/format.ts";
-import { define, type State } from "../../utils.ts";
+import { define, doneNotice, type State } from "../../utils.ts";
 
 interface RuleValues {
   milestone: string;
@@ -48,7 +48,7 @@ const NOTICES: Record<string, string> = {
 export const handler = define.handlers({
   async GET(ctx) {
     ctx.state.title = "邀请奖励";
-    return await render(ctx.state, { notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] ?? null });
+    return await render(ctx.state, { notice: doneNotice(ctx.url, NOTICES) });
   },
   async POST(ctx) {
     ctx.state.title = "邀请奖励";

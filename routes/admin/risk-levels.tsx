@@ -16,7 +16,7 @@ import {
 } from "../../domain/investor/risk_assessment.ts";
 import { LOAN_GRADES, RISK_LEVEL_LABELS } from "../../domain/investor/risk_questionnaire.ts";
 import { formatWan } from "../../domain/money/format.ts";
-import { define, type State } from "../../utils.ts";
+import { define, doneNotice, formText, type State } from "../../utils.ts";
 
 interface RuleValues {
   level: string;
@@ -60,12 +60,12 @@ const NOTICES: Record<string, string> = {
 export const handler = define.handlers({
   async GET(ctx) {
     ctx.state.title = "风险等级";
-    return await render(ctx.state, { notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] ?? null });
+    return await render(ctx.state, { notice: doneNotice(ctx.url, NOTICES) });
   },
   async POST(ctx) {
     ctx.state.title = "风险等级";
     const form = await readForm(ctx.req);
-    const text = (name: string, max: number) => String(form.get(name) ?? "").slice(0, max);
+    const text = formText(form);
     const values: RuleValues = {
       level: text("level", 4),
       grades: form.getAll("grades").slice(0, 10).map((g) => String(g).slice(0, 4)),

@@ -16,7 +16,7 @@ import {
   setRolePermissions,
   SUPER_ADMIN_KEEPS,
 } from "../../domain/staff/role_permissions.ts";
-import { define, type State } from "../../utils.ts";
+import { define, doneNotice, type State } from "../../utils.ts";
 
 interface RolesPageData {
   roles: { role: StaffRole; label: string; permissions: Set<Permission> }[];
@@ -45,7 +45,7 @@ async function render(state: State, partial: Partial<Omit<RolesPageData, "roles"
 export const handler = define.handlers({
   async GET(ctx) {
     ctx.state.title = "角色权限";
-    return await render(ctx.state, { notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] ?? null });
+    return await render(ctx.state, { notice: doneNotice(ctx.url, NOTICES) });
   },
   async POST(ctx) {
     ctx.state.title = "角色权限";

@@ -25,7 +25,7 @@ import {
   type StaffListRow,
 } from "../../domain/staff/staff_admin.ts";
 import { createStaff } from "../../domain/staff/staff.ts";
-import { define, type State } from "../../utils.ts";
+import { define, doneNotice, formText, type State } from "../../utils.ts";
 
 interface StaffPageData {
   staffList: StaffListRow[];
@@ -72,16 +72,37 @@ async function render(
   }, { status });
 }
 
+/**
+ * A refused staff action: the field errors, or the command's message for the form; 404, 403 or 409 by the
+ * code, `otherwise` for anything else (bad input).
+ */
+function refusal<C extends string>(
+  result: { code: NoInfer<C> } | { code: "invalid_input"; fields: Record<string, string[]> },
+  messages: Record<C, string>,
+  otherwise: number,
+): { errors: Record<string, string[]>; status: number } {
+  const errors = "fields" in result ? result.fields : { form: [messages[result.code]] };
+  const code: string = result.code;
+  const status = code === "not_found"
+    ? 404
+    : code === "forbidden"
+    ? 403
+    : code === "last_super_admin"
+    ? 409
+    : otherwise;
+  return { errors, status };
+}
+
 export const handler = define.handlers({
   async GET(ctx) {
     ctx.state.title = "员工管理";
-    return await render(ctx.state, { notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] ?? null });
+    return await render(ctx.state, { notice: doneNotice(ctx.url, NOTICES) });
   },
   async POST(ctx) {
     ctx.state.title = "员工管理";
     const staff = ctx.state.staff!;
     const form = await readForm(ctx.req);
-    const text = (name: string, max: number) => String(form.get(name) ?? "").slice(0, max);
+    const text = formText(form);
     const actor = { staff, ip: ctx.state.clientIp };
     const intent = text("intent", 20);
     if (intent === "create") {
@@ -107,33 +128,15 @@ export const handler = define.handlers({
         const done = !result.changed ? "unchanged" : input.status === "disabled" ? "disabled" : "enabled";
         return ctx.redirect(`/admin/staff?done=${done}`, 303);
       }
-      const statusErrors = result.code === "invalid_input"
-        ? result.fields
-        : { form: [SET_STAFF_STATUS_MESSAGES[result.code]] };
-      const httpStatus = result.code === "not_found"
-        ? 404
-        : result.code === "forbidden"
-        ? 403
-        : result.code === "last_super_admin"
-        ? 409
-        : 400;
-      return await render(ctx.state, { status: input, statusErrors }, httpStatus);
+      const refused = refusal(result, SET_STAFF_STATUS_MESSAGES, 400);
+      return await render(ctx.state, { status: input, statusErrors: refused.errors }, refused.status);
     }
     if (intent === "role") {
       const input = { staffId: text("staffId", 20), role: text("role", 40) };
       const result = await setStaffRole(ctx.state.sql, input, actor);
       if (result.ok) return ctx.redirect(`/admin/staff?done=${result.changed ? "role" : "unchanged"}`, 303);
-      const roleErrors = result.code === "invalid_input"
-        ? result.fields
-        : { form: [ROLE_MESSAGES[result.code]] };
-      const httpStatus = result.code === "not_found"
-        ? 404
-        : result.code === "forbidden"
-        ? 403
-        : result.code === "last_super_admin"
-        ? 409
-        : 422;
-      return await render(ctx.state, { role: input, roleErrors }, httpStatus);
+      const refused = refusal(result, ROLE_MESSAGES, 422);
+      return await render(ctx.state, { role: input, roleErrors: refused.errors }, refused.status);
     }
     if (intent === "reset_totp") {
       const input = { staffId: text("totpStaffId", 20), reason: text("totpReason", 400) };
@@ -141,11 +144,8 @@ export const handler = define.handlers({
       if (result.ok) {
         return ctx.redirect(`/admin/staff?done=${result.changed ? "totp_reset" : "totp_unchanged"}`, 303);
       }
-      const totpErrors = result.code === "invalid_input"
-        ? result.fields
-        : { form: [RESET_STAFF_TOTP_MESSAGES[result.code]] };
-      const httpStatus = result.code === "not_found" ? 404 : result.code === "forbidden" ? 403 : 400;
-      return await render(ctx.state, { totpReset: input, totpErrors }, httpStatus);
+      const refused = refusal(result, RESET_STAFF_TOTP_MESSAGES, 400);
+      return await render(ctx.state, { totpReset: input, totpErrors: refused.errors }, refused.status);
     }
     return await render(ctx.state, { notice: null }, 400);
   },

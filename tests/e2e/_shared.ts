@@ -1,12 +1,14 @@
 /**
- * Shared helpers of the browser tests: a browser test against a served app, a watcher for console errors,
- * page errors and CSP violations, the hydration signal of the island runtime, typing into a field, and
- * reading the calculator's figures.
+ * Shared helpers of the browser tests: a browser test against a served app, a signed-in phone-sized page,
+ * a watcher for console errors, page errors and CSP violations, an axe-core audit, the hydration signal of
+ * the island runtime, typing into a field, and reading the calculator's figures.
  * @module
  */
 import assert from "node:assert/strict";
-import type { Browser, HTTPResponse, Page } from "puppeteer-core";
-import { serveTestApp } from "../helpers/app.ts";
+import axe from "axe-core";
+import type { Browser, BrowserContext, HTTPResponse, Page } from "puppeteer-core";
+import { serveTestApp, testApp } from "../helpers/app.ts";
+import { sessionFor, type SessionSubject } from "../helpers/forms.ts";
 import { launchBrowser, skipBrowser } from "../helpers/browser.ts";
 import { formatFen } from "../../domain/money/format.ts";
 import { computeSchedule, type Schedule, type ScheduleInput } from "../../domain/lending/schedule.ts";
@@ -36,6 +38,90 @@ export function browserTest(name: string, fn: (browser: Browser, baseUrl: string
     sanitizeResources: false,
     fn: () => withBrowser(fn),
   });
+}
+
+/** The phone-sized screen of the browser tests (375 px wide). */
+export const PHONE = { width: 375, height: 740, isMobile: true, hasTouch: true } as const;
+
+/** A phone-sized page in its own browser context, watched by {@link watchPage}. */
+export interface PhonePage {
+  context: BrowserContext;
+  page: Page;
+  problems: PageProblems;
+}
+
+/**
+ * A {@link PHONE}-sized page in its own browser context (own cookies), with a 20 s default timeout, watched
+ * by {@link watchPage} and carrying the cookie `cookie` for `baseUrl`'s host (e.g. a session id).
+ */
+export async function phonePage(
+  browser: Browser,
+  baseUrl: string,
+  cookie: { name: string; value: string },
+): Promise<PhonePage> {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.setViewport(PHONE);
+  const problems = await watchPage(page);
+  await context.setCookie({ ...cookie, domain: new URL(baseUrl).hostname, path: "/" });
+  return { context, page, problems };
+}
+
+/**
+ * A {@link phonePage} signed in through a session made in the domain (the log-in flows are tested
+ * elsewhere): `sid` for a user, `staff_sid` for a staff member.
+ */
+export async function signedInPage(
+  browser: Browser,
+  baseUrl: string,
+  subject: SessionSubject,
+): Promise<PhonePage> {
+  const session = await sessionFor((await testApp()).sql, subject);
+  const name = subject.type === "staff" ? "staff_sid" : "sid";
+  return await phonePage(browser, baseUrl, { name, value: session.sessionId });
+}
+
+/** Clicks `selector` (a submit button) and waits for the navigation it starts to `load`. */
+export async function submitAndWait(page: Page, selector: string): Promise<void> {
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click(selector)]);
+}
+
+/** The text of the page's `<main>`. */
+export async function mainText(page: Page): Promise<string> {
+  return await page.$eval("main", (el) => el.textContent ?? "");
+}
+
+/** How many pixels the page is wider than the window (it scrolls sideways when above 0). */
+export async function sidewaysOverflow(page: Page): Promise<number> {
+  return await page.evaluate(() => document.documentElement.scrollWidth - globalThis.innerWidth);
+}
+
+const AXE_SOURCE = (axe as unknown as { source: string }).source;
+
+/**
+ * axe-core's WCAG 2.x A/AA violations of the page as it is, as `rule: targets` lines (at most
+ * `maxTargets` targets a rule). The library is injected through the DevTools protocol, which the page's
+ * CSP does not govern.
+ */
+export async function axeViolations(page: Page, maxTargets = Infinity): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const run = (globalThis as unknown as {
+      axe: {
+        run(
+          ctx: unknown,
+          opts: unknown,
+        ): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }>;
+      };
+    }).axe.run;
+    const result = await run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+      resultTypes: ["violations"],
+    });
+    return result.violations.map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(" ")) }));
+  });
+  return violations.map((v) => `${v.id}: ${v.targets.slice(0, maxTargets).join(", ")}`);
 }
 
 /** Opens `url` (until `load`) and waits until its islands have hydrated; returns the document's answer. */

@@ -4,38 +4,22 @@
  * tapping; an avatar is uploaded through the real file input (a multipart body from Chromium).
  */
 import assert from "node:assert/strict";
-import axe from "axe-core";
-import type { Page } from "puppeteer-core";
 import { transaction } from "../../db/tx.ts";
 import { postEntry } from "../../domain/ledger/ledger.ts";
 import { getAvatar } from "../../domain/accounts/profile.ts";
 import { QUESTIONS } from "../../domain/investor/risk_questionnaire.ts";
 import { Client, createUser, latestSmsCode, TEST_PASSWORD } from "../helpers/forms.ts";
-import { assertNoProblems, browserTest, watchPage } from "./_shared.ts";
+import {
+  assertNoProblems,
+  axeViolations,
+  browserTest,
+  mainText,
+  phonePage,
+  sidewaysOverflow,
+  submitAndWait,
+} from "./_shared.ts";
 import { testApp } from "../helpers/app.ts";
 import { seededTestApp } from "../helpers/forms.ts";
-
-const AXE_SOURCE = (axe as unknown as { source: string }).source;
-
-/** axe-core's WCAG 2.x A/AA violations of the page, as `rule: targets` lines. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  return await page.evaluate(async () => {
-    const run = (globalThis as unknown as {
-      axe: {
-        run(
-          ctx: unknown,
-          opts: unknown,
-        ): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }>;
-      };
-    }).axe.run;
-    const result = await run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-      resultTypes: ["violations"],
-    });
-    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  });
-}
 
 /** A real 1×1 PNG (so the browser can decode and show it). */
 const TINY_PNG = Uint8Array.from(
@@ -72,11 +56,7 @@ browserTest(
       });
     });
 
-    const page = await browser.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.setViewport({ width: 375, height: 740, isMobile: true, hasTouch: true });
-    await page.setCookie({ name: "sid", value: sid, url: baseUrl });
-    const problems = await watchPage(page);
+    const { page, problems } = await phonePage(browser, baseUrl, { name: "sid", value: sid });
 
     for (
       const path of [
@@ -91,19 +71,14 @@ browserTest(
       const r = await page.goto(baseUrl + path, { waitUntil: "load" });
       assert.equal(r?.status(), 200, path);
       assert.equal(new URL(page.url()).pathname, path);
-      const overflow = await page.evaluate(() =>
-        document.documentElement.scrollWidth - globalThis.innerWidth
-      );
+      const overflow = await sidewaysOverflow(page);
       assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px at 375 px`);
       assert.deepEqual(await axeViolations(page), [], path);
     }
     // the error states: an unanswered questionnaire, a bad records filter
     await page.goto(`${baseUrl}/account/risk-assessment`, { waitUntil: "load" });
-    await Promise.all([
-      page.waitForNavigation({ waitUntil: "load" }),
-      page.click("#questionnaire button[type=submit]"),
-    ]);
-    assert.match(await page.$eval("main", (el) => el.textContent ?? ""), /请回答此题/);
+    await submitAndWait(page, "#questionnaire button[type=submit]");
+    assert.match(await mainText(page), /请回答此题/);
     assert.deepEqual(await axeViolations(page), [], "questionnaire with errors");
     await page.goto(`${baseUrl}/account/records?from=2026-02-30`, { waitUntil: "load" });
     assert.deepEqual(await axeViolations(page), [], "records with a bad filter");
@@ -120,15 +95,9 @@ browserTest(
       );
       await page.click(`input[name="${q.id}"][value="${last}"]`);
     }
-    await Promise.all([
-      page.waitForNavigation({ waitUntil: "load" }),
-      page.click("#questionnaire button[type=submit]"),
-    ]);
+    await submitAndWait(page, "#questionnaire button[type=submit]");
     assert.equal(new URL(page.url()).pathname, "/account/risk-assessment");
-    assert.match(
-      await page.$eval("main", (el) => el.textContent ?? ""),
-      /测评已完成/,
-    );
+    assert.match(await mainText(page), /测评已完成/);
 
     // an avatar through the file input
     const dir = await Deno.makeTempDir();
@@ -137,8 +106,8 @@ browserTest(
     await page.goto(`${baseUrl}/account/profile`, { waitUntil: "load" });
     const input = await page.$("#f-avatar");
     await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(file);
-    await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("button[value=upload]")]);
-    assert.match(await page.$eval("main", (el) => el.textContent ?? ""), /头像已更新/);
+    await submitAndWait(page, "button[value=upload]");
+    assert.match(await mainText(page), /头像已更新/);
     // the browser loads and decodes it through /account/avatar
     await page.waitForFunction(() =>
       (document.querySelector("img.avatar") as HTMLImageElement | null)?.complete

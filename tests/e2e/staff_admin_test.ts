@@ -5,117 +5,74 @@
  * (the log-in flow, with its second factor, is tested elsewhere).
  */
 import assert from "node:assert/strict";
-import axe from "axe-core";
-import type { Page } from "puppeteer-core";
 import { transaction } from "../../db/tx.ts";
-import { createSession } from "../../domain/accounts/session.ts";
 import { postEntry } from "../../domain/ledger/ledger.ts";
-import { serveTestApp } from "../helpers/app.ts";
-import { launchBrowser, skipBrowser } from "../helpers/browser.ts";
+import { testApp } from "../helpers/app.ts";
 import { createUser } from "../helpers/forms.ts";
 import { auditRows, insertStaff } from "../helpers/staff_fixtures.ts";
+import {
+  axeViolations,
+  browserTest,
+  mainText,
+  sidewaysOverflow,
+  signedInPage,
+  submitAndWait,
+} from "./_shared.ts";
 
-const AXE_SOURCE = (axe as unknown as { source: string }).source;
+browserTest(
+  "e2e: staff administration pages work on a phone screen without accessibility violations",
+  async (browser, baseUrl) => {
+    const { sql } = await testApp();
+    const admin = await insertStaff(sql, "super_admin");
+    const { userId, phone } = await createUser(sql);
+    const posted = await transaction(sql, (tx) =>
+      postEntry(tx, {
+        businessType: "top_up",
+        reference: `e2e_top_up:${userId}`,
+        idempotencyKey: crypto.randomUUID(),
+        lines: [
+          { account: { kind: "custody_clearing" }, amountFen: -88_800n },
+          { account: { kind: "user_available", userId }, amountFen: 88_800n },
+        ],
+      }));
+    assert.ok(posted.ok);
 
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  return await page.evaluate(async () => {
-    const run = (globalThis as unknown as {
-      axe: {
-        run(
-          ctx: unknown,
-          opts: unknown,
-        ): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }>;
-      };
-    }).axe.run;
-    const result = await run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-      resultTypes: ["violations"],
-    });
-    return result.violations.map((v) =>
-      `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`
-    );
-  });
-}
+    const { page } = await signedInPage(browser, baseUrl, { type: "staff", id: admin.id });
+    const problems: string[] = [];
+    const audit = async (label: string) => {
+      for (const v of await axeViolations(page, 3)) problems.push(`${label}: ${v}`);
+      const overflow = await sidewaysOverflow(page);
+      if (overflow > 1) problems.push(`${label}: the page scrolls sideways by ${overflow}px`);
+    };
 
-async function submitAndWait(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click(selector)]);
-}
+    // 用户详情: masked, then revealed (audited), then frozen
+    const res = await page.goto(`${baseUrl}/admin/users/${userId}`, { waitUntil: "load" });
+    assert.equal(res?.status(), 200);
+    const masked = await mainText(page);
+    assert.ok(!masked.includes(phone), "masked at first");
+    assert.match(masked, /¥888\.00/);
+    await audit("user detail");
+    await submitAndWait(page, "form input[name=intent][value=reveal] ~ button");
+    assert.ok((await mainText(page)).includes(phone), "revealed");
+    assert.equal((await auditRows(sql, "users.pii_reveal", `user:${userId}`)).length, 1);
+    await page.goto(`${baseUrl}/admin/users/${userId}`, { waitUntil: "load" });
+    await page.select("#f-status", "frozen");
+    await page.type("#f-reason", "风险排查");
+    await submitAndWait(page, "form input[name=intent][value=status] ~ button");
+    assert.match(await mainText(page), /已冻结/);
+    await audit("user detail (frozen)");
 
-Deno.test({
-  name: "e2e: staff administration pages work on a phone screen without accessibility violations",
-  ignore: skipBrowser,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
-    const { baseUrl, server, app } = await serveTestApp();
-    const sql = app.sql;
-    const browser = await launchBrowser();
-    try {
-      const admin = await insertStaff(sql, "super_admin");
-      const session = await createSession(sql, {
-        subjectType: "staff",
-        subjectId: admin.id,
-        ip: null,
-        userAgent: null,
-      });
-      const { userId, phone } = await createUser(sql);
-      const posted = await transaction(sql, (tx) =>
-        postEntry(tx, {
-          businessType: "top_up",
-          reference: `e2e_top_up:${userId}`,
-          idempotencyKey: crypto.randomUUID(),
-          lines: [
-            { account: { kind: "custody_clearing" }, amountFen: -88_800n },
-            { account: { kind: "user_available", userId }, amountFen: 88_800n },
-          ],
-        }));
-      assert.ok(posted.ok);
-
-      const page = await browser.newPage();
-      await page.setViewport({ width: 375, height: 740, isMobile: true, hasTouch: true });
-      await page.setCookie({ name: "staff_sid", value: session.sessionId, url: baseUrl });
-      const problems: string[] = [];
-      const audit = async (label: string) => {
-        for (const v of await axeViolations(page)) problems.push(`${label}: ${v}`);
-        const overflow = await page.evaluate(() =>
-          document.documentElement.scrollWidth - globalThis.innerWidth
-        );
-        if (overflow > 1) problems.push(`${label}: the page scrolls sideways by ${overflow}px`);
-      };
-
-      // 用户详情: masked, then revealed (audited), then frozen
-      const res = await page.goto(`${baseUrl}/admin/users/${userId}`, { waitUntil: "load" });
-      assert.equal(res?.status(), 200);
-      const masked = await page.$eval("main", (m) => m.textContent ?? "");
-      assert.ok(!masked.includes(phone), "masked at first");
-      assert.match(masked, /¥888\.00/);
-      await audit("user detail");
-      await submitAndWait(page, "form input[name=intent][value=reveal] ~ button");
-      assert.ok((await page.$eval("main", (m) => m.textContent ?? "")).includes(phone), "revealed");
-      assert.equal((await auditRows(sql, "users.pii_reveal", `user:${userId}`)).length, 1);
-      await page.goto(`${baseUrl}/admin/users/${userId}`, { waitUntil: "load" });
-      await page.select("#f-status", "frozen");
-      await page.type("#f-reason", "风险排查");
-      await submitAndWait(page, "form input[name=intent][value=status] ~ button");
-      assert.match(await page.$eval("main", (m) => m.textContent ?? ""), /已冻结/);
-      await audit("user detail (frozen)");
-
-      for (
-        const path of ["/admin/roles", "/admin/settings/gateways", "/admin/finance/flows", "/admin/staff"]
-      ) {
-        const r = await page.goto(`${baseUrl}${path}`, { waitUntil: "load" });
-        assert.equal(r?.status(), 200, path);
-        await audit(path);
-      }
-      await page.goto(`${baseUrl}/admin/settings/gateways`, { waitUntil: "load" });
-      await submitAndWait(page, "section[data-gateway=sms] form input[name=intent][value=test] ~ button");
-      assert.match(await page.$eval("main", (m) => m.textContent ?? ""), /测试连接：成功/);
-
-      assert.deepEqual(problems, [], problems.join("\n"));
-    } finally {
-      await browser.close();
-      await server.shutdown();
+    for (
+      const path of ["/admin/roles", "/admin/settings/gateways", "/admin/finance/flows", "/admin/staff"]
+    ) {
+      const r = await page.goto(`${baseUrl}${path}`, { waitUntil: "load" });
+      assert.equal(r?.status(), 200, path);
+      await audit(path);
     }
+    await page.goto(`${baseUrl}/admin/settings/gateways`, { waitUntil: "load" });
+    await submitAndWait(page, "section[data-gateway=sms] form input[name=intent][value=test] ~ button");
+    assert.match(await mainText(page), /测试连接：成功/);
+
+    assert.deepEqual(problems, [], problems.join("\n"));
   },
-});
+);

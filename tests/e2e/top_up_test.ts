@@ -4,37 +4,18 @@
  * app back over HTTP; the balance is credited once.
  */
 import assert from "node:assert/strict";
-import axe from "axe-core";
-import type { Page } from "puppeteer-core";
-import { createSession } from "../../domain/accounts/session.ts";
 import { userBalances } from "../../domain/ledger/ledger.ts";
 import { testApp } from "../helpers/app.ts";
 import { TOP_UP_TRADE_PASSWORD, topUpUser } from "../domain/payments/custody_fixtures.ts";
-import { assertNoProblems, browserTest, watchPage } from "./_shared.ts";
-
-const PHONE = { width: 375, height: 740, isMobile: true, hasTouch: true };
-
-const AXE_SOURCE = (axe as unknown as { source: string }).source;
-
-/** axe-core's WCAG 2.x A/AA violations of the page, as `rule: targets` lines. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  return await page.evaluate(async () => {
-    const run = (globalThis as unknown as {
-      axe: {
-        run(
-          ctx: unknown,
-          opts: unknown,
-        ): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }>;
-      };
-    }).axe.run;
-    const result = await run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-      resultTypes: ["violations"],
-    });
-    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  });
-}
+import {
+  assertNoProblems,
+  axeViolations,
+  browserTest,
+  mainText,
+  PHONE,
+  signedInPage,
+  submitAndWait,
+} from "./_shared.ts";
 
 browserTest(
   "top-up: an investor pays 123.45 at the sandbox cashier and sees 充值成功",
@@ -48,22 +29,9 @@ browserTest(
     }
     try {
       const u = await topUpUser(app.sql, app.services.gateways);
-      const session = await createSession(app.sql, {
-        subjectType: "user",
-        subjectId: u.userId,
-        ip: null,
-        userAgent: null,
-      });
-      const context = await browser.createBrowserContext();
-      const page = await context.newPage();
-      page.setDefaultTimeout(20_000);
-      await page.setViewport(PHONE);
-      const problems = await watchPage(page);
-      await context.setCookie({
-        name: "sid",
-        value: session.sessionId,
-        domain: new URL(baseUrl).hostname,
-        path: "/",
+      const { context, page, problems } = await signedInPage(browser, baseUrl, {
+        type: "user",
+        id: u.userId,
       });
 
       await page.goto(`${baseUrl}/account/top-up`, { waitUntil: "load" });
@@ -71,20 +39,14 @@ browserTest(
       await page.type("#f-amountYuan", "123.45");
       await page.click(`input[name="channel"][value="wechat"]`);
       await page.type("#f-tradePassword", TOP_UP_TRADE_PASSWORD);
-      await Promise.all([
-        page.waitForNavigation({ waitUntil: "load" }),
-        page.click(`main form[action="/account/top-up"] button[type=submit]`),
-      ]);
+      await submitAndWait(page, `main form[action="/account/top-up"] button[type=submit]`);
       assert.match(new URL(page.url()).pathname, /^\/sandbox-pay\//);
       const cashier = await page.$eval("[data-testid=sandbox-pay]", (el) => el.textContent ?? "");
       assert.match(cashier, /沙箱/);
       assert.match(cashier, /微信支付/);
       assert.match(cashier, /¥123\.45/);
       assert.deepEqual(await axeViolations(page), [], "sandbox cashier");
-      await Promise.all([
-        page.waitForNavigation({ waitUntil: "load" }),
-        page.click(`button[name="decision"][value="paid"]`),
-      ]);
+      await submitAndWait(page, `button[name="decision"][value="paid"]`);
       assert.match(new URL(page.url()).pathname, /^\/account\/top-up\/\d+$/);
       // the page refreshes itself until both callbacks have arrived
       await page.waitForFunction(
@@ -92,7 +54,7 @@ browserTest(
           document.querySelector("[data-testid=top-up-result]")?.getAttribute("data-status") === "succeeded",
         { timeout: 20_000, polling: 250 },
       );
-      assert.match(await page.$eval("main", (el) => el.textContent ?? ""), /充值成功/);
+      assert.match(await mainText(page), /充值成功/);
       assert.deepEqual(await axeViolations(page), [], "result page");
       assert.equal((await userBalances(app.sql, u.userId)).availableFen, 12_345n);
       const width = await page.evaluate(() => document.documentElement.scrollWidth);

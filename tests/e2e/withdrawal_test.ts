@@ -4,76 +4,21 @@
  * not the first, four eyes — approves it, which sends it to the custody bank.
  */
 import assert from "node:assert/strict";
-import type { Browser, Page } from "puppeteer-core";
-import { createSession } from "../../domain/accounts/session.ts";
+import type { Page } from "puppeteer-core";
 import { formatFen } from "../../domain/money/format.ts";
 import { getWithdrawalSettings } from "../../domain/payments/withdrawal.ts";
 import { testApp } from "../helpers/app.ts";
 import { insertStaff } from "../helpers/staff_fixtures.ts";
 import { TEST_TRADE_PASSWORD, withdrawalUser } from "../domain/payments/withdrawal_fixtures.ts";
-import { assertNoProblems, browserTest, watchPage } from "./_shared.ts";
-import axe from "axe-core";
-
-const AXE_SOURCE = (axe as unknown as { source: string }).source;
-
-/** axe-core WCAG 2.1 A/AA violations of the page as it is: `rule: targets` lines. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  return await page.evaluate(async () => {
-    const run = (globalThis as unknown as {
-      axe: {
-        run(
-          ctx: unknown,
-          opts: unknown,
-        ): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }>;
-      };
-    }).axe.run;
-    const result = await run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-      resultTypes: ["violations"],
-    });
-    return result.violations.map((v) =>
-      `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`
-    );
-  });
-}
-
-const PHONE = { width: 375, height: 740, isMobile: true, hasTouch: true };
-
-/** A page in its own browser context (own cookies), signed in through a session made in the domain. */
-async function signedInPage(
-  browser: Browser,
-  baseUrl: string,
-  subject: { type: "user" | "staff"; id: string },
-): Promise<{ page: Page; problems: Awaited<ReturnType<typeof watchPage>> }> {
-  const { sql } = await testApp();
-  const session = await createSession(sql, {
-    subjectType: subject.type,
-    subjectId: subject.id,
-    ip: null,
-    userAgent: null,
-  });
-  const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  await page.setViewport(PHONE);
-  const problems = await watchPage(page);
-  await context.setCookie({
-    name: subject.type === "staff" ? "staff_sid" : "sid",
-    value: session.sessionId,
-    domain: new URL(baseUrl).hostname,
-    path: "/",
-  });
-  return { page, problems };
-}
-
-async function submitAndWait(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click(selector)]);
-}
-
-async function mainText(page: Page): Promise<string> {
-  return await page.$eval("main", (el) => el.textContent ?? "");
-}
+import {
+  assertNoProblems,
+  axeViolations,
+  browserTest,
+  mainText,
+  sidewaysOverflow,
+  signedInPage,
+  submitAndWait,
+} from "./_shared.ts";
 
 browserTest(
   "withdrawal: a large withdrawal needs two finance approvals by different staff",
@@ -89,7 +34,7 @@ browserTest(
     assert.equal(await user.page.$eval("#f-cardId", (el) => (el as HTMLSelectElement).value), u.cardId);
     const a11y: string[] = [];
     const audit = async (page: Page, where: string) => {
-      for (const v of await axeViolations(page)) a11y.push(`${where}: ${v}`);
+      for (const v of await axeViolations(page, 3)) a11y.push(`${where}: ${v}`);
     };
     await audit(user.page, "withdraw form");
     await user.page.type("#f-amountYuan", String(amountFen / 100n));
@@ -134,7 +79,7 @@ browserTest(
 
     // nothing is wider than the phone screen
     for (const p of [user.page, second.page]) {
-      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - globalThis.innerWidth);
+      const overflow = await sidewaysOverflow(p);
       assert.ok(overflow <= 1, `page wider than the screen by ${overflow}px`);
     }
     assert.deepEqual(a11y, [], `accessibility violations:\n${a11y.join("\n")}`);

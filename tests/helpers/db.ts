@@ -23,7 +23,12 @@ export function getTestDb(): Promise<Database> {
     // the run's migrated embedded database (tests/run.ts makes it once), when there is one
     const snapshot = url ? undefined : Deno.env.get(PGLITE_SNAPSHOT_ENV);
     const loadDataDir = snapshot ? new Blob([await Deno.readFile(snapshot)]) : undefined;
-    const db = await openDatabase({ databaseUrl: url, dataDir: "memory://", maxConnections: 10, loadDataDir });
+    const db = await openDatabase({
+      databaseUrl: url,
+      dataDir: "memory://",
+      maxConnections: 10,
+      loadDataDir,
+    });
     await migrate(db.sql);
     return db;
   })();

@@ -1,8 +1,9 @@
 /**
  * Driving the app like a browser in route tests: a {@link Client} that keeps cookies (via `CookieJar`) and
- * the CSRF token of the last page, users made through the domain, the SMS code read from the sandbox
- * gateway's record, a bounded app test, what UX.md forbids pages to say, the demo-seeded app, and an app whose
- * database fails (500 pages).
+ * the CSRF token of the last page, a client signed in through a session made in the domain, a hidden
+ * field's value, users made through the domain, the SMS code read from the sandbox gateway's record, a
+ * bounded app test, what UX.md forbids pages to say, the demo-seeded app, and an app whose database fails
+ * (500 pages).
  * @module
  */
 import postgres from "postgres";
@@ -11,6 +12,7 @@ import { loadConfig } from "../../config.ts";
 import type { Db } from "../../db/tx.ts";
 import { seed } from "../../db/seed.ts";
 import { createPiiCipher, type PiiCipher } from "../../domain/accounts/pii.ts";
+import { type CreatedSession, createSession } from "../../domain/accounts/session.ts";
 import { requestSmsCode } from "../../domain/accounts/sms_code.ts";
 import { registerUser, type UserKind } from "../../domain/accounts/user.ts";
 import { createApp, createServices } from "../../main.ts";
@@ -166,6 +168,47 @@ export class Client {
     await this.get(location);
     return await this.post(location, { code: totpCode(await app.services.pii.decrypt(row.secretEnc)) });
   }
+}
+
+/** Who a test session is for: a user or a staff member, by id. */
+export interface SessionSubject {
+  type: "user" | "staff";
+  id: string;
+}
+
+/** A session made through the domain for `subject` (no log-in flow, no IP or user agent). */
+export function sessionFor(sql: Db, subject: SessionSubject): Promise<CreatedSession> {
+  return createSession(sql, { subjectType: subject.type, subjectId: subject.id, ip: null, userAgent: null });
+}
+
+/**
+ * A {@link Client} signed in through a session made in the domain (no log-in flow): cookie `sid` for a
+ * user, `staff_sid` for a staff member. Call `get` first for a CSRF token.
+ */
+export async function sessionClient(
+  app: TestApp | Promise<TestApp>,
+  sql: Db,
+  subject: SessionSubject,
+): Promise<Client> {
+  const session = await sessionFor(sql, subject);
+  const client = new Client(app);
+  const cookie = subject.type === "staff" ? "staff_sid" : "sid";
+  client.jar.take(
+    new Response(null, { headers: { "set-cookie": `${cookie}=${session.sessionId}; Path=/` } }),
+  );
+  return client;
+}
+
+/** A {@link sessionClient} signed in as the user `userId`, on the app's own database. */
+export function userBrowser(app: TestApp, userId: string): Promise<Client> {
+  return sessionClient(app, app.sql, { type: "user", id: userId });
+}
+
+/** The value of the hidden field `name` of a page (`name="…" value="…"`); asserts it is there. */
+export function hiddenField(html: string, name: string): string {
+  const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
+  assert.ok(m, `hidden field ${name}`);
+  return m[1];
 }
 
 /**

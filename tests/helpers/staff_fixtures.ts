@@ -5,11 +5,10 @@
  * @module
  */
 import type { Db } from "../../db/tx.ts";
-import { createSession } from "../../domain/accounts/session.ts";
 import type { StaffRole } from "../../domain/staff/permissions.ts";
 import { loadRolePermissions } from "../../domain/staff/role_permissions.ts";
 import type { TestApp } from "./app.ts";
-import { Client } from "./forms.ts";
+import { type Client, sessionClient } from "./forms.ts";
 
 /** A new active staff member with `role` (user name `t` + random). */
 export async function insertStaff(sql: Db, role: StaffRole): Promise<{ id: string; username: string }> {
@@ -36,16 +35,7 @@ export async function staffBrowser(
   role: StaffRole,
 ): Promise<{ client: Client; staffId: string }> {
   const staff = await insertStaff(sql, role);
-  const session = await createSession(sql, {
-    subjectType: "staff",
-    subjectId: staff.id,
-    ip: null,
-    userAgent: null,
-  });
-  const client = new Client(app);
-  client.jar.take(
-    new Response(null, { headers: { "set-cookie": `staff_sid=${session.sessionId}; Path=/` } }),
-  );
+  const client = await sessionClient(app, sql, { type: "staff", id: staff.id });
   return { client, staffId: staff.id };
 }
 

@@ -17,6 +17,16 @@ export async function makeDeps(sql: Db): Promise<JobDeps> {
   return createServices({ sql, kv: await Deno.openKv(":memory:"), config: testConfig, dbKind: testDbKind });
 }
 
+/** Runs `fn` with fresh {@link makeDeps}, closing their KV store whatever happens. */
+export async function withDeps<T>(sql: Db, fn: (deps: JobDeps) => Promise<T>): Promise<T> {
+  const deps = await makeDeps(sql);
+  try {
+    return await fn(deps);
+  } finally {
+    deps.kv.close();
+  }
+}
+
 /** A user row with an encrypted phone (and e-mail, if given). */
 export async function insertUser(
   sql: Db,

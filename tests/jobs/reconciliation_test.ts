@@ -29,7 +29,7 @@ import { loadConfig } from "../../config.ts";
 import { seededTestApp } from "../helpers/forms.ts";
 import { testOutbox } from "../helpers/outbox.ts";
 import { queuedCallbacks, topUpUser } from "../domain/payments/custody_fixtures.ts";
-import { makeDeps } from "./fixtures.ts";
+import { withDeps } from "./fixtures.ts";
 
 const deps = { outbox: testOutbox };
 
@@ -69,9 +69,8 @@ function mine<T extends { accountNo: string | null }>(list: T[], accountNo: stri
 
 dbTest(
   "reconciliation: settled and in-transit top-ups reconcile; a bank-only movement is a difference",
-  async (sql) => {
-    const jobDeps = await makeDeps(sql);
-    try {
+  (sql) =>
+    withDeps(sql, async (jobDeps) => {
       const { gateways } = jobDeps;
       const u = await topUpUser(sql, gateways);
       await topUp(sql, gateways, u.userId, 10_000n);
@@ -109,17 +108,13 @@ dbTest(
         differenceCount: stored.differenceCount,
       });
       await gateways.custody.sandbox!.injectAdjustment(u.accountNo, -123n);
-    } finally {
-      jobDeps.kv.close();
-    }
-  },
+    }),
 );
 
 dbTest(
   "reconciliation: a confirmed instruction missing at the bank and a wrong amount are differences",
-  async (sql) => {
-    const jobDeps = await makeDeps(sql);
-    try {
+  (sql) =>
+    withDeps(sql, async (jobDeps) => {
       const { gateways } = jobDeps;
       const u = await topUpUser(sql, gateways);
       const id = await topUp(sql, gateways, u.userId, 4_000n);
@@ -138,17 +133,13 @@ dbTest(
       };
       const amount = mine((await compareWithLedger(sql, changed)).differences, u.accountNo);
       assert.deepEqual(amount.map((d) => d.kind), ["amount"]);
-    } finally {
-      jobDeps.kv.close();
-    }
-  },
+    }),
 );
 
 dbTest(
   "reconciliation cron: reconciles the previous day once per run key, under the cron lock",
-  async (sql) => {
-    const jobDeps = await makeDeps(sql);
-    try {
+  (sql) =>
+    withDeps(sql, async (jobDeps) => {
       assert.equal(previousDay("2026-12-01"), "2026-11-30");
       assert.equal(previousDay("2026-01-01"), "2025-12-31");
       const runKey = `2099-01-0${1 + Math.floor(Math.random() * 9)}-${crypto.randomUUID().slice(0, 6)}`.slice(
@@ -163,17 +154,13 @@ dbTest(
       assert.deepEqual(again, { ok: false, code: "already_done", runKey });
       const runs = await sql`select 1 from reconciliation_runs where business_date = ${previousDay(runKey)}`;
       assert.equal(runs.length, 1);
-    } finally {
-      jobDeps.kv.close();
-    }
-  },
+    }),
 );
 
 dbTest(
   "seedTopUp: the demo seed tops up through order, channel and bank, once per key, and reconciles",
-  async (sql) => {
-    const jobDeps = await makeDeps(sql);
-    try {
+  (sql) =>
+    withDeps(sql, async (jobDeps) => {
       const { gateways } = jobDeps;
       const u = await topUpUser(sql, gateways);
       const key = `demo-${u.userId}`;
@@ -192,10 +179,7 @@ dbTest(
       assert.equal((await gateways.custody.sandbox!.account(u.accountNo))?.balanceFen, 50_000n);
       const statement = await gateways.custody.dailyStatement(formatShanghaiDate(new Date()));
       assert.deepEqual(mine((await compareWithLedger(sql, statement)).differences, u.accountNo), []);
-    } finally {
-      jobDeps.kv.close();
-    }
-  },
+    }),
 );
 
 dbTest(
@@ -226,9 +210,8 @@ dbTest(
 
 dbTest(
   "reconciliation: a transfer booked in the ledger is in transit until the bank executes it",
-  async (sql) => {
-    const jobDeps = await makeDeps(sql);
-    try {
+  (sql) =>
+    withDeps(sql, async (jobDeps) => {
       const { gateways } = jobDeps;
       const a = await topUpUser(sql, gateways);
       const b = await topUpUser(sql, gateways);
@@ -271,8 +254,5 @@ dbTest(
       const [queued] = await queuedCallbacks<CustodyCallbackBody>(sql, instructionId);
       assert.deepEqual(await applyCustodyCallback(sql, queued.body, deps), { ok: true, outcome: "applied" });
       assert.deepEqual(await differencesOf(), [], "confirmed");
-    } finally {
-      jobDeps.kv.close();
-    }
-  },
+    }),
 );

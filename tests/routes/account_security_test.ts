@@ -34,6 +34,37 @@ async function loggedIn(app: Parameters<Parameters<typeof appTest>[1]>[0]) {
   return { c, user };
 }
 
+/** The login password as the proof for {@link postTradePassword}. */
+const BY_LOGIN_PASSWORD = { method: "login_password", loginPassword: TEST_PASSWORD };
+
+/** POSTs `newPassword` (typed twice) as the trade password; `proof`: the login password or an SMS code. */
+function postTradePassword(
+  c: Client,
+  newPassword: string,
+  proof: Record<string, string> = BY_LOGIN_PASSWORD,
+) {
+  return c.post("/account/trade-password", { newPassword, confirm: newPassword, ...proof });
+}
+
+/** POSTs the opening of the bid authorisation on the security centre. */
+function openBidAuth(c: Client, fields: { cap: string; minutes: string; tradePassword: string }) {
+  return c.post("/account/security", { intent: "open_bid_auth", ...fields });
+}
+
+/** A staff member with `TEST_PASSWORD` (no second factor yet): user name `prefix` + random. */
+async function insertStaffWithPassword(
+  sql: Db,
+  prefix: string,
+  displayName: string,
+): Promise<{ id: string; username: string }> {
+  const username = `${prefix}${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  const [{ id }] = await sql<{ id: string }[]>`
+    insert into staff (username, display_name, role, password_hash)
+    values (${username}, ${displayName}, ${"tech"}, ${await hashPassword(TEST_PASSWORD, { cost: 4 })})
+    returning id`;
+  return { id, username };
+}
+
 appTest(
   "trade password page: bad input next to the field (422), then set with the login password",
   async (app) => {
@@ -41,36 +72,19 @@ appTest(
     const form = await c.get("/account/trade-password");
     assert.equal(form.status, 200);
     assert.match(form.html, /设置交易密码/);
-    const trivial = await c.post("/account/trade-password", {
-      newPassword: "123456",
-      confirm: "123456",
-      method: "login_password",
-      loginPassword: TEST_PASSWORD,
-    });
+    const trivial = await postTradePassword(c, "123456");
     assert.equal(trivial.status, 422);
     assert.match(trivial.html, /交易密码过于简单/);
-    const tail = await c.post("/account/trade-password", {
-      newPassword: user.phone.slice(-6),
-      confirm: user.phone.slice(-6),
-      method: "login_password",
-      loginPassword: TEST_PASSWORD,
-    });
+    const tail = await postTradePassword(c, user.phone.slice(-6));
     assert.equal(tail.status, 422);
     assert.match(tail.html, /手机号后 6 位/);
-    const wrong = await c.post("/account/trade-password", {
-      newPassword: "258014",
-      confirm: "258014",
+    const wrong = await postTradePassword(c, "258014", {
       method: "login_password",
       loginPassword: "not-my-password",
     });
     assert.equal(wrong.status, 422);
     assert.match(wrong.html, /登录密码错误，还可尝试 4 次/);
-    const ok = await c.post("/account/trade-password", {
-      newPassword: "258014",
-      confirm: "258014",
-      method: "login_password",
-      loginPassword: TEST_PASSWORD,
-    });
+    const ok = await postTradePassword(c, "258014");
     assert.equal(ok.status, 303);
     assert.equal(ok.headers.get("location"), "/account/trade-password?done=set");
     const security = await c.get("/account/security");
@@ -82,12 +96,7 @@ appTest(
     assert.equal(sent.status, 200);
     assert.match(sent.html, /验证码已发送至/);
     const code = await latestSmsCode(app.sql, user.phone);
-    const reset = await c.post("/account/trade-password", {
-      newPassword: "730519",
-      confirm: "730519",
-      method: "sms",
-      smsCode: code,
-    });
+    const reset = await postTradePassword(c, "730519", { method: "sms", smsCode: code });
     assert.equal(reset.status, 303);
     assert.equal(reset.headers.get("location"), "/account/trade-password?done=changed");
   },
@@ -107,52 +116,22 @@ appTest(
     ) {
       assert.ok(page.html.includes(`href="${href}"`), href);
     }
-    const notSet = await c.post("/account/security", {
-      intent: "open_bid_auth",
-      cap: "1000",
-      minutes: "10",
-      tradePassword: "258014",
-    });
+    const notSet = await openBidAuth(c, { cap: "1000", minutes: "10", tradePassword: "258014" });
     assert.equal(notSet.status, 422);
     assert.match(notSet.html, /尚未设置交易密码/);
     await c.get("/account/trade-password");
-    await c.post("/account/trade-password", {
-      newPassword: "258014",
-      confirm: "258014",
-      method: "login_password",
-      loginPassword: TEST_PASSWORD,
-    });
+    await postTradePassword(c, "258014");
     await c.get("/account/security");
-    const badCap = await c.post("/account/security", {
-      intent: "open_bid_auth",
-      cap: "1.234",
-      minutes: "10",
-      tradePassword: "258014",
-    });
+    const badCap = await openBidAuth(c, { cap: "1.234", minutes: "10", tradePassword: "258014" });
     assert.equal(badCap.status, 422);
     assert.match(badCap.html, /最多两位小数/);
-    const tooBig = await c.post("/account/security", {
-      intent: "open_bid_auth",
-      cap: "2000000",
-      minutes: "10",
-      tradePassword: "258014",
-    });
+    const tooBig = await openBidAuth(c, { cap: "2000000", minutes: "10", tradePassword: "258014" });
     assert.equal(tooBig.status, 422);
     assert.match(tooBig.html, /100 元至 100 万元/);
-    const wrong = await c.post("/account/security", {
-      intent: "open_bid_auth",
-      cap: "1000",
-      minutes: "10",
-      tradePassword: "000001",
-    });
+    const wrong = await openBidAuth(c, { cap: "1000", minutes: "10", tradePassword: "000001" });
     assert.equal(wrong.status, 422);
     assert.match(wrong.html, /交易密码错误，还可尝试 4 次/);
-    const ok = await c.post("/account/security", {
-      intent: "open_bid_auth",
-      cap: "1,000.50",
-      minutes: "15",
-      tradePassword: "258014",
-    });
+    const ok = await openBidAuth(c, { cap: "1,000.50", minutes: "15", tradePassword: "258014" });
     assert.equal(ok.status, 303);
     const open = await c.get("/account/security?done=opened");
     assert.match(open.html, /data-bid-auth="open"/);
@@ -206,28 +185,16 @@ appTest("forgotten password: uniform answer, then reset with the code; all sessi
   assert.equal(owner.status, 200);
   assert.match(stranger.html, /验证码已发送/);
   assert.match(owner.html, /验证码已发送/);
-  const bad = await other.post("/reset-password", {
-    phone: "123",
-    smsCode: "x",
-    newPassword: "",
-    confirm: "",
-  });
+  /** POSTs the reset with `newPassword` typed twice. */
+  const reset = (phone: string, smsCode: string, newPassword: string) =>
+    other.post("/reset-password", { phone, smsCode, newPassword, confirm: newPassword });
+  const bad = await reset("123", "x", "");
   assert.equal(bad.status, 422);
   assert.match(bad.html, /请输入正确的 11 位手机号码/);
   const code = await latestSmsCode(app.sql, user.phone);
-  const weak = await other.post("/reset-password", {
-    phone: user.phone,
-    smsCode: code,
-    newPassword: "password",
-    confirm: "password",
-  });
+  const weak = await reset(user.phone, code, "password");
   assert.equal(weak.status, 422);
-  const ok = await other.post("/reset-password", {
-    phone: user.phone,
-    smsCode: code,
-    newPassword: "Reset-2027-ok!",
-    confirm: "Reset-2027-ok!",
-  });
+  const ok = await reset(user.phone, code, "Reset-2027-ok!");
   assert.equal(ok.status, 303);
   assert.equal(ok.headers.get("location"), "/reset-password?done=1");
   const account = await c.get("/account");
@@ -240,17 +207,12 @@ appTest("login password change: other sessions end, this one continues", async (
   const other = new Client(app);
   await other.login(user.phone, TEST_PASSWORD);
   await c.get("/account/password");
-  const weak = await c.post("/account/password", {
-    oldPassword: TEST_PASSWORD,
-    newPassword: "12345678",
-    confirm: "12345678",
-  });
+  /** POSTs the change from TEST_PASSWORD to `newPassword` typed twice. */
+  const change = (newPassword: string) =>
+    c.post("/account/password", { oldPassword: TEST_PASSWORD, newPassword, confirm: newPassword });
+  const weak = await change("12345678");
   assert.equal(weak.status, 422);
-  const ok = await c.post("/account/password", {
-    oldPassword: TEST_PASSWORD,
-    newPassword: "Change-2027-ok!",
-    confirm: "Change-2027-ok!",
-  });
+  const ok = await change("Change-2027-ok!");
   assert.equal(ok.status, 303);
   assert.equal((await c.get("/account")).status, 200, "this browser continues");
   assert.equal((await other.get("/account")).status, 303, "the other browser is logged out");
@@ -321,10 +283,7 @@ appTest("email binding: the link from the e-mail binds the address once", async 
 appTest(
   "staff 2FA: enrolment page (QR, secret, recovery codes), wrong code, then the code logs in",
   async (app) => {
-    const username = `e${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-    await app.sql`
-    insert into staff (username, display_name, role, password_hash)
-    values (${username}, ${"绑定测试"}, ${"tech"}, ${await hashPassword(TEST_PASSWORD, { cost: 4 })})`;
+    const { username } = await insertStaffWithPassword(app.sql, "e", "绑定测试");
     const c = new Client(app);
     await c.get("/admin/login");
     const first = await c.post("/admin/login", { username, password: TEST_PASSWORD, next: "/admin/audit" });
@@ -364,12 +323,7 @@ appTest("staff 2FA: a super administrator resets a member's second factor from /
   const app = await seededTestApp();
   const admin = new Client(app);
   assert.equal((await admin.staffLogin("admin", DEMO_PASSWORD)).status, 303);
-  const username = `r${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  const [{ id }] = await app.sql<{ id: string }[]>`
-    insert into staff (username, display_name, role, password_hash)
-    values (${username}, ${"重置测试"}, ${"tech"}, ${await hashPassword(TEST_PASSWORD, {
-    cost: 4,
-  })}) returning id`;
+  const { id, username } = await insertStaffWithPassword(app.sql, "r", "重置测试");
   const member = new Client(app);
   assert.equal((await member.staffLogin(username, TEST_PASSWORD)).status, 303);
   const page = await admin.get("/admin/staff");
@@ -399,10 +353,7 @@ appTest("staff 2FA: a super administrator resets a member's second factor from /
 });
 
 appTest("staff 2FA: /admin/security shows the state and regenerates recovery codes", async (app) => {
-  const username = `g${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  await app.sql`
-    insert into staff (username, display_name, role, password_hash)
-    values (${username}, ${"恢复码测试"}, ${"tech"}, ${await hashPassword(TEST_PASSWORD, { cost: 4 })})`;
+  const { username } = await insertStaffWithPassword(app.sql, "g", "恢复码测试");
   const c = new Client(app);
   assert.equal((await c.staffLogin(username, TEST_PASSWORD)).status, 303);
   const page = await c.get("/admin/security");

@@ -5,14 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { transaction } from "../../db/tx.ts";
-import { createSession } from "../../domain/accounts/session.ts";
 import { maskPhone } from "../../domain/accounts/pii.ts";
 import { postEntry } from "../../domain/ledger/ledger.ts";
 import { idNumberHash } from "../../domain/identity/identity.ts";
 import { ROLE_PERMISSIONS } from "../../domain/staff/permissions.ts";
 import { testApp } from "../helpers/app.ts";
 import { dbTest } from "../helpers/db.ts";
-import { Client, createUser, testCipher } from "../helpers/forms.ts";
+import { createUser, sessionClient, testCipher } from "../helpers/forms.ts";
 import { auditRows, staffBrowser } from "../helpers/staff_fixtures.ts";
 
 function menuLabels(html: string): string[] {
@@ -84,14 +83,7 @@ dbTest("admin pages: freezing a user (422 on bad input, audited) keeps their web
   assert.equal((await auditRows(sql, "users.status", `user:${userId}`)).length, 1);
 
   // the frozen user is still signed in on the site
-  const session = await createSession(sql, {
-    subjectType: "user",
-    subjectId: userId,
-    ip: null,
-    userAgent: null,
-  });
-  const user = new Client(app);
-  user.jar.take(new Response(null, { headers: { "set-cookie": `sid=${session.sessionId}; Path=/` } }));
+  const user = await sessionClient(app, sql, { type: "user", id: userId });
   assert.equal((await user.get("/account")).status, 200);
 
   const tag = await ops.post(`/admin/users/${userId}`, { intent: "tag_add", tag: "重点关注" });

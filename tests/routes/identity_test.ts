@@ -166,20 +166,13 @@ appTest("admin kyc: staff with kyc.review see the queues and decide; others are 
   ).exec(queue.html);
   assert.ok(m, "the user's exception is listed");
   const reviewId = m[1] ?? m[2];
-  const noReason = await ops.post("/admin/kyc", {
-    kind: "identity",
-    id: reviewId,
-    decision: "reject",
-    reason: "",
-  });
+  /** The reviewer's decision on one queued item. */
+  const decide = (kind: "identity" | "video", id: string, decision: "approve" | "reject", reason: string) =>
+    ops.post("/admin/kyc", { kind, id, decision, reason });
+  const noReason = await decide("identity", reviewId, "reject", "");
   assert.equal(noReason.status, 422);
   assert.match(noReason.html, /驳回须填写原因/);
-  const done = await ops.post("/admin/kyc", {
-    kind: "identity",
-    id: reviewId,
-    decision: "approve",
-    reason: "证件核对无误",
-  });
+  const done = await decide("identity", reviewId, "approve", "证件核对无误");
   assert.equal(done.status, 303);
   assert.match((await client.get("/account/identity")).html, /已认证/);
 
@@ -193,12 +186,7 @@ appTest("admin kyc: staff with kyc.review see the queues and decide; others are 
   const played = await ops.get(`/admin/kyc/videos/${videoId}`);
   assert.equal(played.status, 200);
   assert.equal(played.headers.get("content-type"), "video/mp4");
-  const rejected = await ops.post("/admin/kyc", {
-    kind: "video",
-    id: videoId,
-    decision: "reject",
-    reason: "未手持身份证",
-  });
+  const rejected = await decide("video", videoId, "reject", "未手持身份证");
   assert.equal(rejected.status, 303);
   const mine = await client.get("/account/video");
   assert.match(mine.html, /未通过/);

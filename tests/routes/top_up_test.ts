@@ -5,33 +5,14 @@
  * reconciliation page and its alert on the admin home.
  */
 import assert from "node:assert/strict";
-import { createSession } from "../../domain/accounts/session.ts";
 import { userBalances } from "../../domain/ledger/ledger.ts";
 import { signCallback } from "../../domain/payments/callback_signature.ts";
 import { DEMO_CALLBACK_SECRETS } from "../../config.ts";
 import { type TestApp, testAppWith } from "../helpers/app.ts";
 import { testDbKind } from "../helpers/db.ts";
-import { appTest, Client, createUser, mainOf } from "../helpers/forms.ts";
+import { appTest, Client, createUser, hiddenField, mainOf, userBrowser } from "../helpers/forms.ts";
 import { auditRows, staffBrowser } from "../helpers/staff_fixtures.ts";
 import { queuedCallbacks, TOP_UP_TRADE_PASSWORD, topUpUser } from "../domain/payments/custody_fixtures.ts";
-
-async function userBrowser(app: TestApp, userId: string): Promise<Client> {
-  const session = await createSession(app.sql, {
-    subjectType: "user",
-    subjectId: userId,
-    ip: null,
-    userAgent: null,
-  });
-  const client = new Client(app);
-  client.jar.take(new Response(null, { headers: { "set-cookie": `sid=${session.sessionId}; Path=/` } }));
-  return client;
-}
-
-function hidden(html: string, name: string): string {
-  const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
-  assert.ok(m, `hidden field ${name}`);
-  return m[1];
-}
 
 /** Deliver the sandbox's queued callbacks for `key` as signed POSTs through the app (no server needed). */
 async function deliverThroughApp(
@@ -78,7 +59,7 @@ appTest(
     const c = await userBrowser(app, u.userId);
     const form = await c.get("/account/top-up");
     assert.equal(form.status, 200);
-    const key = hidden(form.html, "idempotencyKey");
+    const key = hiddenField(form.html, "idempotencyKey");
     assert.match(key, /^[0-9a-f-]{36}$/);
     for (
       const [amount, message] of [
@@ -99,7 +80,7 @@ appTest(
       assert.equal(page.status, 422, amount);
       assert.ok(mainOf(page.html).includes(message), `${amount}: ${message}`);
       assert.match(page.html, /id="f-amountYuan-error"/);
-      assert.equal(hidden(page.html, "idempotencyKey"), key, "the key is kept");
+      assert.equal(hiddenField(page.html, "idempotencyKey"), key, "the key is kept");
     }
     const wrong = await c.post("/account/top-up", {
       amountYuan: "100",
@@ -132,7 +113,7 @@ appTest("top-up: a frozen user is told so and refused", async (app) => {
     amountYuan: "100",
     channel: "wechat",
     tradePassword: TOP_UP_TRADE_PASSWORD,
-    idempotencyKey: hidden(form.html, "idempotencyKey"),
+    idempotencyKey: hiddenField(form.html, "idempotencyKey"),
   });
   assert.equal(page.status, 422);
   assert.ok(page.html.includes("您的账户已被冻结"));
@@ -145,7 +126,7 @@ appTest(
     const u = await topUpUser(app.sql, app.services.gateways);
     const c = await userBrowser(app, u.userId);
     const form = await c.get("/account/top-up");
-    const key = hidden(form.html, "idempotencyKey");
+    const key = hiddenField(form.html, "idempotencyKey");
     const fields = {
       amountYuan: "250.50",
       channel: "quick_pay",
@@ -210,7 +191,7 @@ appTest(
       amountYuan: "88",
       channel: "alipay",
       tradePassword: TOP_UP_TRADE_PASSWORD,
-      idempotencyKey: hidden(form.html, "idempotencyKey"),
+      idempotencyKey: hiddenField(form.html, "idempotencyKey"),
     };
     const pages = await Promise.all(Array.from({ length: 50 }, () => c.post("/account/top-up", fields)));
     assert.ok(pages.every((p) => p.status === 303), pages.map((p) => p.status).join(","));
@@ -284,7 +265,7 @@ appTest("top-up: a user without verified identity is told to verify first and ca
     amountYuan: "100",
     channel: "alipay",
     tradePassword: "123456",
-    idempotencyKey: hidden(form.html, "idempotencyKey"),
+    idempotencyKey: hiddenField(form.html, "idempotencyKey"),
   });
   assert.equal(page.status, 422);
   assert.ok(mainOf(page.html).includes("请先完成实名认证"));

@@ -4,31 +4,28 @@
  * eyes, settings) and the fee settings page.
  */
 import assert from "node:assert/strict";
-import { createSession } from "../../domain/accounts/session.ts";
 import { userBalances } from "../../domain/ledger/ledger.ts";
 import { getWithdrawalSettings } from "../../domain/payments/withdrawal.ts";
-import { type TestApp, testApp } from "../helpers/app.ts";
-import { appTest, Client, mainOf } from "../helpers/forms.ts";
+import { testApp } from "../helpers/app.ts";
+import { appTest, Client, hiddenField, mainOf, type Page, userBrowser } from "../helpers/forms.ts";
 import { staffBrowser } from "../helpers/staff_fixtures.ts";
-import { TEST_TRADE_PASSWORD, withdrawalUser } from "../domain/payments/withdrawal_fixtures.ts";
+import {
+  assertBalances,
+  TEST_TRADE_PASSWORD,
+  withdrawalUser,
+} from "../domain/payments/withdrawal_fixtures.ts";
 
-/** A browser signed in as `userId` (a session made through the domain). */
-async function userBrowser(app: TestApp, userId: string): Promise<Client> {
-  const session = await createSession(app.sql, {
-    subjectType: "user",
-    subjectId: userId,
-    ip: null,
-    userAgent: null,
+/** POSTs the confirm step of the withdrawal form `form` (with its idempotency key). */
+function confirmWithdrawal(
+  c: Client,
+  form: Page,
+  fields: { cardId: string; amountYuan: string; tradePassword: string },
+): Promise<Page> {
+  return c.post("/account/withdraw", {
+    intent: "confirm",
+    idempotencyKey: hiddenField(form.html, "idempotencyKey"),
+    ...fields,
   });
-  const client = new Client(app);
-  client.jar.take(new Response(null, { headers: { "set-cookie": `sid=${session.sessionId}; Path=/` } }));
-  return client;
-}
-
-function hidden(html: string, name: string): string {
-  const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
-  assert.ok(m, `hidden field ${name}`);
-  return m[1];
 }
 
 appTest("fees page: public, lists every fee in force; linked from the footer", async (app) => {
@@ -49,65 +46,47 @@ appTest(
     const c = await userBrowser(app, u.userId);
     const form = await c.get("/account/withdraw");
     assert.equal(form.status, 200);
-    const key = hidden(form.html, "idempotencyKey");
+    const key = hiddenField(form.html, "idempotencyKey");
     assert.match(key, /^[0-9a-f-]{36}$/);
 
+    /** One step of the form with this page's key. */
+    const step = (
+      intent: "preview" | "edit" | "confirm",
+      amountYuan: string,
+      extra: Record<string, string> = {},
+    ) => c.post("/account/withdraw", { intent, cardId: u.cardId, amountYuan, idempotencyKey: key, ...extra });
+
     // bad amount: message next to the field, 422, key kept
-    const bad = await c.post("/account/withdraw", {
-      intent: "preview",
-      cardId: u.cardId,
-      amountYuan: "1.234",
-      idempotencyKey: key,
-    });
+    const bad = await step("preview", "1.234");
     assert.equal(bad.status, 422);
     assert.match(bad.html, /最多两位小数/);
-    assert.equal(hidden(bad.html, "idempotencyKey"), key);
-    const tooMuch = await c.post("/account/withdraw", {
-      intent: "preview",
-      cardId: u.cardId,
-      amountYuan: "2000",
-      idempotencyKey: key,
-    });
+    assert.equal(hiddenField(bad.html, "idempotencyKey"), key);
+    const tooMuch = await step("preview", "2000");
     assert.equal(tooMuch.status, 422);
     assert.match(tooMuch.html, /可用余额不足/);
 
-    const preview = await c.post("/account/withdraw", {
-      intent: "preview",
-      cardId: u.cardId,
-      amountYuan: "100",
-      idempotencyKey: key,
-    });
+    const preview = await step("preview", "100");
     assert.equal(preview.status, 200);
     assert.match(preview.html, /预计到账/);
     assert.match(preview.html, /¥98\.00/);
     assert.match(preview.html, /交易密码/);
     // 返回修改: back to step 1 with what was typed and the same key
-    const edit = await c.post("/account/withdraw", {
-      intent: "edit",
-      cardId: u.cardId,
-      amountYuan: "100",
-      idempotencyKey: key,
-    });
+    const edit = await step("edit", "100");
     assert.equal(edit.status, 200);
     assert.match(edit.html, /name="amountYuan"[^>]*value="100"|value="100"[^>]*name="amountYuan"/);
-    assert.equal(hidden(edit.html, "idempotencyKey"), key);
+    assert.equal(hiddenField(edit.html, "idempotencyKey"), key);
 
-    const confirm = { intent: "confirm", cardId: u.cardId, amountYuan: "100", idempotencyKey: key };
-    const wrong = await c.post("/account/withdraw", { ...confirm, tradePassword: "000001" });
+    const wrong = await step("confirm", "100", { tradePassword: "000001" });
     assert.equal(wrong.status, 422);
     assert.match(wrong.html, /交易密码错误/);
-    assert.deepEqual(await userBalances(app.sql, u.userId), {
-      availableFen: 100_000n,
-      frozenFen: 0n,
-      rewardFen: 0n,
-    });
+    await assertBalances(app.sql, u.userId, 100_000n); // nothing moved
 
-    const ok = await c.post("/account/withdraw", { ...confirm, tradePassword: TEST_TRADE_PASSWORD });
+    const ok = await step("confirm", "100", { tradePassword: TEST_TRADE_PASSWORD });
     assert.equal(ok.status, 303);
     const location = ok.headers.get("location")!;
     assert.match(location, /^\/account\/withdrawals\?submitted=\d+$/);
     // the same form again (double click, back + resubmit): the first result, nothing moves
-    const again = await c.post("/account/withdraw", { ...confirm, tradePassword: TEST_TRADE_PASSWORD });
+    const again = await step("confirm", "100", { tradePassword: TEST_TRADE_PASSWORD });
     assert.equal(again.status, 303);
     assert.equal(again.headers.get("location"), location);
     // (the app's relay may already have sent it to the sandbox bank, whose answer settles the frozen part)
@@ -128,21 +107,15 @@ appTest("withdraw: a frozen account is refused with a message", async (app) => {
   const c = await userBrowser(app, u.userId);
   const form = await c.get("/account/withdraw");
   await app.sql`update users set status = 'frozen' where id = ${u.userId}`;
-  const r = await c.post("/account/withdraw", {
-    intent: "confirm",
+  const r = await confirmWithdrawal(c, form, {
     cardId: u.cardId,
     amountYuan: "100",
-    idempotencyKey: hidden(form.html, "idempotencyKey"),
     tradePassword: TEST_TRADE_PASSWORD,
   });
   // a frozen user may be signed out by the session layer (303 to /login) or refused by the command (422)
   assert.ok(r.status === 422 || r.status === 303, String(r.status));
   if (r.status === 422) assert.match(r.html, /不能提现/);
-  assert.deepEqual(await userBalances(app.sql, u.userId), {
-    availableFen: 100_000n,
-    frozenFen: 0n,
-    rewardFen: 0n,
-  });
+  await assertBalances(app.sql, u.userId, 100_000n); // nothing moved
 });
 
 appTest(
@@ -154,11 +127,9 @@ appTest(
     const bigYuan = String((s.secondApprovalThresholdFen + 100n) / 100n);
     for (const amountYuan of [bigYuan, bigYuan]) {
       const form = await user.get("/account/withdraw");
-      const r = await user.post("/account/withdraw", {
-        intent: "confirm",
+      const r = await confirmWithdrawal(user, form, {
         cardId: u.cardId,
         amountYuan,
-        idempotencyKey: hidden(form.html, "idempotencyKey"),
         tradePassword: TEST_TRADE_PASSWORD,
       });
       assert.equal(r.status, 303, r.html.slice(0, 500));
@@ -271,21 +242,15 @@ appTest("withdraw: without a trade password the confirm step says to set one; no
   await app.sql`delete from trade_passwords where user_id = ${u.userId}`;
   const c = await userBrowser(app, u.userId);
   const form = await c.get("/account/withdraw");
-  const r = await c.post("/account/withdraw", {
-    intent: "confirm",
+  const r = await confirmWithdrawal(c, form, {
     cardId: u.cardId,
     amountYuan: "100",
-    idempotencyKey: hidden(form.html, "idempotencyKey"),
     tradePassword: "580913",
   });
   assert.equal(r.status, 422);
   assert.match(r.html, /尚未设置交易密码/);
   assert.match(r.html, /href="\/account\/trade-password"/);
-  assert.deepEqual(await userBalances(app.sql, u.userId), {
-    availableFen: 100_000n,
-    frozenFen: 0n,
-    rewardFen: 0n,
-  });
+  await assertBalances(app.sql, u.userId, 100_000n); // nothing moved
   // signed out: sent to log in
   const anon = await new Client(app).get("/account/withdraw");
   assert.equal(anon.status, 303);

@@ -28,7 +28,7 @@ import {
   topUpReadiness,
 } from "../../../domain/payments/top_up.ts";
 import { currentFee, describeFeeRule } from "../../../domain/payments/fees.ts";
-import { define, type State } from "../../../utils.ts";
+import { define, formText, type State } from "../../../utils.ts";
 
 const LIMITS_TEXT =
   `单笔最低 ${formatFen(TOP_UP_MIN_FEN)}，每日合计不超过 ${formatFen(TOP_UP_DAILY_MAX_FEN)}。` +
@@ -55,7 +55,7 @@ async function render(
 }
 
 function valuesOf(form: FormData): TopUpValues {
-  const text = (name: string, max: number) => String(form.get(name) ?? "").slice(0, max);
+  const text = formText(form);
   const key = text("idempotencyKey", 100);
   return {
     amountYuan: text("amountYuan", 30),

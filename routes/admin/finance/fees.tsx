@@ -19,7 +19,7 @@ import {
   type FeeRuleFormInput,
   type StoredFeeRule,
 } from "../../../domain/payments/fees.ts";
-import { define, type State } from "../../../utils.ts";
+import { define, formText, type State } from "../../../utils.ts";
 
 interface FeesPageData {
   current: Partial<Record<FeeBusinessType, StoredFeeRule>>;
@@ -63,7 +63,7 @@ export const handler = define.handlers({
   async POST(ctx) {
     ctx.state.title = "费率设置";
     const form = await readForm(ctx.req);
-    const text = (name: keyof FeeRuleFormInput, max: number) => String(form.get(name) ?? "").slice(0, max);
+    const text = formText<keyof FeeRuleFormInput>(form);
     const values: FeeRuleFormInput = {
       businessType: text("businessType", 40),
       kind: text("kind", 10),

@@ -17,7 +17,7 @@ import {
   type WithdrawalSettings,
   type WithdrawalSettingsForm as SettingsValues,
 } from "../../../domain/payments/withdrawal.ts";
-import { define, type State } from "../../../utils.ts";
+import { define, doneNotice, formText, type State } from "../../../utils.ts";
 
 interface QueueData {
   pending: StaffWithdrawalRow[];
@@ -57,12 +57,12 @@ async function render(state: State, partial: Partial<QueueData>, status = 200) {
 export const handler = define.handlers({
   async GET(ctx) {
     ctx.state.title = "提现审核";
-    return await render(ctx.state, { notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] ?? null });
+    return await render(ctx.state, { notice: doneNotice(ctx.url, NOTICES) });
   },
   async POST(ctx) {
     ctx.state.title = "提现审核";
     const form = await readForm(ctx.req);
-    const text = (name: string, max: number) => String(form.get(name) ?? "").slice(0, max);
+    const text = formText(form);
     const actor = { staff: ctx.state.staff!, ip: ctx.state.clientIp };
     const deps = { outbox: ctx.state.outbox };
     const intent = text("intent", 20);

@@ -25,6 +25,17 @@ export function pendingIdOf(ctx: Ctx): string | null {
   return pendingCookieFor(ctx, "staff").pendingId;
 }
 
+/** The second step with `code` (authenticator or recovery code) for the browser's pending staff log-in. */
+export async function completeStaffLoginFor(ctx: Ctx, code: string): Promise<CompleteStaffLoginResult> {
+  return await completeStaffLogin(ctx.state.sql, {
+    pendingId: pendingIdOf(ctx),
+    code,
+    ip: ctx.state.clientIp,
+    userAgent: ctx.req.headers.get("user-agent"),
+    previousSessionId: sessionCookieFor(ctx, "staff").sessionId,
+  }, { cipher: ctx.state.pii, securityLog: ctx.state.securityLog });
+}
+
 /** After the second step: set the staff session cookie, drop the pending cookie, go to `next`. */
 export function finishStaffLogin(
   ctx: Ctx,
@@ -61,13 +72,7 @@ export const handler = define.handlers({
     const form = await readForm(ctx.req);
     const code = String(form.get("code") ?? "").trim().slice(0, 20);
     if (!/^\d{6}$/.test(code)) return await render(ctx, "请输入验证器显示的 6 位数字", 422);
-    const result = await completeStaffLogin(ctx.state.sql, {
-      pendingId: pendingIdOf(ctx),
-      code,
-      ip: ctx.state.clientIp,
-      userAgent: ctx.req.headers.get("user-agent"),
-      previousSessionId: sessionCookieFor(ctx, "staff").sessionId,
-    }, { cipher: ctx.state.pii, securityLog: ctx.state.securityLog });
+    const result = await completeStaffLoginFor(ctx, code);
     if (result.ok) return finishStaffLogin(ctx, result);
     if (result.code === "expired" || result.attemptsLeft === 0) return ctx.redirect("/admin/login", 303);
     return await render(ctx, STAFF_TOTP_MESSAGES.invalid_code(result.attemptsLeft), 401);

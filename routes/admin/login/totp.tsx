@@ -7,9 +7,9 @@
 import { CsrfField, Field } from "../../../components/Field.tsx";
 import { page, readForm } from "../../../framework/mod.ts";
 import { loadPendingLogin } from "../../../domain/accounts/pending_login.ts";
-import { completeStaffLogin, STAFF_TOTP_MESSAGES } from "../../../domain/staff/totp.ts";
-import { define, sessionCookieFor } from "../../../utils.ts";
-import { finishStaffLogin, pendingIdOf } from "./enrol.tsx";
+import { STAFF_TOTP_MESSAGES } from "../../../domain/staff/totp.ts";
+import { define } from "../../../utils.ts";
+import { completeStaffLoginFor, finishStaffLogin, pendingIdOf } from "./enrol.tsx";
 
 interface TotpData {
   error: string | null;
@@ -27,13 +27,7 @@ export const handler = define.handlers({
     const form = await readForm(ctx.req);
     const code = String(form.get("code") ?? "").trim().slice(0, 20);
     if (code === "") return page<TotpData>({ error: STAFF_TOTP_MESSAGES.required }, { status: 422 });
-    const result = await completeStaffLogin(ctx.state.sql, {
-      pendingId: pendingIdOf(ctx),
-      code,
-      ip: ctx.state.clientIp,
-      userAgent: ctx.req.headers.get("user-agent"),
-      previousSessionId: sessionCookieFor(ctx, "staff").sessionId,
-    }, { cipher: ctx.state.pii, securityLog: ctx.state.securityLog });
+    const result = await completeStaffLoginFor(ctx, code);
     if (result.ok) return finishStaffLogin(ctx, result);
     if (result.code === "expired") return ctx.redirect("/admin/login", 303);
     if (result.attemptsLeft === 0) {

@@ -20,7 +20,7 @@ import {
 } from "../../../domain/admin/gateway_settings.ts";
 import type { GatewayPingResult } from "../../../domain/gateways/ping.ts";
 import { formatShanghaiDateTime } from "../../../domain/shared/shanghai_time.ts";
-import { define, type State } from "../../../utils.ts";
+import { define, doneNotice, formText, type State } from "../../../utils.ts";
 
 interface GatewaysPageData {
   list: GatewaySettingView[];
@@ -61,12 +61,12 @@ function statusFor(code: string): number {
 export const handler = define.handlers({
   async GET(ctx) {
     ctx.state.title = "第三方设置";
-    return await render(ctx.state, { notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] ?? null });
+    return await render(ctx.state, { notice: doneNotice(ctx.url, NOTICES) });
   },
   async POST(ctx) {
     ctx.state.title = "第三方设置";
     const form = await readForm(ctx.req);
-    const text = (name: string, max: number) => String(form.get(name) ?? "").slice(0, max);
+    const text = formText(form);
     const actor = { staff: ctx.state.staff!, ip: ctx.state.clientIp };
     const gateways = ctx.state.gateways;
     const gateway = text("gateway", 40);

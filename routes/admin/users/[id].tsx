@@ -28,7 +28,7 @@ import { formatFen } from "../../../domain/money/format.ts";
 import { formatCount } from "../../../domain/shared/count.ts";
 import { formatShanghaiDateTime } from "../../../domain/shared/shanghai_time.ts";
 import { can } from "../../../domain/staff/permissions.ts";
-import { define, type State } from "../../../utils.ts";
+import { define, doneNotice, formText, type State } from "../../../utils.ts";
 
 interface DetailPageData {
   detail: UserDetail;
@@ -78,13 +78,13 @@ export const handler = define.handlers({
   async GET(ctx) {
     ctx.state.title = "用户详情";
     const detail = await load(ctx.state, ctx.params.id);
-    return render(detail, { notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] ?? null });
+    return render(detail, { notice: doneNotice(ctx.url, NOTICES) });
   },
   async POST(ctx) {
     ctx.state.title = "用户详情";
     const id = ctx.params.id;
     const form = await readForm(ctx.req);
-    const text = (name: string, max: number) => String(form.get(name) ?? "").slice(0, max);
+    const text = formText(form);
     const actor = { staff: ctx.state.staff!, ip: ctx.state.clientIp };
     const intent = text("intent", 20);
     const self = `/admin/users/${encodeURIComponent(id)}`;

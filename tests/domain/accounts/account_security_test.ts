@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { dbTest, randomPhone } from "../../helpers/db.ts";
-import { createUser, TEST_DEVICE_ID, TEST_PASSWORD, testCipher } from "../../helpers/forms.ts";
+import { createUser, sessionFor, TEST_DEVICE_ID, TEST_PASSWORD, testCipher } from "../../helpers/forms.ts";
 import { testOutbox } from "../../helpers/outbox.ts";
 import { loginUserOnDevice, loginUserWithSmsCode } from "../../../domain/accounts/login.ts";
 import { confirmDeviceLogin, newDeviceId, resendDeviceCode } from "../../../domain/accounts/device.ts";
@@ -14,7 +14,7 @@ import {
   unbindEmail,
 } from "../../../domain/accounts/email.ts";
 import { securityItems } from "../../../domain/accounts/security_centre.ts";
-import { createSession, loadSession } from "../../../domain/accounts/session.ts";
+import { loadSession } from "../../../domain/accounts/session.ts";
 import { requestSmsCode, type SmsPurpose } from "../../../domain/accounts/sms_code.ts";
 import { setTradePassword } from "../../../domain/accounts/trade_password.ts";
 import type { Db } from "../../../db/tx.ts";
@@ -45,6 +45,25 @@ async function fixedCode(sql: Db, phone: string, purpose: SmsPurpose, code = "24
   return code;
 }
 
+/** A password log-in from `deviceId` (by default the device the user registered on). */
+function passwordLogin(sql: Db, phone: string, password: string, deviceId = TEST_DEVICE_ID) {
+  return loginUserOnDevice(sql, { phone, password, ip: null, userAgent: null, deviceId }, { cipher, outbox });
+}
+
+/** The new-device step of a pending log-in, answered with `code` from `deviceId`. */
+function confirmDevice(sql: Db, pendingId: string, code: string, deviceId: string) {
+  return confirmDeviceLogin(sql, { pendingId, code, deviceId, ip: null, userAgent: null }, { cipher });
+}
+
+/** A forgotten-password reset to `newPassword` (typed twice) with the SMS code `smsCode`. */
+function reset(sql: Db, phone: string, smsCode: string, newPassword: string) {
+  return resetPassword(sql, { phone, smsCode, newPassword, confirm: newPassword, ip: null }, {
+    cipher,
+    outbox,
+    bcryptCost: 4,
+  });
+}
+
 // ------------------------------------------------------------------ new-device confirmation
 
 dbTest(
@@ -62,38 +81,16 @@ dbTest(
     });
     assert.ok(!fresh.ok && fresh.code === "device_unconfirmed", JSON.stringify(fresh));
     const code = await codeSentTo(sql, user.phone);
-    const wrong = await confirmDeviceLogin(sql, {
-      pendingId: fresh.pendingId,
-      code: code === "000000" ? "111111" : "000000",
-      deviceId: device,
-      ip: null,
-      userAgent: null,
-    }, { cipher });
+    const wrong = await confirmDevice(sql, fresh.pendingId, code === "000000" ? "111111" : "000000", device);
     assert.ok(!wrong.ok && wrong.code === "invalid_code" && wrong.attemptsLeft === 4);
-    const ok = await confirmDeviceLogin(sql, {
-      pendingId: fresh.pendingId,
-      code,
-      deviceId: device,
-      ip: null,
-      userAgent: null,
-    }, {
-      cipher,
-    });
+    const ok = await confirmDevice(sql, fresh.pendingId, code, device);
     assert.ok(ok.ok, JSON.stringify(ok));
     assert.equal(ok.nextPath, "/account/security");
     assert.ok(await loadSession(sql, ok.sessionId));
     const again = await loginUserOnDevice(sql, { ...base, deviceId: device }, { cipher, outbox });
     assert.ok(again.ok, "now a known device");
     assert.deepEqual(
-      await confirmDeviceLogin(sql, {
-        pendingId: fresh.pendingId,
-        code,
-        deviceId: device,
-        ip: null,
-        userAgent: null,
-      }, {
-        cipher,
-      }),
+      await confirmDevice(sql, fresh.pendingId, code, device),
       { ok: false, code: "expired" },
     );
     // a wrong password from a new device never gets a step (uniform failure)
@@ -112,38 +109,16 @@ dbTest(
 dbTest("device: 5 wrong codes end the step; resend is throttled like SMS", async (sql) => {
   const user = await createUser(sql);
   const device = newDeviceId();
-  const r = await loginUserOnDevice(sql, {
-    phone: user.phone,
-    password: TEST_PASSWORD,
-    ip: null,
-    userAgent: null,
-    deviceId: device,
-  }, { cipher, outbox });
+  const r = await passwordLogin(sql, user.phone, TEST_PASSWORD, device);
   assert.ok(!r.ok && r.code === "device_unconfirmed");
   const resend = await resendDeviceCode(sql, { pendingId: r.pendingId, ip: null }, { cipher, outbox });
   assert.ok(!resend.ok && resend.code === "throttled", "within 60 s of the first code");
   const code = await codeSentTo(sql, user.phone);
   const bad = code === "000000" ? "111111" : "000000";
   for (let i = 0; i < 5; i++) {
-    await confirmDeviceLogin(sql, {
-      pendingId: r.pendingId,
-      code: bad,
-      deviceId: device,
-      ip: null,
-      userAgent: null,
-    }, {
-      cipher,
-    });
+    await confirmDevice(sql, r.pendingId, bad, device);
   }
-  const late = await confirmDeviceLogin(sql, {
-    pendingId: r.pendingId,
-    code,
-    deviceId: device,
-    ip: null,
-    userAgent: null,
-  }, {
-    cipher,
-  });
+  const late = await confirmDevice(sql, r.pendingId, code, device);
   assert.deepEqual(late, { ok: false, code: "expired" });
 });
 
@@ -161,13 +136,7 @@ dbTest("device: an SMS log-in makes the device known", async (sql) => {
     cipher,
   });
   assert.ok(sms.ok);
-  const pw = await loginUserOnDevice(sql, {
-    phone: user.phone,
-    password: TEST_PASSWORD,
-    ip: null,
-    userAgent: null,
-    deviceId: device,
-  }, { cipher, outbox });
+  const pw = await passwordLogin(sql, user.phone, TEST_PASSWORD, device);
   assert.ok(pw.ok);
 });
 
@@ -177,48 +146,26 @@ dbTest("password change: wrong old, weak or unconfirmed new change nothing", asy
   const user = await createUser(sql);
   const input = { userId: user.userId, ip: null, userAgent: null };
   const deps = { cipher, outbox, bcryptCost: 4 };
-  const wrongOld = await changePassword(sql, {
-    ...input,
-    oldPassword: "nope-nope-1",
-    newPassword: STRONG,
-    confirm: STRONG,
-  }, deps);
+  /** A change from `oldPassword` to `newPassword`, confirmed as `confirm`. */
+  const change = (oldPassword: string, newPassword: string, confirm = newPassword) =>
+    changePassword(sql, { ...input, oldPassword, newPassword, confirm }, deps);
+  const wrongOld = await change("nope-nope-1", STRONG);
   assert.ok(
     !wrongOld.ok && wrongOld.code === "invalid_input" &&
       /还可尝试 4 次/.test(wrongOld.fields.oldPassword![0]),
   );
-  const weak = await changePassword(sql, {
-    ...input,
-    oldPassword: TEST_PASSWORD,
-    newPassword: "12345678",
-    confirm: "12345678",
-  }, deps);
+  const weak = await change(TEST_PASSWORD, "12345678");
   assert.ok(!weak.ok && weak.code === "invalid_input" && weak.fields.newPassword);
-  const phone = await changePassword(sql, {
-    ...input,
-    oldPassword: TEST_PASSWORD,
-    newPassword: user.phone,
-    confirm: user.phone,
-  }, deps);
+  const phone = await change(TEST_PASSWORD, user.phone);
   assert.ok(
     !phone.ok && phone.code === "invalid_input" && phone.fields.newPassword,
     "the phone counts against it",
   );
-  const mismatch = await changePassword(sql, {
-    ...input,
-    oldPassword: TEST_PASSWORD,
-    newPassword: STRONG,
-    confirm: "x",
-  }, deps);
+  const mismatch = await change(TEST_PASSWORD, STRONG, "x");
   assert.ok(!mismatch.ok && mismatch.code === "invalid_input" && mismatch.fields.confirm);
-  const same = await changePassword(sql, {
-    ...input,
-    oldPassword: TEST_PASSWORD,
-    newPassword: TEST_PASSWORD,
-    confirm: TEST_PASSWORD,
-  }, deps);
+  const same = await change(TEST_PASSWORD, TEST_PASSWORD);
   assert.ok(!same.ok && same.code === "invalid_input" && same.fields.newPassword);
-  const empty = await changePassword(sql, { ...input, oldPassword: "", newPassword: "", confirm: "" }, deps);
+  const empty = await change("", "");
   assert.ok(
     !empty.ok && empty.code === "invalid_input" && empty.fields.oldPassword && empty.fields.newPassword,
   );
@@ -228,12 +175,7 @@ dbTest(
   "password change: ends the other sessions, keeps this browser under a new id, notifies",
   async (sql) => {
     const user = await createUser(sql);
-    const other = await createSession(sql, {
-      subjectType: "user",
-      subjectId: user.userId,
-      ip: null,
-      userAgent: null,
-    });
+    const other = await sessionFor(sql, { type: "user", id: user.userId });
     const r = await changePassword(sql, {
       userId: user.userId,
       oldPassword: TEST_PASSWORD,
@@ -249,21 +191,9 @@ dbTest(
     select 1 from outbox_events where topic = 'notification' and payload->>'userId' = ${user.userId}
       and payload->>'kind' = 'password_changed'`;
     assert.ok(n, "password_changed notification");
-    const old = await loginUserOnDevice(sql, {
-      phone: user.phone,
-      password: TEST_PASSWORD,
-      ip: null,
-      userAgent: null,
-      deviceId: TEST_DEVICE_ID,
-    }, { cipher, outbox });
+    const old = await passwordLogin(sql, user.phone, TEST_PASSWORD);
     assert.ok(!old.ok);
-    const fresh = await loginUserOnDevice(sql, {
-      phone: user.phone,
-      password: STRONG,
-      ip: null,
-      userAgent: null,
-      deviceId: TEST_DEVICE_ID,
-    }, { cipher, outbox });
+    const fresh = await passwordLogin(sql, user.phone, STRONG);
     assert.ok(fresh.ok);
   },
 );
@@ -278,26 +208,11 @@ dbTest(
       ok: true,
       resendAfterSeconds: 60,
     });
-    const none = await resetPassword(sql, {
-      phone: stranger,
-      smsCode: "123456",
-      newPassword: STRONG,
-      confirm: STRONG,
-      ip: null,
-    }, {
-      cipher,
-      outbox,
-      bcryptCost: 4,
-    });
+    const none = await reset(sql, stranger, "123456", STRONG);
     assert.ok(!none.ok && none.code === "invalid_input" && Object.keys(none.fields).join() === "smsCode");
 
     const user = await createUser(sql);
-    const session = await createSession(sql, {
-      subjectType: "user",
-      subjectId: user.userId,
-      ip: null,
-      userAgent: null,
-    });
+    const session = await sessionFor(sql, { type: "user", id: user.userId });
     assert.deepEqual(
       await sendResetSmsCode(sql, { rawPhone: user.phone, ip: null }, {
         outbox,
@@ -309,72 +224,22 @@ dbTest(
         resendAfterSeconds: 60,
       },
     );
-    const bad = await resetPassword(sql, {
-      phone: "123",
-      smsCode: "1",
-      newPassword: "",
-      confirm: "",
-      ip: null,
-    }, {
-      cipher,
-      outbox,
-    });
+    const bad = await reset(sql, "123", "1", "");
     assert.ok(!bad.ok && bad.code === "invalid_input");
     assert.deepEqual(Object.keys(bad.fields).sort(), ["newPassword", "phone", "smsCode"]);
-    const weak = await resetPassword(sql, {
-      phone: user.phone,
-      smsCode: "975310",
-      newPassword: "password1",
-      confirm: "password1",
-      ip: null,
-    }, {
-      cipher,
-      outbox,
-      bcryptCost: 4,
-    });
+    const weak = await reset(sql, user.phone, "975310", "password1");
     assert.ok(!weak.ok && weak.code === "invalid_input" && weak.fields.newPassword);
     // lock the account with wrong passwords, then reset
     for (let i = 0; i < 5; i++) {
-      await loginUserOnDevice(sql, {
-        phone: user.phone,
-        password: "wrong-password-1",
-        ip: null,
-        userAgent: null,
-        deviceId: TEST_DEVICE_ID,
-      }, { cipher, outbox });
+      await passwordLogin(sql, user.phone, "wrong-password-1");
     }
-    const ok = await resetPassword(sql, {
-      phone: user.phone,
-      smsCode: "975310",
-      newPassword: STRONG,
-      confirm: STRONG,
-      ip: null,
-    }, {
-      cipher,
-      outbox,
-      bcryptCost: 4,
-    });
+    const ok = await reset(sql, user.phone, "975310", STRONG);
     assert.ok(ok.ok, JSON.stringify(ok));
     assert.ok(ok.sessionsEnded >= 1);
     assert.equal(await loadSession(sql, session.sessionId), null);
-    const login = await loginUserOnDevice(sql, {
-      phone: user.phone,
-      password: STRONG,
-      ip: null,
-      userAgent: null,
-      deviceId: TEST_DEVICE_ID,
-    }, { cipher, outbox });
+    const login = await passwordLogin(sql, user.phone, STRONG);
     assert.ok(login.ok, "the lock was lifted");
-    const reused = await resetPassword(sql, {
-      phone: user.phone,
-      smsCode: "975310",
-      newPassword: STRONG,
-      confirm: STRONG,
-      ip: null,
-    }, {
-      cipher,
-      outbox,
-    });
+    const reused = await reset(sql, user.phone, "975310", STRONG);
     assert.ok(
       !reused.ok && reused.code === "invalid_input" && reused.fields.smsCode,
       "the code is single use",
@@ -389,21 +254,13 @@ dbTest(
   async (sql) => {
     const user = await createUser(sql);
     const taken = await createUser(sql);
-    const other = await createSession(sql, {
-      subjectType: "user",
-      subjectId: user.userId,
-      ip: null,
-      userAgent: null,
-    });
+    const other = await sessionFor(sql, { type: "user", id: user.userId });
     const deps = { cipher, outbox };
     const base = { userId: user.userId, ip: null, userAgent: null };
-    const bad = await changePhone(sql, {
-      ...base,
-      loginPassword: "",
-      oldCode: "1",
-      newPhone: user.phone,
-      newCode: "",
-    }, deps);
+    /** The change itself: the login password and both codes. */
+    const change = (loginPassword: string, oldCode: string, newPhone: string, newCode: string) =>
+      changePhone(sql, { ...base, loginPassword, oldCode, newPhone, newCode }, deps);
+    const bad = await change("", "1", user.phone, "");
     assert.ok(!bad.ok && bad.code === "invalid_input");
     assert.deepEqual(Object.keys(bad.fields).sort(), ["loginPassword", "newCode", "newPhone", "oldCode"]);
     assert.deepEqual(
@@ -414,13 +271,7 @@ dbTest(
     // a number registered to someone else: said only once its code is proven
     await fixedCode(sql, user.phone, "phone_change_old", "135791");
     await fixedCode(sql, taken.phone, "phone_change_new", "246802");
-    const refused = await changePhone(sql, {
-      ...base,
-      loginPassword: TEST_PASSWORD,
-      oldCode: "135791",
-      newPhone: taken.phone,
-      newCode: "246802",
-    }, deps);
+    const refused = await change(TEST_PASSWORD, "135791", taken.phone, "246802");
     assert.ok(
       !refused.ok && refused.code === "invalid_input" &&
         refused.fields.newPhone?.[0] === "该手机号已被其他账户使用",
@@ -441,24 +292,12 @@ dbTest(
       ...deps,
       generateCode: () => "314159",
     });
-    const wrongCode = await changePhone(sql, {
-      ...base,
-      loginPassword: TEST_PASSWORD,
-      oldCode: "112358",
-      newPhone,
-      newCode: "000000",
-    }, deps);
+    const wrongCode = await change(TEST_PASSWORD, "112358", newPhone, "000000");
     assert.ok(
       !wrongCode.ok && wrongCode.code === "invalid_input" && wrongCode.fields.newCode &&
         !wrongCode.fields.oldCode,
     );
-    const ok = await changePhone(sql, {
-      ...base,
-      loginPassword: TEST_PASSWORD,
-      oldCode: "112358",
-      newPhone,
-      newCode: "314159",
-    }, deps);
+    const ok = await change(TEST_PASSWORD, "112358", newPhone, "314159");
     assert.ok(ok.ok, JSON.stringify(ok));
     assert.equal(ok.phoneMasked, `${newPhone.slice(0, 3)}****${newPhone.slice(7)}`);
     assert.equal(await loadSession(sql, other.sessionId), null);

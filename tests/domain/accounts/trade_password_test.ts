@@ -7,9 +7,11 @@ import {
   checkTradePassword,
   isTrivialTradePassword,
   setTradePassword,
+  type SetTradePasswordDeps,
   TRADE_PASSWORD_MESSAGES,
   tradePasswordErrorMessage,
   tradePasswordProblems,
+  type TradePasswordProof,
   tradePasswordStatus,
 } from "../../../domain/accounts/trade_password.ts";
 import {
@@ -46,15 +48,50 @@ Deno.test("trade password: problems — format, trivial, phone tail, ID tail, co
   assert.deepEqual(tradePasswordProblems("258014", "258014", { phone: "13812345678" }), []);
 });
 
+/** The login password as the proof of ownership. */
+const BY_LOGIN_PASSWORD: TradePasswordProof = { method: "login_password", loginPassword: TEST_PASSWORD };
+
+/**
+ * {@link setTradePassword} of `newPassword` for `userId` with `proof`: confirmed as typed unless `confirm`
+ * says otherwise; the other options are added to the test's dependencies.
+ */
+function setTo(
+  sql: Db,
+  userId: string,
+  newPassword: string,
+  proof: TradePasswordProof = BY_LOGIN_PASSWORD,
+  { confirm = newPassword, ...moreDeps }: Partial<SetTradePasswordDeps> & { confirm?: string } = {},
+) {
+  return setTradePassword(sql, { userId, newPassword, confirm, proof, ip: null }, { ...deps, ...moreDeps });
+}
+
+/** {@link openBidAuthorisation} of `sessionId` for `capFen`, proven by `tradePassword`. */
+function openFor(
+  sql: Db,
+  userId: string,
+  sessionId: string,
+  { tradePassword, capFen, minutes, now }: {
+    tradePassword: string;
+    capFen: bigint;
+    minutes?: number;
+    now?: Date;
+  },
+) {
+  return openBidAuthorisation(sql, { userId, sessionId, tradePassword, capFen, minutes, ip: null }, { now });
+}
+
+/** Sends the trade-password SMS code `code` to `phone`. */
+async function sendCode(sql: Db, phone: string, code: string): Promise<void> {
+  await requestSmsCode(sql, { phone, purpose: "trade_password", ip: null }, {
+    outbox: testOutbox,
+    cipher: testCipher,
+    generateCode: () => code,
+  });
+}
+
 async function userWithTradePassword(sql: Db, pw = "258014") {
   const user = await createUser(sql);
-  const r = await setTradePassword(sql, {
-    userId: user.userId,
-    newPassword: pw,
-    confirm: pw,
-    proof: { method: "login_password", loginPassword: TEST_PASSWORD },
-    ip: null,
-  }, deps);
+  const r = await setTo(sql, user.userId, pw);
   assert.deepEqual(r, { ok: true, changed: false });
   return user;
 }
@@ -66,24 +103,15 @@ dbTest("trade password: set with the login password, then checked", async (sql) 
     ok: false,
     code: "not_set",
   });
-  const wrongLogin = await setTradePassword(sql, {
-    userId: user.userId,
-    newPassword: "258014",
-    confirm: "258014",
-    proof: { method: "login_password", loginPassword: "not-my-password" },
-    ip: null,
-  }, deps);
+  const wrongLogin = await setTo(sql, user.userId, "258014", {
+    method: "login_password",
+    loginPassword: "not-my-password",
+  });
   assert.equal(wrongLogin.ok, false);
   assert.ok(!wrongLogin.ok && wrongLogin.code === "invalid_input" && wrongLogin.fields.loginPassword);
   assert.equal(await tradePasswordStatus(sql, user.userId), null, "nothing stored");
 
-  const ok = await setTradePassword(sql, {
-    userId: user.userId,
-    newPassword: "258014",
-    confirm: "258014",
-    proof: { method: "login_password", loginPassword: TEST_PASSWORD },
-    ip: null,
-  }, deps);
+  const ok = await setTo(sql, user.userId, "258014");
   assert.deepEqual(ok, { ok: true, changed: false });
   assert.ok(await tradePasswordStatus(sql, user.userId));
   const [row] = await sql<
@@ -109,61 +137,27 @@ dbTest("trade password: bad input changes nothing", async (sql) => {
       ["258014", "258041", "confirm"],
     ]
   ) {
-    const r = await setTradePassword(sql, {
-      userId: user.userId,
-      newPassword: pw,
-      confirm,
-      proof: { method: "login_password", loginPassword: TEST_PASSWORD },
-      ip: null,
-    }, deps);
+    const r = await setTo(sql, user.userId, pw, BY_LOGIN_PASSWORD, { confirm });
     assert.ok(
       !r.ok && r.code === "invalid_input" && r.fields[field],
       `${pw}/${confirm}: ${JSON.stringify(r)}`,
     );
   }
-  const noCode = await setTradePassword(sql, {
-    userId: user.userId,
-    newPassword: "258014",
-    confirm: "258014",
-    proof: { method: "sms", smsCode: "12" },
-    ip: null,
-  }, deps);
+  const noCode = await setTo(sql, user.userId, "258014", { method: "sms", smsCode: "12" });
   assert.ok(!noCode.ok && noCode.code === "invalid_input" && noCode.fields.smsCode);
   assert.equal(await tradePasswordStatus(sql, user.userId), null);
 });
 
 dbTest("trade password: reset with an SMS code (no verified identity), wrong code refused", async (sql) => {
   const user = await userWithTradePassword(sql);
-  await requestSmsCode(sql, { phone: user.phone, purpose: "trade_password", ip: null }, {
-    outbox: testOutbox,
-    cipher: testCipher,
-    generateCode: () => "482913",
-  });
-  const wrong = await setTradePassword(sql, {
-    userId: user.userId,
-    newPassword: "730519",
-    confirm: "730519",
-    proof: { method: "sms", smsCode: "000000" },
-    ip: null,
-  }, deps);
+  await sendCode(sql, user.phone, "482913");
+  const wrong = await setTo(sql, user.userId, "730519", { method: "sms", smsCode: "000000" });
   assert.ok(!wrong.ok && wrong.code === "invalid_input" && wrong.fields.smsCode);
-  const ok = await setTradePassword(sql, {
-    userId: user.userId,
-    newPassword: "730519",
-    confirm: "730519",
-    proof: { method: "sms", smsCode: "482913" },
-    ip: null,
-  }, deps);
+  const ok = await setTo(sql, user.userId, "730519", { method: "sms", smsCode: "482913" });
   assert.deepEqual(ok, { ok: true, changed: true });
   assert.equal((await checkTradePassword(sql, { userId: user.userId, password: "258014" })).ok, false);
   assert.equal((await checkTradePassword(sql, { userId: user.userId, password: "730519" })).ok, true);
-  const same = await setTradePassword(sql, {
-    userId: user.userId,
-    newPassword: "730519",
-    confirm: "730519",
-    proof: { method: "login_password", loginPassword: TEST_PASSWORD },
-    ip: null,
-  }, deps);
+  const same = await setTo(sql, user.userId, "730519");
   assert.ok(
     !same.ok && same.code === "invalid_input" &&
       same.fields.newPassword?.[0] === TRADE_PASSWORD_MESSAGES.same_as_old,
@@ -172,35 +166,23 @@ dbTest("trade password: reset with an SMS code (no verified identity), wrong cod
 
 dbTest("trade password: the ID number is asked when the identity is verified", async (sql) => {
   const user = await userWithTradePassword(sql);
-  await requestSmsCode(sql, { phone: user.phone, purpose: "trade_password", ip: null }, {
-    outbox: testOutbox,
-    cipher: testCipher,
-    generateCode: () => "482913",
-  });
+  await sendCode(sql, user.phone, "482913");
   const identity = () => Promise.resolve({ idNumber: "11010519491231002X" });
-  const missing = await setTradePassword(sql, {
-    userId: user.userId,
-    newPassword: "730519",
-    confirm: "730519",
-    proof: { method: "sms", smsCode: "482913" },
-    ip: null,
-  }, { ...deps, verifiedIdentity: identity });
+  const missing = await setTo(sql, user.userId, "730519", { method: "sms", smsCode: "482913" }, {
+    verifiedIdentity: identity,
+  });
   assert.ok(!missing.ok && missing.code === "invalid_input" && missing.fields.idNumber);
-  const wrong = await setTradePassword(sql, {
-    userId: user.userId,
-    newPassword: "730519",
-    confirm: "730519",
-    proof: { method: "sms", smsCode: "482913", idNumber: "110105194912310021" },
-    ip: null,
-  }, { ...deps, verifiedIdentity: identity });
+  const wrong = await setTo(sql, user.userId, "730519", {
+    method: "sms",
+    smsCode: "482913",
+    idNumber: "110105194912310021",
+  }, { verifiedIdentity: identity });
   assert.ok(!wrong.ok && wrong.code === "invalid_input" && wrong.fields.idNumber);
-  const ok = await setTradePassword(sql, {
-    userId: user.userId,
-    newPassword: "730519",
-    confirm: "730519",
-    proof: { method: "sms", smsCode: "482913", idNumber: "11010519491231002x" },
-    ip: null,
-  }, { ...deps, verifiedIdentity: identity });
+  const ok = await setTo(sql, user.userId, "730519", {
+    method: "sms",
+    smsCode: "482913",
+    idNumber: "11010519491231002x",
+  }, { verifiedIdentity: identity });
   assert.deepEqual(ok, { ok: true, changed: true });
 });
 
@@ -227,13 +209,7 @@ dbTest("trade password: 5 wrong lock it with the time left; a reset lifts the lo
   // lock again, then reset
   for (let i = 0; i < 5; i++) await checkTradePassword(sql, { userId: user.userId, password: "000001" });
   assert.equal((await checkTradePassword(sql, { userId: user.userId, password: "258014" })).ok, false);
-  const reset = await setTradePassword(sql, {
-    userId: user.userId,
-    newPassword: "730519",
-    confirm: "730519",
-    proof: { method: "login_password", loginPassword: TEST_PASSWORD },
-    ip: null,
-  }, deps);
+  const reset = await setTo(sql, user.userId, "730519");
   assert.ok(reset.ok);
   assert.deepEqual(await checkTradePassword(sql, { userId: user.userId, password: "730519" }), { ok: true });
 });
@@ -242,43 +218,22 @@ dbTest("bid authorisation: opened by the trade password, per session, capped, cl
   const user = await userWithTradePassword(sql);
   const sessionId = newSessionId();
   const other = newSessionId();
-  const wrong = await openBidAuthorisation(sql, {
-    userId: user.userId,
-    sessionId,
-    tradePassword: "000001",
-    capFen: 100_000n,
-    ip: null,
-  });
+  const wrong = await openFor(sql, user.userId, sessionId, { tradePassword: "000001", capFen: 100_000n });
   assert.ok(!wrong.ok && wrong.code === "wrong");
   assert.deepEqual(
-    await openBidAuthorisation(sql, {
-      userId: user.userId,
-      sessionId,
-      tradePassword: "258014",
-      capFen: 1n,
-      ip: null,
-    }),
+    await openFor(sql, user.userId, sessionId, { tradePassword: "258014", capFen: 1n }),
     { ok: false, code: "invalid_cap" },
   );
   assert.deepEqual(
-    await openBidAuthorisation(sql, {
-      userId: user.userId,
-      sessionId,
-      tradePassword: "258014",
-      capFen: 100_000n,
-      minutes: 7,
-      ip: null,
-    }),
+    await openFor(sql, user.userId, sessionId, { tradePassword: "258014", capFen: 100_000n, minutes: 7 }),
     { ok: false, code: "invalid_minutes" },
   );
   const now = new Date();
-  const opened = await openBidAuthorisation(sql, {
-    userId: user.userId,
-    sessionId,
+  const opened = await openFor(sql, user.userId, sessionId, {
     tradePassword: "258014",
     capFen: 100_000n,
-    ip: null,
-  }, { now });
+    now,
+  });
   assert.ok(opened.ok);
   assert.equal(opened.authorisation.expiresAt.getTime(), now.getTime() + 10 * 60_000);
 
@@ -311,21 +266,9 @@ dbTest("bid authorisation: opened by the trade password, per session, capped, cl
 dbTest("bid authorisation: changing the trade password closes open windows", async (sql) => {
   const user = await userWithTradePassword(sql);
   const sessionId = newSessionId();
-  const opened = await openBidAuthorisation(sql, {
-    userId: user.userId,
-    sessionId,
-    tradePassword: "258014",
-    capFen: 100_000n,
-    ip: null,
-  });
+  const opened = await openFor(sql, user.userId, sessionId, { tradePassword: "258014", capFen: 100_000n });
   assert.ok(opened.ok);
-  await setTradePassword(sql, {
-    userId: user.userId,
-    newPassword: "730519",
-    confirm: "730519",
-    proof: { method: "login_password", loginPassword: TEST_PASSWORD },
-    ip: null,
-  }, deps);
+  await setTo(sql, user.userId, "730519");
   assert.equal(await currentBidAuthorisation(sql, { userId: user.userId, sessionId }), null);
 });
 
@@ -334,13 +277,7 @@ dbTest(
   async (sql) => {
     const user = await userWithTradePassword(sql);
     const sessionId = newSessionId();
-    const opened = await openBidAuthorisation(sql, {
-      userId: user.userId,
-      sessionId,
-      tradePassword: "258014",
-      capFen: 100_000n,
-      ip: null,
-    });
+    const opened = await openFor(sql, user.userId, sessionId, { tradePassword: "258014", capFen: 100_000n });
     assert.ok(opened.ok);
     const results = await Promise.all(
       Array.from(

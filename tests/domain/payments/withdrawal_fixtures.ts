@@ -1,11 +1,12 @@
 /**
  * Fixtures of the withdrawal tests: a user ready to withdraw (custody account open, one active card, a
- * trade password, money in available), finance staff, and the custody bank's answer.
+ * trade password, money in available), its balances asserted, finance staff, and the custody bank's answer.
  * @module
  */
+import assert from "node:assert/strict";
 import { type Db, transaction } from "../../../db/tx.ts";
 import { hashPassword } from "../../../domain/accounts/password.ts";
-import { postEntry } from "../../../domain/ledger/ledger.ts";
+import { postEntry, userBalances } from "../../../domain/ledger/ledger.ts";
 import type { Fen } from "../../../domain/money/fen.ts";
 import { applyWithdrawalOutcome } from "../../../domain/payments/withdrawal.ts";
 import { permissionsFor } from "../../../domain/staff/permissions.ts";
@@ -53,6 +54,16 @@ export async function withdrawalUser(
     });
   }
   return { userId, phone, cardId: String(card.id) };
+}
+
+/** Asserts the user's balances: `availableFen` and `frozenFen` as given, no reward. */
+export async function assertBalances(
+  sql: Db,
+  userId: string,
+  availableFen: Fen,
+  frozenFen: Fen = 0n,
+): Promise<void> {
+  assert.deepEqual(await userBalances(sql, userId), { availableFen, frozenFen, rewardFen: 0n });
 }
 
 /** A staff member of `role` (default finance) as an actor. */

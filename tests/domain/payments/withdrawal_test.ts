@@ -18,7 +18,7 @@ import { deliverOutbox, testOutbox } from "../../helpers/outbox.ts";
 import { applyCustodyCallback } from "../../../domain/payments/custody_instruction.ts";
 import { seedDemoWithdrawal } from "../../../domain/payments/withdrawal_seed.ts";
 import { testCipher } from "../../helpers/forms.ts";
-import { bankAnswers, staffActor, withdrawalUser } from "./withdrawal_fixtures.ts";
+import { assertBalances, bankAnswers, staffActor, withdrawalUser } from "./withdrawal_fixtures.ts";
 
 const deps = { outbox: testOutbox };
 const show = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? String(x) : x));
@@ -66,22 +66,14 @@ dbTest("withdrawal: a small one freezes, goes to the bank at once, and settles o
   assert.equal(r.amountFen, 10_000n);
   assert.equal(r.feeFen, 200n); // the initial rule: ¥2.00 per withdrawal
   assert.equal(r.netFen, 9_800n);
-  assert.deepEqual(await userBalances(sql, u.userId), {
-    availableFen: 40_000n,
-    frozenFen: 10_000n,
-    rewardFen: 0n,
-  });
+  await assertBalances(sql, u.userId, 40_000n, 10_000n);
   const [instruction] = await instructionsFor(sql, r.withdrawalId);
   assert.equal(instruction.kind, "withdrawal");
   assert.equal(BigInt(instruction.amountFen), 10_000n);
 
   const done = await bankAnswers(sql, r.withdrawalId, "succeeded");
   assert.deepEqual(done, { ok: true, applied: true, status: "succeeded" });
-  assert.deepEqual(await userBalances(sql, u.userId), {
-    availableFen: 40_000n,
-    frozenFen: 0n,
-    rewardFen: 0n,
-  });
+  await assertBalances(sql, u.userId, 40_000n);
   // a repeated answer changes nothing
   assert.deepEqual(await bankAnswers(sql, r.withdrawalId, "succeeded"), {
     ok: true,
@@ -93,11 +85,7 @@ dbTest("withdrawal: a small one freezes, goes to the bank at once, and settles o
     applied: false,
     status: "succeeded",
   });
-  assert.deepEqual(await userBalances(sql, u.userId), {
-    availableFen: 40_000n,
-    frozenFen: 0n,
-    rewardFen: 0n,
-  });
+  await assertBalances(sql, u.userId, 40_000n);
   const lines = await sql<{ kind: string; amountFen: bigint }[]>`
     select a.kind, l.amount_fen as "amountFen" from journal_lines l
       join journal_entries e on e.id = l.entry_id join ledger_accounts a on a.id = l.account_id
@@ -129,11 +117,7 @@ dbTest("withdrawal: a bank failure returns the money once and notifies", async (
     applied: false,
     status: "failed",
   });
-  assert.deepEqual(await userBalances(sql, u.userId), {
-    availableFen: 50_000n,
-    frozenFen: 0n,
-    rewardFen: 0n,
-  });
+  await assertBalances(sql, u.userId, 50_000n);
   assert.equal((await notificationsFor(sql, u.userId, "提现失败")).length, 1);
   await assertLedgerClean(sql);
 });
@@ -147,11 +131,7 @@ dbTest("withdrawal: the same idempotency key moves money once and returns the fi
   assert.equal(again.withdrawalId, first.withdrawalId);
   assert.equal(again.replayed, true);
   assert.equal(again.amountFen, 10_000n);
-  assert.deepEqual(await userBalances(sql, u.userId), {
-    availableFen: 40_000n,
-    frozenFen: 10_000n,
-    rewardFen: 0n,
-  });
+  await assertBalances(sql, u.userId, 40_000n, 10_000n);
   assert.equal((await instructionsFor(sql, first.withdrawalId)).length, 1);
 });
 
@@ -288,11 +268,7 @@ dbTest("withdrawal: a rejection returns the money with a reason and notifies the
       ok: true,
     },
   );
-  assert.deepEqual(await userBalances(sql, u.userId), {
-    availableFen: s.reviewThresholdFen * 2n,
-    frozenFen: 0n,
-    rewardFen: 0n,
-  });
+  await assertBalances(sql, u.userId, s.reviewThresholdFen * 2n);
   assert.deepEqual(
     await rejectWithdrawal(sql, { withdrawalId: r.withdrawalId, reason: "再次拒绝" }, a, deps),
     {
@@ -361,11 +337,7 @@ dbTest("withdrawal: postgres — 50 concurrent copies with one key move money on
   const ids = new Set(results.map((r) => r.ok && r.withdrawalId));
   assert.equal(ids.size, 1);
   assert.equal(results.filter((r) => r.ok && !r.replayed).length, 1);
-  assert.deepEqual(await userBalances(sql, u.userId), {
-    availableFen: 40_000n,
-    frozenFen: 10_000n,
-    rewardFen: 0n,
-  });
+  await assertBalances(sql, u.userId, 40_000n, 10_000n);
   const [{ n }] = await sql<{ n: bigint }[]>`
     select count(*) as n from journal_entries where reference = ${"withdrawal:" + [...ids][0]}`;
   assert.equal(BigInt(n), 1n);
@@ -384,11 +356,7 @@ dbTest(
     assert.ok(
       results.every((r) => r.ok || r.code === "insufficient_funds" || r.code === "daily_count_exceeded"),
     );
-    assert.deepEqual(await userBalances(sql, u.userId), {
-      availableFen: 0n,
-      frozenFen: 30_000n,
-      rewardFen: 0n,
-    });
+    await assertBalances(sql, u.userId, 0n, 30_000n);
     // concurrent bank answers for one withdrawal settle once
     const id = ok[0].ok ? ok[0].withdrawalId : "";
     const answers = await Promise.all(Array.from({ length: 10 }, () => bankAnswers(sql, id, "succeeded")));
@@ -411,11 +379,7 @@ dbTest("withdrawal: through the sandbox bank and its (replayed) callback it sett
   const body = JSON.parse(callbacks[0].body);
   assert.equal(body.status, "succeeded");
   for (let i = 0; i < 3; i++) await applyCustodyCallback(sql, body, deps);
-  assert.deepEqual(await userBalances(sql, u.userId), {
-    availableFen: 30_000n,
-    frozenFen: 0n,
-    rewardFen: 0n,
-  });
+  await assertBalances(sql, u.userId, 30_000n);
   const [w] = await listUserWithdrawals(sql, u.userId);
   assert.equal(w.status, "succeeded");
   await assertLedgerClean(sql);

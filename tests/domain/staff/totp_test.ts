@@ -56,6 +56,15 @@ Deno.test("totp: URI, QR SVG, recovery codes", async () => {
   assert.equal(normalizeRecoveryCode("abc"), null);
 });
 
+/** The second step of a staff log-in: `code` (TOTP or recovery code) for the pending log-in `pendingId`. */
+function secondStep(sql: Db, pendingId: string, code: string, now?: Date) {
+  return completeStaffLogin(
+    sql,
+    { pendingId, code, ip: null, userAgent: null },
+    now ? { cipher, now } : { cipher },
+  );
+}
+
 async function makeStaff(sql: Db, role = "tech") {
   const username = `t${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
   const [{ id }] = await sql<{ id: string }[]>`
@@ -86,21 +95,9 @@ dbTest(
     assert.ok(!new TextDecoder().decode(stored.enc).includes(first.secret), "encrypted at rest");
     assert.equal(await cipher.decrypt(stored.enc), first.secret);
 
-    const wrong = await completeStaffLogin(sql, {
-      pendingId: r.pendingId,
-      code: "000000",
-      ip: null,
-      userAgent: null,
-    }, {
-      cipher,
-    });
+    const wrong = await secondStep(sql, r.pendingId, "000000");
     assert.deepEqual(wrong, { ok: false, code: "invalid_code", attemptsLeft: 4 });
-    const done = await completeStaffLogin(sql, {
-      pendingId: r.pendingId,
-      code: totpCode(first.secret),
-      ip: null,
-      userAgent: null,
-    }, { cipher });
+    const done = await secondStep(sql, r.pendingId, totpCode(first.secret));
     assert.ok(done.ok);
     assert.equal(done.nextPath, "/admin/audit");
     assert.equal((await loadStaffForSession(sql, done.sessionId))?.id, id);
@@ -111,14 +108,7 @@ dbTest(
     assert.deepEqual(actions, ["staff.login_failed", "staff.totp_enrolled", "staff.login"]);
     // the pending step is used up
     assert.deepEqual(
-      await completeStaffLogin(sql, {
-        pendingId: r.pendingId,
-        code: totpCode(first.secret),
-        ip: null,
-        userAgent: null,
-      }, {
-        cipher,
-      }),
+      await secondStep(sql, r.pendingId, totpCode(first.secret)),
       { ok: false, code: "expired" },
     );
   },
@@ -138,21 +128,12 @@ dbTest(
       "no re-enrolment",
     );
     const code = totpCode(secret);
-    const ok = await completeStaffLogin(sql, { pendingId: r.pendingId, code, ip: null, userAgent: null }, {
-      cipher,
-    });
+    const ok = await secondStep(sql, r.pendingId, code);
     assert.ok(ok.ok && ok.method === "totp");
 
     const replay = await login(sql, username);
     assert.ok(replay.ok);
-    const again = await completeStaffLogin(sql, {
-      pendingId: replay.pendingId,
-      code,
-      ip: null,
-      userAgent: null,
-    }, {
-      cipher,
-    });
+    const again = await secondStep(sql, replay.pendingId, code);
     assert.ok(
       !again.ok && again.code === "invalid_code",
       "the same code (time step) is refused a second time",
@@ -165,33 +146,16 @@ dbTest(
     const enrolment = await prepareTotpEnrolment(sql, { pendingId: p.pendingId }, { cipher });
     assert.ok(enrolment);
     assert.ok(
-      (await completeStaffLogin(sql, {
-        pendingId: p.pendingId,
-        code: totpCode(enrolment.secret),
-        ip: null,
-        userAgent: null,
-      }, { cipher })).ok,
+      (await secondStep(sql, p.pendingId, totpCode(enrolment.secret))).ok,
     );
     const q = await login(sql, other.username);
     assert.ok(q.ok && q.step === "totp");
     const typed = enrolment.recoveryCodes[3].toUpperCase().replace("-", " ");
-    const viaRecovery = await completeStaffLogin(sql, {
-      pendingId: q.pendingId,
-      code: typed,
-      ip: null,
-      userAgent: null,
-    }, {
-      cipher,
-    });
+    const viaRecovery = await secondStep(sql, q.pendingId, typed);
     assert.ok(viaRecovery.ok && viaRecovery.method === "recovery_code");
     const q2 = await login(sql, other.username);
     assert.ok(q2.ok);
-    const reused = await completeStaffLogin(sql, {
-      pendingId: q2.pendingId,
-      code: enrolment.recoveryCodes[3],
-      ip: null,
-      userAgent: null,
-    }, { cipher });
+    const reused = await secondStep(sql, q2.pendingId, enrolment.recoveryCodes[3]);
     assert.ok(!reused.ok && reused.code === "invalid_code", "a recovery code works once");
     assert.equal((await staffTotpStates(sql)).get(other.id)?.recoveryCodesLeft, 9);
   },
@@ -212,33 +176,17 @@ dbTest("staff 2FA: 5 wrong codes end the pending step; a wrong password never re
   assert.ok(r.ok);
   const left: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const w = await completeStaffLogin(sql, {
-      pendingId: r.pendingId,
-      code: "12345x",
-      ip: null,
-      userAgent: null,
-    }, {
-      cipher,
-    });
+    const w = await secondStep(sql, r.pendingId, "12345x");
     assert.ok(!w.ok && w.code === "invalid_code");
     left.push(w.attemptsLeft);
   }
   assert.deepEqual(left, [4, 3, 2, 1, 0]);
   assert.deepEqual(
-    await completeStaffLogin(sql, { pendingId: r.pendingId, code: "123456", ip: null, userAgent: null }, {
-      cipher,
-    }),
+    await secondStep(sql, r.pendingId, "123456"),
     { ok: false, code: "expired" },
   );
   assert.deepEqual(
-    await completeStaffLogin(sql, {
-      pendingId: "not-a-pending-id",
-      code: "123456",
-      ip: null,
-      userAgent: null,
-    }, {
-      cipher,
-    }),
+    await secondStep(sql, "not-a-pending-id", "123456"),
     { ok: false, code: "expired" },
   );
 });
@@ -252,14 +200,7 @@ dbTest(
     await transaction(sql, (tx) => enrolStaffTotpWithSecret(tx, { staffId: member.id, secret }, cipher));
     const r = await login(sql, member.username);
     assert.ok(r.ok);
-    const s = await completeStaffLogin(sql, {
-      pendingId: r.pendingId,
-      code: totpCode(secret),
-      ip: null,
-      userAgent: null,
-    }, {
-      cipher,
-    });
+    const s = await secondStep(sql, r.pendingId, totpCode(secret));
     assert.ok(s.ok);
     const superAdmin = { id: admin.id, permissions: new Set<Permission>(PERMISSIONS) };
     const ops = { id: admin.id, permissions: new Set<Permission>(["users.view"]) };
@@ -310,14 +251,7 @@ dbTest("staff 2FA: a member disabled between the steps cannot finish", async (sq
   assert.ok(r.ok);
   await sql`update staff set status = 'disabled' where id = ${id}`;
   assert.deepEqual(
-    await completeStaffLogin(sql, {
-      pendingId: r.pendingId,
-      code: totpCode(secret),
-      ip: null,
-      userAgent: null,
-    }, {
-      cipher,
-    }),
+    await secondStep(sql, r.pendingId, totpCode(secret)),
     { ok: false, code: "expired" },
   );
 });
@@ -332,12 +266,7 @@ dbTest(
     assert.ok(enrolment);
     const t0 = new Date(Date.now() - 60_000);
     assert.ok(
-      (await completeStaffLogin(sql, {
-        pendingId: r.pendingId,
-        code: totpCode(enrolment.secret, t0),
-        ip: null,
-        userAgent: null,
-      }, { cipher, now: t0 })).ok,
+      (await secondStep(sql, r.pendingId, totpCode(enrolment.secret, t0), t0)).ok,
     );
     assert.deepEqual(
       await regenerateRecoveryCodes(sql, { staffId: id, code: "000000", ip: null }, { cipher }),
@@ -360,21 +289,11 @@ dbTest(
     assert.ok(audit);
     const q = await login(sql, username);
     assert.ok(q.ok);
-    const old = await completeStaffLogin(sql, {
-      pendingId: q.pendingId,
-      code: enrolment.recoveryCodes[0],
-      ip: null,
-      userAgent: null,
-    }, { cipher });
+    const old = await secondStep(sql, q.pendingId, enrolment.recoveryCodes[0]);
     assert.ok(!old.ok, "the old recovery codes no longer work");
     const q2 = await login(sql, username);
     assert.ok(q2.ok);
-    const ok = await completeStaffLogin(sql, {
-      pendingId: q2.pendingId,
-      code: fresh.recoveryCodes[0],
-      ip: null,
-      userAgent: null,
-    }, { cipher });
+    const ok = await secondStep(sql, q2.pendingId, fresh.recoveryCodes[0]);
     assert.ok(ok.ok);
     const other = await makeStaff(sql);
     assert.deepEqual(
