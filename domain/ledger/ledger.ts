@@ -4,9 +4,10 @@
  * entry commit or roll back together.
  *
  * Concurrency: a posting locks only the user accounts it touches (`select … for update`, in id order, so
- * two postings never deadlock), checks that none goes below zero, then writes. System accounts have no
- * balance row and take no lock, so postings for different users run in parallel. The balance check and
- * the write happen under the lock, and `ledger_accounts.balance_fen >= 0` is also a constraint.
+ * two postings never deadlock), checks that none goes below zero, then writes the entry, the balance rows
+ * and the lines in one statement. System accounts have no balance row and take no lock, so postings for
+ * different users run in parallel. The balance check and the write happen under the lock, and
+ * `ledger_accounts.balance_fen >= 0` is also a constraint.
  *
  * Idempotency: every entry carries a key, unique across the ledger. Posting a key that exists writes
  * nothing and returns the first entry (`replayed: true`) — also when two postings race with one key: the
@@ -168,9 +169,6 @@ async function post(
   reversesEntryId: string | null,
 ): Promise<PostResult> {
   checkEntry(entry);
-  const prior = await findEntryByKey(tx, entry.idempotencyKey);
-  if (prior) return { ok: true, entryId: prior, replayed: true };
-
   const distinct = new Map<string, AccountRef>();
   for (const line of entry.lines) distinct.set(accountKey(line.account), line.account);
   const accounts = await lockAccounts(tx, [...distinct.values()]);
@@ -195,40 +193,47 @@ async function post(
     }
   }
   if (lowest) {
+    // a repeat of a request that was posted before (the money may have moved on since) is its first result
+    const prior = await findEntryByKey(tx, entry.idempotencyKey);
+    if (prior) return { ok: true, entryId: prior, replayed: true };
     return { ok: false, code: "insufficient_funds", account: lowest.ref, shortFen: -lowest.balance };
   }
 
-  const [inserted] = await tx<{ id: string }[]>`
-    insert into journal_entries (business_type, reference, idempotency_key, reverses_entry_id, memo)
-    values (${entry.businessType}, ${entry.reference}, ${entry.idempotencyKey}, ${reversesEntryId},
-      ${entry.memo ?? null})
-    on conflict (idempotency_key) do nothing
-    returning id`;
-  if (!inserted) {
+  // the entry, the balance rows and the lines in one statement; nothing of it when the key exists already
+  const changed = [...running.entries()].filter(([key]) => accounts.get(key)!.balance !== running.get(key));
+  const [written] = await tx<{ id: string | null }[]>`
+    with e as (
+      insert into journal_entries (business_type, reference, idempotency_key, reverses_entry_id, memo)
+      values (${entry.businessType}, ${entry.reference}, ${entry.idempotencyKey}, ${reversesEntryId},
+        ${entry.memo ?? null})
+      on conflict (idempotency_key) do nothing
+      returning id
+    ), u as (
+      update ledger_accounts a set balance_fen = v.balance
+      from unnest(${changed.map(([key]) => accounts.get(key)!.id)}::bigint[], ${
+    changed.map(([, balance]) => balance.toString())
+  }::bigint[]) as v(id, balance)
+      where a.id = v.id and exists (select 1 from e)
+      returning a.id
+    ), l as (
+      insert into journal_lines (entry_id, account_id, amount_fen, balance_after_fen)
+      select e.id, x.a, x.m, x.b
+      from e, unnest(${entry.lines.map((l) => accounts.get(accountKey(l.account))!.id)}::bigint[], ${
+    entry.lines.map((l) => l.amountFen.toString())
+  }::bigint[], ${
+    after.map((b) => b === null ? null : b.toString())
+  }::bigint[]) with ordinality as x(a, m, b, n)
+      order by x.n
+      returning id
+    )
+    select (select id from e) as id, (select count(*) from u) as updated, (select count(*) from l) as lines`;
+  if (!written.id) {
+    // the key was posted before (or by a concurrent posting that committed first): its first result
     const id = await findEntryByKey(tx, entry.idempotencyKey);
     if (!id) throw new Error("journal entry key conflicted but the entry is not visible");
     return { ok: true, entryId: id, replayed: true };
   }
-
-  const changed = [...running.entries()].filter(([key]) => accounts.get(key)!.balance !== running.get(key));
-  if (changed.length > 0) {
-    await tx`
-      update ledger_accounts a set balance_fen = v.balance
-      from unnest(${changed.map(([key]) => accounts.get(key)!.id)}::bigint[], ${
-      changed.map(([, balance]) => balance.toString())
-    }::bigint[]) as v(id, balance)
-      where a.id = v.id`;
-  }
-  await tx`
-    insert into journal_lines (entry_id, account_id, amount_fen, balance_after_fen)
-    select ${inserted.id}, a, m, b
-    from unnest(${entry.lines.map((l) => accounts.get(accountKey(l.account))!.id)}::bigint[], ${
-    entry.lines.map((l) => l.amountFen.toString())
-  }::bigint[], ${
-    after.map((b) => b === null ? null : b.toString())
-  }::bigint[]) with ordinality as l(a, m, b, n)
-    order by n`;
-  return { ok: true, entryId: inserted.id, replayed: false };
+  return { ok: true, entryId: written.id, replayed: false };
 }
 
 /**
