@@ -15,6 +15,7 @@ import { seedIdentities } from "../domain/identity/seed.ts";
 import { createGateways } from "../integrations/gateways.ts";
 import { seedInvestorDemo } from "../domain/investor/demo_seed.ts";
 import { seedTopUp } from "../integrations/sandbox_seed.ts";
+import { seedDemoWithdrawal } from "../domain/payments/withdrawal_seed.ts";
 import { createOutbox } from "./outbox.ts";
 
 /** The demo password of every seeded account (meets the password policy). */
@@ -162,6 +163,8 @@ export async function seed(
 
   // risk assessments, risk disclosure confirmations and invitees of the demo investors
   await seedInvestorDemo(sql, cipher, DEMO_USERS.filter((u) => u.kind === "investor").map((u) => u.phone));
+  // one withdrawal of the first demo investor waiting in the finance review queue (once)
+  await seedDemoWithdrawal(sql, { pii: cipher, outbox: seedOutbox }, DEMO_USERS[0].phone);
 
   return {
     staff: DEMO_STAFF.map((s) => ({ username: s.username, role: s.role, password: DEMO_PASSWORD })),
