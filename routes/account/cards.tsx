@@ -25,7 +25,7 @@ import {
 } from "../../domain/identity/bank_card.ts";
 import { BANKS } from "../../domain/identity/bank_bin.ts";
 import { isIdentityVerified } from "../../domain/identity/identity.ts";
-import { define, formText, type State } from "../../utils.ts";
+import { define, doneNotice, formText, type State } from "../../utils.ts";
 
 type Method = ReauthProof["method"];
 
@@ -66,7 +66,7 @@ async function render(state: State, partial: Partial<CardsPageData>, status = 20
 export const handler = define.handlers({
   async GET(ctx) {
     ctx.state.title = "银行卡";
-    return await render(ctx.state, { notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] });
+    return await render(ctx.state, { notice: doneNotice(ctx.url, NOTICES) ?? undefined });
   },
 
   async POST(ctx) {

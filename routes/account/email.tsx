@@ -14,7 +14,7 @@ import {
   requestEmailBinding,
   unbindEmail,
 } from "../../domain/accounts/email.ts";
-import { define, formText, publicUrl, type State } from "../../utils.ts";
+import { define, doneNotice, formText, publicUrl, type State } from "../../utils.ts";
 
 interface EmailPageData {
   bound: string | null;
@@ -43,7 +43,7 @@ async function render(state: State, extra: Partial<EmailPageData>, status = 200)
 export const handler = define.handlers({
   async GET(ctx) {
     ctx.state.title = "绑定邮箱";
-    return await render(ctx.state, { notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] });
+    return await render(ctx.state, { notice: doneNotice(ctx.url, NOTICES) ?? undefined });
   },
   async POST(ctx) {
     ctx.state.title = "绑定邮箱";

@@ -19,7 +19,7 @@ import {
 } from "../../domain/accounts/bid_authorisation.ts";
 import { tradePasswordErrorMessage } from "../../domain/accounts/trade_password.ts";
 import { formatFen, parseYuanToFen } from "../../domain/money/format.ts";
-import { define, formText, type State } from "../../utils.ts";
+import { define, doneNotice, formText, type State } from "../../utils.ts";
 
 interface BidAuthForm {
   cap: string;
@@ -53,7 +53,7 @@ const NOTICES: Record<string, string> = {
 export const handler = define.handlers({
   async GET(ctx) {
     ctx.state.title = "安全中心";
-    return await render(ctx.state, { notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] });
+    return await render(ctx.state, { notice: doneNotice(ctx.url, NOTICES) ?? undefined });
   },
   async POST(ctx) {
     ctx.state.title = "安全中心";

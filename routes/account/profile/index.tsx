@@ -15,7 +15,7 @@ import {
   NICKNAME_MIN_CHARS,
   setNickname,
 } from "../../../domain/accounts/profile.ts";
-import { define, type State } from "../../../utils.ts";
+import { define, doneNotice, type State } from "../../../utils.ts";
 
 /** What the profile page shows. */
 export interface ProfilePageData {
@@ -53,7 +53,7 @@ export async function renderProfile(
 export const handler = define.handlers({
   async GET(ctx) {
     ctx.state.title = "个人资料";
-    return await renderProfile(ctx.state, { notice: NOTICES[ctx.url.searchParams.get("done") ?? ""] });
+    return await renderProfile(ctx.state, { notice: doneNotice(ctx.url, NOTICES) ?? undefined });
   },
   async POST(ctx) {
     ctx.state.title = "个人资料";
