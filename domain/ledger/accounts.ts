@@ -42,7 +42,7 @@ export const ACCOUNT_KIND_LABELS: Readonly<Record<LedgerAccountKind, string>> = 
   withdrawal_in_transit: "提现在途",
 };
 
-/** Every business type an entry may carry (the lending issue adds bid, disbursement, repayment kinds). */
+/** Every business type an entry may carry. */
 export const BUSINESS_TYPES = [
   "top_up",
   "withdrawal_freeze",
@@ -55,6 +55,12 @@ export const BUSINESS_TYPES = [
   "transfer",
   "adjustment",
   "reversal",
+  "bid_freeze",
+  "bid_release",
+  "loan_disbursement",
+  "service_fee",
+  "repayment",
+  "prepayment_fee",
 ] as const;
 /** A business type. */
 export type BusinessType = typeof BUSINESS_TYPES[number];
@@ -72,6 +78,12 @@ export const BUSINESS_TYPE_LABELS: Readonly<Record<BusinessType, string>> = {
   transfer: "转账",
   adjustment: "调账",
   reversal: "冲正",
+  bid_freeze: "投标冻结",
+  bid_release: "流标解冻",
+  loan_disbursement: "放款",
+  service_fee: "借款服务费",
+  repayment: "还款/回款",
+  prepayment_fee: "提前还款手续费",
 };
 
 /** Whether a string is a known business type. */
