@@ -10,6 +10,8 @@ import type { Db } from "../db/tx.ts";
 import type { Gateways } from "../domain/gateways/mod.ts";
 import { createSandboxEmail } from "./sandbox_email.ts";
 import { createSandboxIdentity } from "./sandbox_identity.ts";
+import { createSandboxCreditBureau } from "./sandbox_credit_bureau.ts";
+import { createSandboxBlacklist } from "./sandbox_blacklist.ts";
 import { createSandboxMessageLog } from "./sandbox_messages.ts";
 import { createSandboxSms } from "./sandbox_sms.ts";
 import { createSandboxCustody } from "./sandbox_custody.ts";
@@ -40,6 +42,8 @@ export function createGateways(
     sms: createSandboxSms(db),
     email: createSandboxEmail(db),
     identity: createSandboxIdentity(),
+    creditBureau: createSandboxCreditBureau(),
+    blacklist: createSandboxBlacklist(),
     sandboxLog: createSandboxMessageLog(db),
     custody: createSandboxCustody(db, {
       secret: config.custodyCallbackSecret ?? DEMO_CALLBACK_SECRETS.CUSTODY_CALLBACK_SECRET,

@@ -36,6 +36,7 @@ export const GATEWAY_LABELS: Readonly<Partial<Record<string, string>>> = {
   payments: "支付通道",
   identity: "实名核验",
   creditBureau: "征信",
+  blacklist: "外部黑名单",
 };
 
 /**

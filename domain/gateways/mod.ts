@@ -8,6 +8,8 @@
  * channels; the lending issue adds the credit bureau — each as one more field here.
  * @module
  */
+import type { BlacklistGateway } from "./blacklist.ts";
+import type { CreditBureauGateway } from "./credit_bureau.ts";
 import type { CustodyGateway } from "./custody.ts";
 import type { EmailGateway } from "./email.ts";
 import type { IdentityGateway } from "./identity.ts";
@@ -19,6 +21,8 @@ export type { IdentityCheckResult, IdentityGateway } from "./identity.ts";
 export type { SmsGateway, SmsMessage, SmsSendResult } from "./sms.ts";
 export type { CustodyGateway } from "./custody.ts";
 export type { PaymentGateway } from "./payment.ts";
+export type { CreditBureauGateway, CreditReport, CreditReportResult } from "./credit_bureau.ts";
+export type { BlacklistCheckResult, BlacklistGateway } from "./blacklist.ts";
 
 /** One message a sandbox gateway recorded instead of sending it (the demo's 沙箱消息 page). */
 export interface SandboxMessage {
@@ -50,6 +54,10 @@ export interface Gateways {
   payments: PaymentGateway;
   /** Real-name verification (实名核验): does a name belong to an ID number. */
   identity: IdentityGateway;
+  /** The credit bureau (征信): other-platform balances and overdue history of a borrower. */
+  creditBureau: CreditBureauGateway;
+  /** The external blacklist (外部黑名单). */
+  blacklist: BlacklistGateway;
   /** The sandboxes' record, for the demo page and tests; `null` with real providers. */
   sandboxLog: SandboxMessageLog | null;
 }
