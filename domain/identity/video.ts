@@ -9,12 +9,12 @@
  * served only to its owner and to staff with `kyc.review`, through routes that check first.
  * @module
  */
-import { createHash } from "node:crypto";
 import type { Outbox } from "../../db/outbox.ts";
 import { type Db, type Queryable, transaction } from "../../db/tx.ts";
 import { notify } from "../messaging/notifications.ts";
 import { appendAudit } from "../staff/audit_log.ts";
 import { isId } from "../shared/ids.ts";
+import { storedFileResponse, storeUploadStream } from "../shared/stored_files.ts";
 import { checkDecision, KYC_PERMISSION, KYC_QUEUE_LIMIT, type KycDecisionResult } from "./identity.ts";
 import { maskPhone, type PiiCipher } from "../accounts/pii.ts";
 
@@ -112,68 +112,13 @@ export async function storeVideoStream(
   dataDir: string,
   maxBytes = VIDEO_MAX_BYTES,
 ): Promise<StreamResult> {
-  const reader = body.getReader();
-  const hash = createHash("sha256");
-  let head = new Uint8Array(0);
-  let size = 0;
-  let file: Deno.FsFile | null = null;
-  let path: string | null = null;
-  let type: VideoType | null = null;
-  let fileName = "";
-  const fail = async (problem: VideoUploadProblem): Promise<StreamResult> => {
-    await reader.cancel().catch(() => {});
-    file?.close();
-    if (path) await Deno.remove(path).catch(() => {});
-    return { ok: false, problem };
-  };
-  const write = async (chunk: Uint8Array) => {
-    hash.update(chunk);
-    let off = 0;
-    while (off < chunk.length) off += await file!.write(chunk.subarray(off));
-  };
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!value || value.length === 0) continue;
-      size += value.length;
-      if (size > maxBytes) return await fail("too_large");
-      if (!file) {
-        const joined = new Uint8Array(head.length + value.length);
-        joined.set(head);
-        joined.set(value, head.length);
-        head = joined;
-        if (head.length < SNIFF_BYTES) continue;
-        type = sniffVideoType(head);
-        if (!type) return await fail("wrong_type");
-        await Deno.mkdir(videoDir(dataDir), { recursive: true });
-        fileName = `${crypto.randomUUID().replaceAll("-", "")}.${EXTENSIONS[type]}`;
-        path = videoPath(dataDir, fileName);
-        file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
-        await write(head);
-      } else {
-        await write(value);
-      }
-    }
-    if (size === 0) return await fail("empty");
-    if (!file) {
-      // shorter than the sniffing window
-      type = sniffVideoType(head);
-      if (!type) return await fail("wrong_type");
-      await Deno.mkdir(videoDir(dataDir), { recursive: true });
-      fileName = `${crypto.randomUUID().replaceAll("-", "")}.${EXTENSIONS[type]}`;
-      path = videoPath(dataDir, fileName);
-      file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
-      await write(head);
-    }
-    file.close();
-    file = null;
-    return { ok: true, type: type!, size, sha256: hash.digest("hex"), fileName };
-  } catch (error) {
-    file?.close();
-    if (path) await Deno.remove(path).catch(() => {});
-    throw error;
-  }
+  return await storeUploadStream(body, {
+    dir: videoDir(dataDir),
+    maxBytes,
+    sniffBytes: SNIFF_BYTES,
+    sniff: sniffVideoType,
+    extensions: EXTENSIONS,
+  });
 }
 
 /**
@@ -384,21 +329,5 @@ export async function decideVideo(
  * `inline`, never cached, never sniffed. `null` when the file is missing on disk.
  */
 export async function videoResponse(file: VideoFile): Promise<Response | null> {
-  let handle: Deno.FsFile;
-  try {
-    handle = await Deno.open(file.path, { read: true });
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
-  const size = (await handle.stat()).size;
-  return new Response(handle.readable, {
-    headers: {
-      "content-type": file.contentType,
-      "content-length": String(size),
-      "content-disposition": "inline",
-      "cache-control": "no-store, private",
-      "x-content-type-options": "nosniff",
-    },
-  });
+  return await storedFileResponse(file);
 }
