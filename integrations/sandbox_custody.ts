@@ -6,7 +6,7 @@
  * domain/gateways/custody.ts. Like every outside system it never joins our transactions: it uses its own.
  * @module
  */
-import { type Db, transaction } from "../db/tx.ts";
+import { type Db, transaction, type Tx } from "../db/tx.ts";
 import type {
   CustodyCallbackBody,
   CustodyGateway,
@@ -64,6 +64,7 @@ export function createSandboxCustody(
         select bank_reference as "bankReference" from sandbox_bank_instructions
         where instruction_id = ${instruction.instructionId}`;
       if (seen) return { result: { ok: true, bankReference: seen.bankReference }, callback: null };
+      if (instruction.kind === "batch_transfer") return await executeBatch(tx, instruction);
       const accounts = [instruction.accountNo];
       if (instruction.kind === "transfer") {
         if (!instruction.counterpartyAccountNo) throw new RangeError("transfer needs a counterparty account");
@@ -145,6 +146,97 @@ export function createSandboxCustody(
       };
       return { result: { ok: true, bankReference } as const, callback };
     });
+  }
+
+  /**
+   * A batch: every transfer or none. The accounts are locked in account order, the transfers are applied
+   * in line order to the balances in memory (a payer short at its line fails the whole batch), then the
+   * net change of each account and one movement per line and side are written set-based.
+   */
+  async function executeBatch(tx: Tx, instruction: CustodyInstructionRequest): Promise<{
+    result: SubmitInstructionResult;
+    callback: CustodyCallbackBody | null;
+  }> {
+    const lines = (instruction.lines ?? []).map((l) => ({
+      from: l.fromAccountNo ?? SANDBOX_PLATFORM_ACCOUNT_NO,
+      to: l.toAccountNo ?? SANDBOX_PLATFORM_ACCOUNT_NO,
+      amount: BigInt(l.amountFen),
+      fromFrozen: l.fromFrozen,
+    }));
+    const total = lines.reduce((sum, l) => sum + l.amount, 0n);
+    if (lines.length === 0 || total !== BigInt(instruction.amountFen)) {
+      return {
+        result: { ok: false, code: "unknown_account", message: "批量指令明细与金额不符" } as const,
+        callback: null,
+      };
+    }
+    const accounts = [...new Set(lines.flatMap((l) => [l.from, l.to]))].sort();
+    const rows = await tx<{ accountNo: string; balanceFen: bigint; frozenFen: bigint }[]>`
+      select account_no as "accountNo", balance_fen as "balanceFen", frozen_fen as "frozenFen"
+      from sandbox_bank_accounts where account_no = any(${accounts}::text[]) order by account_no for update`;
+    if (rows.length !== accounts.length) {
+      return {
+        result: { ok: false, code: "unknown_account", message: "存管账户不存在" } as const,
+        callback: null,
+      };
+    }
+    const state = new Map(
+      rows.map((r) => [r.accountNo, { balance: BigInt(r.balanceFen), frozen: BigInt(r.frozenFen) }]),
+    );
+    const before = new Map([...state].map(([k, v]) => [k, { ...v }]));
+    let failure: string | null = null;
+    for (const l of lines) {
+      const from = state.get(l.from)!;
+      const to = state.get(l.to)!;
+      if (l.fromFrozen ? from.frozen < l.amount : from.balance - from.frozen < l.amount) {
+        failure = "insufficient_funds";
+        break;
+      }
+      from.balance -= l.amount;
+      if (l.fromFrozen) from.frozen -= l.amount;
+      to.balance += l.amount;
+    }
+    const bankReference = `SBXB${Date.now().toString(36).toUpperCase()}${
+      crypto.randomUUID().slice(0, 8).toUpperCase()
+    }`;
+    const [{ executedAt }] = await tx<{ executedAt: Date }[]>`
+      insert into sandbox_bank_instructions
+        (instruction_id, bank_reference, kind, account_no, counterparty_account_no, amount_fen, reference,
+         status, failure_code)
+      values (${instruction.instructionId}, ${bankReference}, 'batch_transfer', ${instruction.accountNo}, null,
+              ${total}, ${instruction.reference}, ${failure ? "failed" : "succeeded"}, ${failure})
+      returning executed_at as "executedAt"`;
+    if (!failure) {
+      const changed = accounts.filter((a) =>
+        state.get(a)!.balance !== before.get(a)!.balance || state.get(a)!.frozen !== before.get(a)!.frozen
+      );
+      await tx`
+        update sandbox_bank_accounts a set balance_fen = v.b, frozen_fen = v.f
+        from unnest(${changed}::text[], ${changed.map((a) => state.get(a)!.balance.toString())}::bigint[],
+          ${changed.map((a) => state.get(a)!.frozen.toString())}::bigint[]) as v(n, b, f)
+        where a.account_no = v.n`;
+      // one debit and one credit movement per line
+      const accountNos = lines.flatMap((l) => [l.from, l.to]);
+      const amounts = lines.flatMap((l) => [(-l.amount).toString(), l.amount.toString()]);
+      const frozen = lines.flatMap((l) => [(l.fromFrozen ? -l.amount : 0n).toString(), "0"]);
+      await tx`
+        insert into sandbox_bank_movements
+          (bank_reference, instruction_id, account_no, kind, amount_fen, frozen_delta_fen, executed_at)
+        select ${bankReference}, ${instruction.instructionId}, n, 'batch_transfer', a, f, ${executedAt}
+        from unnest(${accountNos}::text[], ${amounts}::bigint[], ${frozen}::bigint[]) with ordinality as x(n, a, f, i)
+        order by i`;
+    }
+    const callback: CustodyCallbackBody = {
+      callbackId: `cb-${bankReference}`,
+      instructionId: instruction.instructionId,
+      bankReference,
+      kind: "batch_transfer",
+      status: failure ? "failed" : "succeeded",
+      failureCode: failure,
+      amountFen: total.toString(),
+      executedAt: new Date(executedAt).toISOString(),
+    };
+    return { result: { ok: true, bankReference } as const, callback };
   }
 
   return {

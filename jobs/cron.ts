@@ -18,6 +18,8 @@ export interface CronJob {
    * Default {@link DEFAULT_CRON_STALE_MS}.
    */
   staleAfterMs?: number;
+  /** The run key of a run at `at` (default: the Asia/Shanghai day — once a day). */
+  runKey?: (at: Date) => string;
   /** Do the work for `runKey`; returns details stored in `job_runs.detail`. */
   run(deps: JobDeps, runKey: string): Promise<Record<string, unknown> | void>;
 }
@@ -129,7 +131,7 @@ export function startCrons(deps: JobDeps, jobs: readonly CronJob[], signal?: Abo
     Deno.cron(job.name, job.schedule, { signal, backoffSchedule: [...CRON_BACKOFF_MS] }, async () => {
       let result: CronRunResult;
       try {
-        result = await runCronJob(deps, job);
+        result = await runCronJob(deps, job, job.runKey?.(new Date()));
       } catch (error) {
         // e.g. the database is unreachable: Deno.cron retries after the backoff.
         logJob("error", "cron_error", { job: job.name, error: errorText(error) });

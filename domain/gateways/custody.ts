@@ -65,7 +65,24 @@ export type VerifyCardResult =
   | { ok: false; code: "mismatch" | "unsupported_bank" | "unavailable"; message: string };
 
 /** The kinds of instruction the bank executes. */
-export type CustodyInstructionKind = "top_up" | "freeze" | "unfreeze" | "transfer" | "withdrawal";
+export type CustodyInstructionKind =
+  | "top_up"
+  | "freeze"
+  | "unfreeze"
+  | "transfer"
+  | "withdrawal"
+  | "batch_transfer";
+
+/**
+ * One transfer of a `batch_transfer` instruction. A null account is the platform's own account at the
+ * bank. `fromFrozen`: the payer's money is taken from its frozen part (a disbursement of frozen bids).
+ */
+export interface CustodyBatchLine {
+  fromAccountNo: string | null;
+  toAccountNo: string | null;
+  amountFen: Fen;
+  fromFrozen: boolean;
+}
 
 /** One instruction as sent to the bank. */
 export interface CustodyInstructionRequest {
@@ -80,6 +97,11 @@ export interface CustodyInstructionRequest {
   amountFen: Fen;
   /** Our business reference (e.g. `top_up_order:12`, `withdrawal:5`), echoed in the statement. */
   reference: string;
+  /**
+   * `batch_transfer` only: the transfers, executed all or none (`amountFen` is their sum; `accountNo` is
+   * informational).
+   */
+  lines?: readonly CustodyBatchLine[];
 }
 
 /**

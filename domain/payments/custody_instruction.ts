@@ -11,7 +11,8 @@
  *    changes nothing), the instruction is settled and its effect is applied by kind:
  *    - `top_up`: the ledger is credited (custody_clearing −X, user_available +X) and the order succeeds;
  *    - `withdrawal`: `applyWithdrawalOutcome` (domain/payments/withdrawal.ts) settles or returns the money;
- *    - `freeze`, `unfreeze`, `transfer`: the command that sent them already booked the ledger; the
+ *    - `freeze`, `unfreeze`, `transfer`, `batch_transfer` (domain/payments/custody_batch.ts): the command
+ *      that sent them already booked the ledger; the
  *      instruction is only marked confirmed (a failure shows in the daily reconciliation).
  * @module
  */
@@ -32,6 +33,7 @@ export const CUSTODY_INSTRUCTION_KINDS: readonly CustodyInstructionKind[] = [
   "unfreeze",
   "transfer",
   "withdrawal",
+  "batch_transfer",
 ];
 
 /** What {@link createCustodyInstruction} needs. */
@@ -107,12 +109,21 @@ export async function createCustodyInstruction(
     >`select id from custody_instructions where idempotency_key = ${key}`;
     return { ok: true, instructionId: raced.id, replayed: true };
   }
+  await createCustodyInstructionEvent(tx, row.id, deps);
+  return { ok: true, instructionId: row.id, replayed: false };
+}
+
+/** Publish the outbox event that submits instruction `instructionId` (inside the caller's transaction). */
+export async function createCustodyInstructionEvent(
+  tx: Tx,
+  instructionId: string,
+  deps?: { outbox: Outbox },
+): Promise<void> {
   await (deps?.outbox ?? pollOnlyOutbox).publish(tx, {
     topic: CUSTODY_INSTRUCTION_TOPIC,
-    payload: { instructionId: row.id },
-    dedupeKey: `${CUSTODY_INSTRUCTION_TOPIC}:${row.id}`,
+    payload: { instructionId },
+    dedupeKey: `${CUSTODY_INSTRUCTION_TOPIC}:${instructionId}`,
   });
-  return { ok: true, instructionId: row.id, replayed: false };
 }
 
 /** An outbox without wake-up (the event carries no secret): the relay's catch-up poll delivers it. */
@@ -166,6 +177,16 @@ export async function submitCustodyInstruction(
     return { ok: false, retry: false, error: `custody instruction ${instructionId} not found` };
   }
   if (instruction.status === "succeeded" || instruction.status === "failed") return { ok: true };
+  // a batch carries its transfers (custody_instruction_lines, domain/payments/custody_batch.ts)
+  const lines = instruction.kind === "batch_transfer"
+    ? (await db<
+      { fromAccountNo: string | null; toAccountNo: string | null; amountFen: bigint; fromFrozen: boolean }[]
+    >`
+      select from_account_no as "fromAccountNo", to_account_no as "toAccountNo", amount_fen as "amountFen",
+             from_frozen as "fromFrozen"
+      from custody_instruction_lines where instruction_id = ${instruction.id} order by line_no`)
+      .map((l) => ({ ...l, amountFen: BigInt(l.amountFen) }))
+    : undefined;
   const result = await deps.custody.submitInstruction({
     instructionId: instruction.id,
     kind: instruction.kind,
@@ -173,6 +194,7 @@ export async function submitCustodyInstruction(
     counterpartyAccountNo: instruction.counterpartyAccountNo,
     amountFen: instruction.amountFen,
     reference: instruction.reference,
+    ...(lines ? { lines } : {}),
   });
   if (result.ok) {
     await transaction(db, async (tx) => {

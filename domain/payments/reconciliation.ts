@@ -108,6 +108,20 @@ export async function compareWithLedger(
     const signed = t.kind === "withdrawal" ? -BigInt(t.amount) : BigInt(t.amount);
     transit.set(t.accountNo, (transit.get(t.accountNo) ?? 0n) + signed);
   }
+  // batches (domain/payments/custody_batch.ts) booked in the ledger that the bank had not executed by the
+  // end of the day: in transit line by line, like a transfer (payer's bank balance higher, payee's lower)
+  const batchLines = await db<{ id: string; from: string | null; to: string | null; amount: bigint }[]>`
+    select i.id::text as id, l.from_account_no as from, l.to_account_no as to, l.amount_fen as amount
+    from custody_instructions i join custody_instruction_lines l on l.instruction_id = i.id
+    where i.kind = 'batch_transfer' and i.status <> 'failed' and i.created_at < ${to}
+      and (i.confirmed_at is null or i.confirmed_at >= ${to})
+      and not (i.id::text = any(${[...executedBeforeEnd].filter((id) => /^[0-9]{1,19}$/.test(id))}::text[]))
+      and not (i.submitted_at is not null and i.submitted_at < ${from})`;
+  for (const l of batchLines) {
+    const amount = BigInt(l.amount);
+    if (l.from) transit.set(l.from, (transit.get(l.from) ?? 0n) + amount);
+    if (l.to) transit.set(l.to, (transit.get(l.to) ?? 0n) - amount);
+  }
   const seenUsers = new Set<string>();
   let accountsChecked = 0;
   for (const account of statement.accounts) {
@@ -157,6 +171,11 @@ export async function compareWithLedger(
     where id::text in ${db(movementIds)} or (created_at >= ${from} and created_at < ${to})`;
   const byId = new Map(instructions.map((i) => [i.id, i]));
   const atBank = new Set<string>();
+  // a batch moves many amounts: what it credited in all must be its amount
+  const batchCredits = new Map<
+    string,
+    { credited: bigint; movement: CustodyStatement["movements"][number] }
+  >();
   for (const m of statement.movements) {
     const ours = m.instructionId ? byId.get(m.instructionId) : undefined;
     if (!ours) {
@@ -173,6 +192,12 @@ export async function compareWithLedger(
       continue;
     }
     atBank.add(ours.id);
+    if (ours.kind === "batch_transfer") {
+      const seen = batchCredits.get(ours.id) ?? { credited: 0n, movement: m };
+      if (m.amountFen > 0n) seen.credited += m.amountFen;
+      batchCredits.set(ours.id, seen);
+      continue;
+    }
     const moves = m.kind === "top_up" || m.kind === "withdrawal" || m.kind === "transfer";
     const abs = m.amountFen < 0n ? -m.amountFen : m.amountFen;
     if (moves && abs !== BigInt(ours.amount)) {
@@ -187,6 +212,20 @@ export async function compareWithLedger(
         detail: `银行流水 ${m.bankReference} 金额与指令 ${ours.id} 不符`,
       });
     }
+  }
+  for (const [id, { credited, movement }] of batchCredits) {
+    const ours = byId.get(id)!;
+    if (credited === BigInt(ours.amount)) continue;
+    differences.push({
+      kind: "amount",
+      accountNo: movement.accountNo,
+      userId: ownerOf.get(movement.accountNo) ?? null,
+      bankFen: credited,
+      ledgerFen: BigInt(ours.amount),
+      differenceFen: credited - BigInt(ours.amount),
+      inTransitFen: 0n,
+      detail: `银行批量流水 ${movement.bankReference} 合计金额与批量指令 ${id} 不符`,
+    });
   }
   for (const i of instructions) {
     const created = new Date(i.createdAt);
