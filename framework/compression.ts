@@ -98,6 +98,59 @@ export function compressBody(
 }
 
 /**
+ * A text body compressed once and served many times (a cached page): each encoding is made on first use
+ * (gzip level 6, brotli quality 5 — paid once, not per request) and kept. {@link response} answers with the
+ * bytes the request's `Accept-Encoding` allows, `Content-Encoding` and `Vary` set, so `compression()`
+ * passes it through untouched.
+ */
+export class PrecompressedText {
+  readonly text: string;
+  readonly #identity: Uint8Array<ArrayBuffer>;
+  readonly #encoded: Partial<Record<Encoding, Uint8Array<ArrayBuffer>>> = {};
+  readonly #contentType: string;
+
+  constructor(text: string, contentType = "text/html; charset=utf-8") {
+    this.text = text;
+    this.#identity = encoder.encode(text);
+    this.#contentType = contentType;
+  }
+
+  /** The body as sent with `enc` (made on first use). */
+  bytes(enc: Encoding | null): Uint8Array<ArrayBuffer> {
+    if (!enc || this.#identity.byteLength < 1024) return this.#identity;
+    let out = this.#encoded[enc];
+    if (!out) {
+      const raw = enc === "br"
+        ? brotliCompressSync(this.#identity, {
+          params: {
+            [constants.BROTLI_PARAM_QUALITY]: 5,
+            [constants.BROTLI_PARAM_SIZE_HINT]: this.#identity.byteLength,
+            [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+          },
+        })
+        : gzipSync(this.#identity, { level: 6 });
+      out = new Uint8Array(raw.buffer as ArrayBuffer, raw.byteOffset, raw.byteLength);
+      this.#encoded[enc] = out;
+    }
+    return out;
+  }
+
+  /** A response with this body for a request with `acceptEncoding` (`headers` added). */
+  response(acceptEncoding: string | null, init: { status?: number; headers?: HeadersInit } = {}): Response {
+    const enc = this.#identity.byteLength < 1024
+      ? null
+      : negotiateEncoding(acceptEncoding, DYNAMIC_ENCODINGS);
+    const body = this.bytes(enc);
+    const headers = new Headers(init.headers);
+    headers.set("content-type", this.#contentType);
+    headers.set("content-length", String(body.byteLength));
+    addVary(headers);
+    if (enc) headers.set("content-encoding", enc);
+    return new Response(body, { status: init.status ?? 200, headers });
+  }
+}
+
+/**
  * Compresses `text/html` and `application/json` bodies larger than ~1 KB with gzip (level 1) or brotli
  * (quality 5), as the request's `Accept-Encoding` allows (q-values respected, gzip preferred on a tie:
  * see {@link DYNAMIC_GZIP_LEVEL}) — error pages included. Adds `Vary: Accept-Encoding`; leaves responses that already have a
