@@ -3,7 +3,7 @@
  * figures computed live from the database (DESIGN.md §5), with the time they were read (数据截至).
  */
 import { PLATFORM_NAME, RISK_LINE, SERVICE_PHONE } from "../../domain/shared/brand.ts";
-import { formatShareMicros, operatingFigures } from "../../domain/disclosure/figures.ts";
+import { formatShareMicros, operatingFigures, shareMicros } from "../../domain/disclosure/figures.ts";
 import { formatFen } from "../../domain/money/format.ts";
 import { formatCount } from "../../domain/shared/count.ts";
 import { formatShanghaiDateTime } from "../../domain/shared/shanghai_time.ts";
@@ -35,8 +35,15 @@ export default define.page<typeof handler>(({ data }) => {
     ["逾期笔数", `${formatCount(f.overdueCount)} 笔`],
     ["逾期 90 天以上金额", formatFen(f.overdue90AmountFen)],
     ["逾期 90 天以上笔数", `${formatCount(f.overdue90Count)} 笔`],
+    ["金额逾期率", formatShareMicros(shareMicros(f.overdueAmountFen, f.outstandingAmountFen))],
+    ["项目逾期率", formatShareMicros(shareMicros(f.overdueCount, f.outstandingCount))],
     ["关联关系借款余额", formatFen(f.relatedPartyAmountFen)],
     ["关联关系借款笔数", `${formatCount(f.relatedPartyCount)} 笔`],
+  ];
+  const fees: [string, string][] = [
+    ["借款服务费（放款时向借款人收取）", formatFen(f.fees.serviceFeeFen)],
+    ["利息管理费（从出借人所收利息中扣除）", formatFen(f.fees.interestManagementFeeFen)],
+    ["提前还款手续费", formatFen(f.fees.prepaymentFeeFen)],
   ];
   return (
     <>
@@ -105,8 +112,34 @@ export default define.page<typeof handler>(({ data }) => {
           </table>
         </div>
         <p class="muted">
-          逾期指借款人未按合同约定日期足额还款；逾期 90 天以上指逾期超过 90
-          天（不含）。关联关系借款指平台关联方作为借款人的借款。
+          累计借贷指已放款的借款（含已结清、已核销）；借贷余额指尚未归还的本金。逾期指借款人未按合同约定日期足额还款，逾期金额为逾期借款的全部未还本金；逾期
+          90 天以上指最早一期未还款项逾期超过 90
+          天（不含）。关联关系借款指平台关联方作为借款人的借款，平台未撮合此类借款，故为 0。
+        </p>
+      </section>
+
+      <section class="card">
+        <h2>平台收费（累计）</h2>
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="收费表格（可左右滑动查看）">
+          <table class="data disclosure-table">
+            <thead>
+              <tr>
+                <th scope="col">项目</th>
+                <th scope="col">金额</th>
+              </tr>
+            </thead>
+            <tbody>
+              {fees.map(([label, value]) => (
+                <tr>
+                  <th scope="row" class="text">{label}</th>
+                  <td>{value}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <p class="muted">
+          按记账凭证汇总（冲正已抵减）。收费标准见<a href="/fees">收费标准</a>。
         </p>
       </section>
     </>
