@@ -15,6 +15,13 @@ export const DEMO_SECRETS = {
   PII_HASH_KEY: "demo-pii-hash-key-change-me-0123456789abcdef",
 } as const;
 
+/**
+ * Default size of the app's Postgres pool: enough to keep a few cores' worth of transactions in flight
+ * while others wait on the network; raise it (`DATABASE_POOL_MAX`) for many concurrent clients, within
+ * the server's `max_connections` summed over every app instance.
+ */
+export const DEFAULT_DATABASE_POOL_MAX = 20;
+
 const secretSchema = z.string().min(32, "至少 32 个字符");
 
 /**
@@ -33,6 +40,9 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   DATABASE_URL: z.string().url().optional(),
   DATABASE_OWNER_URL: z.string().url().optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1, "必须是 1–500").max(500, "必须是 1–500").default(
+    DEFAULT_DATABASE_POOL_MAX,
+  ),
   CSRF_SECRET: secretSchema.default(DEMO_SECRETS.CSRF_SECRET),
   PII_ENC_KEY: z.string().refine((v) => {
     try {
@@ -85,6 +95,11 @@ export interface Config {
    * {@link DEFAULT_DATABASE_APP_ROLE}.
    */
   databaseAppRole: string;
+  /**
+   * Connections of the app's pool to real Postgres (`DATABASE_POOL_MAX`, default
+   * {@link DEFAULT_DATABASE_POOL_MAX}); the embedded PGlite always uses 1 (one client at a time).
+   */
+  databasePoolMax: number;
   csrfSecret: string;
   piiEncKeyBase64: string;
   /** Version of `piiEncKeyBase64` (`PII_ENC_KEY_VERSION`, default 1), written in front of new ciphertexts. */
@@ -163,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     databaseUrl: v.DATABASE_URL,
     databaseOwnerUrl: v.DATABASE_OWNER_URL,
     databaseAppRole: roles.appRole,
+    databasePoolMax: v.DATABASE_URL ? v.DATABASE_POOL_MAX : 1,
     csrfSecret: v.CSRF_SECRET,
     piiEncKeyBase64: v.PII_ENC_KEY,
     piiEncKeyVersion: v.PII_ENC_KEY_VERSION,

@@ -33,11 +33,13 @@ import { createGateways } from "./integrations/gateways.ts";
 import { enqueueOutboxWake } from "./jobs/outbox_relay.ts";
 import { AVATAR_UPLOAD_BODY_MAX_BYTES, AVATAR_UPLOAD_PATH } from "./domain/accounts/profile.ts";
 import { VIDEO_UPLOAD_BODY_LIMIT, VIDEO_UPLOAD_PATH } from "./domain/identity/video.ts";
+import { DOCUMENT_UPLOAD_BODY_LIMIT, DOCUMENT_UPLOAD_PATH } from "./domain/borrowing/documents.ts";
 
 /** Upload routes whose body may exceed the default 64 KiB, with their hard cap (bytes). */
 function uploadBodyLimit(url: URL): number | undefined {
   if (url.pathname === AVATAR_UPLOAD_PATH) return AVATAR_UPLOAD_BODY_MAX_BYTES;
   if (url.pathname === VIDEO_UPLOAD_PATH) return VIDEO_UPLOAD_BODY_LIMIT;
+  if (DOCUMENT_UPLOAD_PATH.test(url.pathname)) return DOCUMENT_UPLOAD_BODY_LIMIT;
   return undefined;
 }
 
@@ -157,7 +159,11 @@ function printDemoAccounts(report: SeedReport, port: number): void {
 
 /** Start the platform: open everything, migrate, seed in demo mode, start jobs, listen. */
 export async function start(config: Config = loadConfig()): Promise<void> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    maxConnections: config.databasePoolMax,
+  });
   // migrations run as the owner role (DATABASE_OWNER_URL) when one is configured; the app's role is then
   // checked to be unable to change the audit log
   const { applied } = await migrateForApp(config, db);

@@ -5,6 +5,7 @@ import { CsrfField } from "./Field.tsx";
 /** The main navigation, shared by the header (desktop) and the bottom bar (phones). */
 export const NAV_ITEMS = [
   { href: "/", label: "首页" },
+  { href: "/loans", label: "出借" },
   { href: "/calculator", label: "计算器" },
   { href: "/disclosure", label: "信息披露" },
   { href: "/account", label: "我的" },

@@ -17,6 +17,7 @@ import { seedInvestorDemo } from "../domain/investor/demo_seed.ts";
 import { seedTopUp } from "../integrations/sandbox_seed.ts";
 import { seedDemoWithdrawal } from "../domain/payments/withdrawal_seed.ts";
 import { createOutbox } from "./outbox.ts";
+import { seedLendingDemo } from "../domain/lending/demo_seed.ts";
 
 /** The demo password of every seeded account (meets the password policy). */
 export const DEMO_PASSWORD = "Demo@2026!";
@@ -165,6 +166,13 @@ export async function seed(
   await seedInvestorDemo(sql, cipher, DEMO_USERS.filter((u) => u.kind === "investor").map((u) => u.phone));
   // one withdrawal of the first demo investor waiting in the finance review queue (once)
   await seedDemoWithdrawal(sql, { pii: cipher, outbox: seedOutbox }, DEMO_USERS[0].phone);
+  // loans in every state with their histories, made by the real lending commands (once)
+  await seedLendingDemo(sql, { pii: cipher, outbox: seedOutbox, gateways: seedGateways, config }, {
+    investorPhones: [DEMO_USERS[0].phone, DEMO_USERS[1].phone, DEMO_USERS[2].phone],
+    borrowerPhones: [DEMO_USERS[3].phone, DEMO_USERS[4].phone],
+    tradePassword: DEMO_TRADE_PASSWORD,
+    staff: { risk: "risk", second: "admin", finance: "finance" },
+  });
 
   return {
     staff: DEMO_STAFF.map((s) => ({ username: s.username, role: s.role, password: DEMO_PASSWORD })),

@@ -9,10 +9,18 @@ import { createOutboxRelay, type OutboxRelay, outboxWakeHandler, startOutboxPoll
 import { outboxTopicHandlers } from "./outbox_topics.ts";
 import { purgeExpiredJob } from "./purge_expired.ts";
 import { reconciliationJob } from "./reconciliation.ts";
+import { settlementJob } from "./settlement.ts";
+import { loanListingJob, loanReminderQueueHandler } from "./loan_reminders.ts";
 import { type QueueHandler, startQueueConsumer } from "./queue.ts";
 
 /** Every cron job of the app. */
-export const cronJobs: readonly CronJob[] = [purgeExpiredJob, auditAnchorJob, reconciliationJob];
+export const cronJobs: readonly CronJob[] = [
+  purgeExpiredJob,
+  auditAnchorJob,
+  reconciliationJob,
+  loanListingJob,
+  settlementJob,
+];
 
 /** Handle returned by {@link startJobs}. */
 export interface JobsHandle {
@@ -28,7 +36,13 @@ export interface JobsHandle {
 export function createAppRelay(deps: JobDeps): OutboxRelay {
   return createOutboxRelay(
     { db: deps.sql, box: deps.pii },
-    outboxTopicHandlers({ db: deps.sql, gateways: deps.gateways, outbox: deps.outbox, cipher: deps.pii }),
+    outboxTopicHandlers({
+      db: deps.sql,
+      gateways: deps.gateways,
+      outbox: deps.outbox,
+      cipher: deps.pii,
+      kv: deps.kv,
+    }),
   );
 }
 
@@ -39,7 +53,7 @@ export function createAppRelay(deps: JobDeps): OutboxRelay {
  */
 export function startJobs(deps: JobDeps): JobsHandle {
   const relay = createAppRelay(deps);
-  const handlers: QueueHandler[] = [outboxWakeHandler(relay)];
+  const handlers: QueueHandler[] = [outboxWakeHandler(relay), loanReminderQueueHandler];
   const queueDone = startQueueConsumer(deps, handlers);
   const abort = new AbortController();
   if (deps.config.env !== "test") {

@@ -14,6 +14,7 @@ import { SMS_TOPIC } from "../domain/gateways/sms.ts";
 import { deliverNotification, NOTIFICATION_TOPIC } from "../domain/messaging/notifications.ts";
 import { CUSTODY_OPEN_ACCOUNT_TOPIC, deliverCustodyOpenAccount } from "../domain/identity/identity.ts";
 import type { DeliveryOutcome, TopicHandler } from "./outbox_relay.ts";
+import { loanReminderTopicHandler } from "./loan_reminders.ts";
 import {
   CUSTODY_INSTRUCTION_TOPIC,
   submitCustodyInstruction,
@@ -37,9 +38,11 @@ function fromGateway(
 
 /** The relay's handlers for every topic the app publishes. */
 export function outboxTopicHandlers(
-  deps: { db: Db; gateways: Gateways; outbox: Outbox; cipher: PiiCipher },
+  deps: { db: Db; gateways: Gateways; outbox: Outbox; cipher: PiiCipher; kv?: Deno.Kv },
 ): TopicHandler[] {
   return [
+    // repayment reminders → delayed KV messages (domain/lending/reminders.ts)
+    loanReminderTopicHandler(deps),
     {
       // one instruction to the custody bank; the instruction id is the bank's idempotency key
       topic: CUSTODY_INSTRUCTION_TOPIC,

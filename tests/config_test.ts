@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, DEMO_SECRETS, loadConfig } from "../config.ts";
+import { ConfigError, DEFAULT_DATABASE_POOL_MAX, DEMO_SECRETS, loadConfig } from "../config.ts";
 
 const realSecrets = {
   CSRF_SECRET: "a".repeat(40),
@@ -68,4 +68,15 @@ Deno.test("config: empty variables count as unset", () => {
   const c = loadConfig({ DATABASE_URL: "", PORT: "" });
   assert.equal(c.databaseUrl, undefined);
   assert.equal(c.port, 8000);
+});
+
+Deno.test("config: the Postgres pool size is DATABASE_POOL_MAX (default 20); PGlite always 1", () => {
+  const url = "postgres://postgres@127.0.0.1:5432/postgres";
+  assert.equal(loadConfig({ DATABASE_URL: url }).databasePoolMax, DEFAULT_DATABASE_POOL_MAX);
+  assert.equal(DEFAULT_DATABASE_POOL_MAX, 20);
+  assert.equal(loadConfig({ DATABASE_URL: url, DATABASE_POOL_MAX: "64" }).databasePoolMax, 64);
+  assert.equal(loadConfig({ DATABASE_POOL_MAX: "64" }).databasePoolMax, 1);
+  assert.equal(loadConfig({}).databasePoolMax, 1);
+  assert.throws(() => loadConfig({ DATABASE_URL: url, DATABASE_POOL_MAX: "0" }), /DATABASE_POOL_MAX/);
+  assert.throws(() => loadConfig({ DATABASE_URL: url, DATABASE_POOL_MAX: "many" }), /DATABASE_POOL_MAX/);
 });

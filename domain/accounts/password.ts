@@ -19,7 +19,8 @@
  */
 import { hash, verify } from "@node-rs/bcrypt";
 import { type FeedbackType, ZxcvbnFactory } from "@zxcvbn-ts/core";
-import { adjacencyGraphs, dictionary } from "@zxcvbn-ts/language-common";
+import { createRequire } from "node:module";
+import type * as LanguageCommon from "@zxcvbn-ts/language-common";
 
 /** bcrypt cost used in production and for the seed. Tests may pass a lower cost. */
 export const BCRYPT_COST = 10;
@@ -213,9 +214,17 @@ const TRANSLATIONS = {
 
 let estimator: ZxcvbnFactory | null = null;
 
-/** The estimator, built on first use (loading the dictionaries takes a moment). */
+/**
+ * The estimator, built on first use. Its dictionaries (about 12 MB once loaded) are loaded then too, not
+ * at start-up: most processes and requests never check a new password. `require` loads them synchronously
+ * (the package's CommonJS build), so the checks stay synchronous.
+ */
 function zxcvbn(): ZxcvbnFactory {
-  estimator ??= new ZxcvbnFactory({
+  if (estimator) return estimator;
+  const { adjacencyGraphs, dictionary } = createRequire(import.meta.url)(
+    "@zxcvbn-ts/language-common",
+  ) as typeof LanguageCommon;
+  estimator = new ZxcvbnFactory({
     dictionary: { ...dictionary, chineseCommon: [...CHINESE_COMMON_PASSWORDS] },
     graphs: adjacencyGraphs,
     translations: TRANSLATIONS,

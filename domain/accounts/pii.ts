@@ -12,6 +12,7 @@
  * readable; {@link PiiCipher.needsReencrypt} says which stored values a re-encryption job should rewrite.
  * The hash key is not versioned (changing it would break every look-up).
  */
+import { createHash } from "node:crypto";
 
 /** Keys of the cipher (from {@link Config}: `piiEncKeyBase64`, `piiHashKey`, and the versioned keys). */
 export interface PiiKeys {
@@ -196,9 +197,13 @@ export function createPiiCipher(keys: PiiKeys): PiiCipher {
   };
 }
 
-/** SHA-256 of UTF-8 text, lower-case hex (not keyed: for session ids and the audit chain). */
-export async function sha256Hex(text: string): Promise<string> {
-  return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+/**
+ * SHA-256 of UTF-8 text, lower-case hex (not keyed: for session ids and the audit chain). Computed
+ * synchronously with node:crypto (the same digest as WebCrypto's, without an async round through the
+ * thread pool: a session id is hashed on every request).
+ */
+export function sha256Hex(text: string): Promise<string> {
+  return Promise.resolve(createHash("sha256").update(text, "utf8").digest("hex"));
 }
 
 function maskMiddle(value: string, keepStart: number, keepEnd: number): string {

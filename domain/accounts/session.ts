@@ -10,7 +10,7 @@
 import { type BatchLimits, deleteInBatches } from "../../db/batches.ts";
 import type { Db, Queryable } from "../../db/tx.ts";
 import type { SessionStaff, SessionUser } from "./session_subject.ts";
-import { maskPhone, type PiiCipher, sha256Hex } from "./pii.ts";
+import { maskPhone, type PiiCipher, sha256Hex, toHex } from "./pii.ts";
 import { loadRolePermissions } from "../staff/role_permissions.ts";
 import { userDisplayName } from "./display_name.ts";
 
@@ -107,19 +107,32 @@ export async function loadSession(
   options: { now?: Date; touch?: boolean } = {},
 ): Promise<LoadedSession | null> {
   if (!rawId || !SESSION_ID_PATTERN.test(rawId)) return null;
-  const now = options.now ?? new Date();
   const idHash = await hashSessionId(rawId);
-  const [row] = await db<{
-    subject_type: SubjectType;
-    subject_id: string;
-    created_at: Date;
-    last_seen_at: Date;
-    expires_at: Date;
-    absolute_expires_at: Date;
-  }[]>`
+  const [row] = await db<SessionRow[]>`
     select subject_type, subject_id, created_at, last_seen_at, expires_at, absolute_expires_at
     from sessions where id_hash = ${idHash}`;
+  return await liveSession(db, idHash, row, options);
+}
+
+/** A `sessions` row as {@link liveSession} reads it. */
+interface SessionRow {
+  subject_type: SubjectType;
+  subject_id: string;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  absolute_expires_at: Date;
+}
+
+/** The session of a row read by its hash: `null` when absent or expired (deleted), else slid forward. */
+async function liveSession(
+  db: Queryable,
+  idHash: string,
+  row: SessionRow | undefined,
+  options: { now?: Date; touch?: boolean },
+): Promise<LoadedSession | null> {
   if (!row) return null;
+  const now = options.now ?? new Date();
   if (row.expires_at.getTime() <= now.getTime()) {
     await db`delete from sessions where id_hash = ${idHash}`;
     return null;
@@ -241,6 +254,32 @@ export function canLogIn(status: string): boolean {
   return status === "active" || status === "frozen";
 }
 
+/** Masked phones by ciphertext, per cipher (see {@link maskedPhoneOf}). */
+const maskedPhones = new WeakMap<PiiCipher, Map<string, string>>();
+/** Most masked phones kept per cipher (least recently used dropped first): about 1 MB. */
+export const MASKED_PHONE_CACHE_SIZE = 5000;
+
+/**
+ * `maskPhone(decrypt(phoneEnc))`, remembered by ciphertext: a session is loaded on every request and its
+ * header shows the masked phone, but the phone rarely changes, and a changed phone is a new ciphertext
+ * (a random IV each time). Only the masked form is kept, never the phone.
+ */
+async function maskedPhoneOf(cipher: PiiCipher, phoneEnc: Uint8Array): Promise<string> {
+  let cache = maskedPhones.get(cipher);
+  if (!cache) maskedPhones.set(cipher, cache = new Map());
+  const key = toHex(phoneEnc);
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const masked = maskPhone(await cipher.decrypt(phoneEnc));
+  cache.set(key, masked);
+  if (cache.size > MASKED_PHONE_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return masked;
+}
+
 /**
  * The signed-in user for a raw session id, or `null` (no session, a staff session, or a user who may not
  * log in: disabled or closed). A frozen user is signed in with `status: "frozen"` (money commands refuse).
@@ -251,23 +290,30 @@ export async function loadUserForSession(
   cipher: PiiCipher,
   options: { now?: Date } = {},
 ): Promise<SessionUser | null> {
-  const session = await loadSession(db, rawId, options);
-  if (!session || session.subjectType !== "user") return null;
-  const [u] = await db<
-    {
-      id: string;
+  if (!rawId || !SESSION_ID_PATTERN.test(rawId)) return null;
+  const idHash = await hashSessionId(rawId);
+  // the session and its user in one round trip (as loadSession, then the user row)
+  const [row] = await db<
+    (SessionRow & {
+      user_id: string | null;
       kind: "investor" | "borrower";
       phone_enc: Uint8Array;
       display_name: string | null;
       status: "active" | "frozen";
-    }[]
+    })[]
   >`
-    select id, kind, phone_enc, display_name, status from users
-    where id = ${session.subjectId} and status in ('active', 'frozen')`;
-  if (!u) return null;
-  const phoneMasked = maskPhone(await cipher.decrypt(u.phone_enc));
+    select s.subject_type, s.subject_id, s.created_at, s.last_seen_at, s.expires_at, s.absolute_expires_at,
+      u.id as user_id, u.kind, u.phone_enc, u.display_name, u.status
+    from sessions s
+    left join users u on s.subject_type = 'user' and u.id = s.subject_id and u.status in ('active', 'frozen')
+    where s.id_hash = ${idHash}`;
+  const session = await liveSession(db, idHash, row, options);
+  if (!session || session.subjectType !== "user") return null;
+  const u = row!;
+  if (u.user_id === null) return null;
+  const phoneMasked = await maskedPhoneOf(cipher, u.phone_enc);
   return {
-    id: u.id,
+    id: u.user_id,
     kind: u.kind,
     phoneMasked,
     displayName: userDisplayName(u.display_name, phoneMasked),

@@ -16,6 +16,7 @@ import {
   type UserLineRow,
 } from "../ledger/ledger.ts";
 import type { Fen } from "../money/fen.ts";
+import { receivablesTotals } from "../lending/investments.ts";
 import { formatFen } from "../money/format.ts";
 import { csvCell, csvDocument, fenToPlainYuan } from "../shared/csv.ts";
 import { parseDayFilter } from "../shared/ids.ts";
@@ -27,9 +28,9 @@ export interface AssetOverview {
   frozenFen: Fen;
   /** 奖励金 (invite rewards). */
   rewardFen: Fen;
-  /** 待收本息: 0 until loans exist (issue 7). */
+  /** 待收本息: pending principal + interest of the investor's claims. */
   pendingReceivablesFen: Fen;
-  /** 累计已收: 0 until loans exist (issue 7). */
+  /** 累计已收: received principal + interest + penalty, after the interest management fee. */
   receivedFen: Fen;
   /** available + frozen + reward + pending receivables. */
   totalFen: Fen;
@@ -37,9 +38,9 @@ export interface AssetOverview {
 
 /** The user's asset overview. */
 export async function assetOverview(db: Queryable, userId: string): Promise<AssetOverview> {
-  const b = await userBalances(db, userId);
-  const pendingReceivablesFen = 0n;
-  const receivedFen = 0n;
+  const [b, receivables] = await Promise.all([userBalances(db, userId), receivablesTotals(db, userId)]);
+  const pendingReceivablesFen = receivables.pendingFen;
+  const receivedFen = receivables.receivedFen;
   return {
     ...b,
     pendingReceivablesFen,

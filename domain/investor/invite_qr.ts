@@ -4,10 +4,12 @@
  * @module
  */
 // @ts-types="npm:@types/qrcode@1.5.6"
-import QRCode from "qrcode";
+import type QRCodeModule from "qrcode";
 
 /** The QR code of `text` as an SVG document. */
 export async function qrSvg(text: string): Promise<string> {
+  // loaded on first use, not at start-up (few requests draw a QR code)
+  const QRCode = (await import("qrcode")).default as typeof QRCodeModule;
   return await QRCode.toString(text, { type: "svg", errorCorrectionLevel: "M", margin: 2, width: 200 });
 }
 

@@ -73,8 +73,11 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRole, readonly Permission[]>
   tech: ["admin.dashboard", "system.config", "audit.view"],
 };
 
-/** What an `/admin` route needs: `public` (the log-in page), `staff` (any signed-in staff) or a permission. */
-export type AdminRouteAccess = "public" | "staff" | Permission;
+/**
+ * What an `/admin` route needs: `public` (the log-in page), `staff` (any signed-in staff), a permission, or
+ * any one of several permissions (a page serving two roles, each acting on its own part, e.g. 满标审核 and 放款).
+ */
+export type AdminRouteAccess = "public" | "staff" | Permission | readonly Permission[];
 
 /**
  * The access every `/admin` route declares, keyed by its route pattern (as the router reports it in
@@ -98,9 +101,22 @@ export const ADMIN_ROUTE_PERMISSIONS: Readonly<Record<string, AdminRouteAccess>>
   "/admin/finance/fees": "finance.fees",
   "/admin/finance/reconciliation": "finance.reconcile",
   "/admin/risk-levels": "risk.rules",
+  "/admin/products": "risk.rules",
+  "/admin/products/:id": "risk.rules",
+  "/admin/loans/documents/:id": "loans.review",
+  "/admin/loans": "loans.review",
+  "/admin/loans/:id": "loans.review",
+  "/admin/loans/bidding": "loans.review",
+  // 满标审核 (loans.review) and 放款 (finance.disburse) share the page; it checks either permission itself
+  "/admin/loans/full": ["loans.review", "finance.disburse"],
+  "/admin/risk/rules": "risk.rules",
+  "/admin/risk/scorecard": "risk.rules",
+  "/admin/risk/blacklist": "risk.rules",
   "/admin/referral": "content.manage",
   "/admin/staff": "staff.manage",
   "/admin/audit": "audit.view",
+  "/admin/collections": "collections.manage",
+  "/admin/collections/:loanId": "collections.manage",
   "/admin/system": "system.config",
 };
 
@@ -108,7 +124,8 @@ export const ADMIN_ROUTE_PERMISSIONS: Readonly<Record<string, AdminRouteAccess>>
 export interface AdminMenuItem {
   href: string;
   label: string;
-  permission: Permission;
+  /** Shown to staff holding any of these (the permissions its route declares). */
+  anyOf: readonly Permission[];
 }
 
 /** The admin menu in display order: label and link; the permission comes from the route table. */
@@ -120,7 +137,15 @@ const MENU_ENTRIES: readonly { href: string; label: string }[] = [
   { href: "/admin/finance/withdrawals", label: "提现审核" },
   { href: "/admin/finance/fees", label: "费率设置" },
   { href: "/admin/finance/reconciliation", label: "资金对账" },
+  { href: "/admin/loans", label: "借款审核" },
+  { href: "/admin/loans/bidding", label: "投标管理" },
+  { href: "/admin/loans/full", label: "满标放款" },
+  { href: "/admin/collections", label: "逾期催收" },
   { href: "/admin/risk-levels", label: "风险等级" },
+  { href: "/admin/products", label: "借款产品" },
+  { href: "/admin/risk/rules", label: "风控规则" },
+  { href: "/admin/risk/scorecard", label: "评分卡" },
+  { href: "/admin/risk/blacklist", label: "黑名单" },
   { href: "/admin/referral", label: "邀请奖励" },
   { href: "/admin/staff", label: "员工管理" },
   { href: "/admin/roles", label: "角色权限" },
@@ -135,7 +160,7 @@ export const ADMIN_MENU: readonly AdminMenuItem[] = MENU_ENTRIES.map((entry) => 
   if (!access || access === "public" || access === "staff") {
     throw new Error(`admin menu entry ${entry.href} has no permission in ADMIN_ROUTE_PERMISSIONS`);
   }
-  return { ...entry, permission: access };
+  return { ...entry, anyOf: typeof access === "string" ? [access] : access };
 });
 
 /** Whether a string is a known role. */
@@ -150,13 +175,14 @@ export function permissionsFor(role: string): ReadonlySet<Permission> {
 
 /**
  * Whether a staff member may do something. Deny by default: `null`/`undefined` staff, an unknown
- * permission or a role without it → `false`.
+ * permission or a role without it → `false`. A list of permissions means any one of them.
  */
 export function can(
   staff: Pick<SessionStaff, "permissions"> | { role: string } | null | undefined,
-  permission: Permission,
+  permission: Permission | readonly Permission[],
 ): boolean {
   if (!staff) return false;
+  if (typeof permission !== "string") return permission.some((p) => can(staff, p));
   if ("permissions" in staff) return staff.permissions.has(permission);
   return permissionsFor(staff.role).has(permission);
 }
@@ -164,12 +190,12 @@ export function can(
 /** The menu items a role may see, in menu order. */
 export function menuFor(role: string): AdminMenuItem[] {
   const perms = permissionsFor(role);
-  return ADMIN_MENU.filter((item) => perms.has(item.permission));
+  return ADMIN_MENU.filter((item) => item.anyOf.some((p) => perms.has(p)));
 }
 
 /** The menu items a set of permissions (a staff session's, loaded from `role_permissions`) may see. */
 export function menuForPermissions(permissions: ReadonlySet<string>): AdminMenuItem[] {
-  return ADMIN_MENU.filter((item) => permissions.has(item.permission));
+  return ADMIN_MENU.filter((item) => item.anyOf.some((p) => permissions.has(p)));
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { Secret, TOTP } from "otpauth";
 // @ts-types="npm:@types/qrcode@1.5.6"
-import QRCode from "qrcode";
+import type QRCodeModule from "qrcode";
 import { type Db, type Queryable, transaction, type Tx } from "../../db/tx.ts";
 import type { SessionStaff } from "../accounts/session_subject.ts";
 import type { PiiCipher } from "../accounts/pii.ts";
@@ -89,6 +89,8 @@ export function matchTotp(
 
 /** The QR code of a URI as SVG markup (rendered on the server; no script). */
 export async function qrSvg(text: string): Promise<string> {
+  // loaded on first use, not at start-up (few requests draw a QR code)
+  const QRCode = (await import("qrcode")).default as typeof QRCodeModule;
   return await QRCode.toString(text, { type: "svg", margin: 1, errorCorrectionLevel: "M", width: 200 });
 }
 

@@ -58,6 +58,8 @@ const ACCOUNT_FEATURES: readonly { href: string; label: string; investorOnly?: b
   { href: "/account/identity", label: "实名认证" },
   { href: "/account/cards", label: "银行卡" },
   { href: "/account/video", label: "视频认证" },
+  { href: "/account/investments", label: "我的出借", investorOnly: true },
+  { href: "/account/receivables", label: "回款日历", investorOnly: true },
   { href: "/account/records", label: "交易记录" },
   { href: "/account/top-up", label: "充值" },
   { href: "/account/withdraw", label: "提现" },

@@ -17,6 +17,24 @@ import {
 import process from "node:process";
 import { compressBody, DYNAMIC_BROTLI_QUALITY, DYNAMIC_GZIP_LEVEL } from "../../framework/compression.ts";
 import { benchLedger } from "./ledger.ts";
+import { benchPageWeight, printPeakRss } from "./page_weight.ts";
+import { benchLending } from "./rush.ts";
+import { benchSettlement } from "./settlement.ts";
+
+// `deno task bench settle`: only the settlement bench (real Postgres), then exit
+if (Deno.args[0] === "settle") {
+  const url = Deno.env.get("DATABASE_URL");
+  if (!url) console.log("the settlement bench needs real Postgres: set DATABASE_URL");
+  else await benchSettlement(url);
+  Deno.exit(0);
+}
+// `deno task bench rush` / `deno task bench hall`: only the lending bench (real Postgres), then exit
+if (Deno.args[0] === "rush" || Deno.args[0] === "hall") {
+  const url = Deno.env.get("DATABASE_URL");
+  if (!url) console.log("the lending benches need real Postgres: set DATABASE_URL");
+  else await benchLending(url, Deno.args[0]);
+  Deno.exit(0);
+}
 const deno = Deno.execPath();
 const DURATION_S = Number(Deno.env.get("BENCH_SECONDS") ?? "8");
 const CONNECTIONS = 64;
@@ -323,7 +341,10 @@ try {
       } s at 400 kbit/s + 400 ms`,
     );
   }
+  await benchPageWeight(base);
 } finally {
+  // the peak of the whole run (VmHWM): read just before the app stops
+  await printPeakRss(app.pid, dbUrl ? "app" : "app (embedded PGlite in the same process)");
   app.kill("SIGTERM");
   hello.kill("SIGTERM");
   await app.status;
@@ -331,5 +352,8 @@ try {
   await Deno.remove(dataDir, { recursive: true }).catch(() => {});
 }
 
-if (dbUrl) await benchLedger(dbUrl);
-else console.log("\nledger bench skipped: it needs real Postgres (set DATABASE_URL)");
+if (dbUrl) {
+  await benchLedger(dbUrl);
+  await benchLending(dbUrl);
+  await benchSettlement(dbUrl);
+} else console.log("\nledger and lending benches skipped: they need real Postgres (set DATABASE_URL)");

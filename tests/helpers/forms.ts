@@ -296,7 +296,8 @@ let demoSeeded: Promise<TestApp> | null = null;
 export function seededTestApp(): Promise<TestApp> {
   demoSeeded ??= (async () => {
     const app = await testApp();
-    await seed(app.sql, { ...loadConfig({ APP_ENV: "test" }), demo: true });
+    // cheap hashes: the lending demo checks the demo trade password a dozen times (bcrypt cost 10 ≈ 250 ms each)
+    await seed(app.sql, { ...loadConfig({ APP_ENV: "test" }), demo: true }, { bcryptCost: 4 });
     return app;
   })();
   return demoSeeded;

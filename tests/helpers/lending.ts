@@ -48,7 +48,9 @@ export async function insertLoan(
     insert into loans (borrower_id, product_id, title, amount_fen, funded_fen, annual_rate_micros, term_unit,
       term_count, method, grade, risk_level, newbie_only, min_bid_fen, bid_unit_fen, service_fee_micros,
       interest_management_fee_micros, status, purpose, repayment_source, publish_at, bid_deadline)
-    values (${borrowerId}, ${product.id}, ${options.title ?? "测试借款项目"}, ${options.amountFen ?? 1_000_000n},
+    values (${borrowerId}, ${product.id}, ${options.title ?? "测试借款项目"}, ${
+    options.amountFen ?? 1_000_000n
+  },
       ${options.fundedFen ?? 0n}, ${options.annualRateMicros ?? 90_000}, ${options.termUnit ?? "month"},
       ${options.termCount ?? 12}, ${options.method ?? "equal_installment"}, ${grade}, ${GRADE_LEVEL[grade]},
       ${options.newbieOnly ?? false}, ${options.minBidFen ?? 10_000n}, ${options.bidUnitFen ?? 10_000n},

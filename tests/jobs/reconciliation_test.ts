@@ -203,7 +203,13 @@ dbTest(
       assert.deepEqual(orders.map((o) => BigInt(o.amountFen)), [expected], u.phone);
       // the bank holds what the ledger says the user has
       assert.deepEqual(mine(differences, row.accountNo), [], u.phone);
-      assert.ok(((await gateways.custody.sandbox!.account(row.accountNo))?.balanceFen ?? 0n) >= expected);
+      // (the lending demo moved money between them: the bank holds exactly their available + frozen)
+      const booked = await userBalances(sql, row.id);
+      assert.equal(
+        (await gateways.custody.sandbox!.account(row.accountNo))?.balanceFen,
+        booked.availableFen + booked.frozenFen,
+        u.phone,
+      );
     }
   },
 );

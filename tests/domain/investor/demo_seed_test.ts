@@ -32,6 +32,7 @@ Deno.test({
     >`select count(*) as n from risk_assessments where user_id = ${ids[0]}`;
     assert.equal(count.n, 1n);
     const invitees = await listInvitees(app.sql, testCipher, ids[0]);
-    assert.deepEqual(invitees.map((i) => i.status), ["verified", "verified"]);
+    // the second investor has bid in the lending demo (domain/lending/demo_seed.ts): 已投资
+    assert.deepEqual(invitees.map((i) => i.status), ["verified", "invested"]);
   },
 });
