@@ -30,8 +30,11 @@ export async function testJobDeps(sql: Db): Promise<JobDeps> {
   };
 }
 
-/** Run the app's relay once over `sql` (sandbox gateways): delivers every due event. */
-export async function deliverOutbox(sql: Db): Promise<RelayReport> {
+/**
+ * Run the app's relay once over `sql` (sandbox gateways): delivers every due event, or only `ids` (a test
+ * waiting for its own events need not work off what other test files left on a shared database).
+ */
+export async function deliverOutbox(sql: Db, ids?: readonly string[]): Promise<RelayReport> {
   const relay = createAppRelay({
     sql,
     kv: undefined as unknown as Deno.Kv, // the relay never touches KV
@@ -40,5 +43,5 @@ export async function deliverOutbox(sql: Db): Promise<RelayReport> {
     gateways: createGateways(config, sql),
     outbox: testOutbox,
   });
-  return await relay.deliver();
+  return await relay.deliver(ids ? { ids } : undefined);
 }
