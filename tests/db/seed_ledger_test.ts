@@ -11,7 +11,7 @@ import { dbTest } from "../helpers/db.ts";
 import { seededTestApp, testCipher } from "../helpers/forms.ts";
 
 dbTest("seed: ledger:audit reports zero violations after the seed and after a second seed", async (sql) => {
-  await seededTestApp();
+  await seededTestApp({ lending: true });
   const first = await ledgerAuditReport(sql);
   assert.equal(first.exitCode, 0, first.lines.join("\n"));
   const [before] = await sql<{ entries: bigint }[]>`select count(*) as entries from journal_entries`;

@@ -288,19 +288,26 @@ export function appTest(name: string, fn: (app: TestApp) => Promise<void>, timeo
 }
 
 let demoSeeded: Promise<TestApp> | null = null;
+let lendingSeeded: Promise<TestApp> | null = null;
 
 /**
  * The shared {@link testApp} with the demo data seeded (the demo staff accounts, password
- * `DEMO_PASSWORD`); seeded once per test process (seeding is idempotent).
+ * `DEMO_PASSWORD`); seeded once per test process (seeding is idempotent). The demo loans only with
+ * `lending: true` (they cost seconds, and most tests never look at them).
  */
-export function seededTestApp(): Promise<TestApp> {
-  demoSeeded ??= (async () => {
-    const app = await testApp();
-    // cheap hashes: the lending demo checks the demo trade password a dozen times (bcrypt cost 10 ≈ 250 ms each)
-    await seed(app.sql, { ...loadConfig({ APP_ENV: "test" }), demo: true }, { bcryptCost: 4 });
+export function seededTestApp(options: { lending?: boolean } = {}): Promise<TestApp> {
+  const config = { ...loadConfig({ APP_ENV: "test" }), demo: true };
+  // cheap hashes: the lending demo checks the demo trade password a dozen times (bcrypt cost 10 ≈ 250 ms each)
+  demoSeeded ??= testApp().then(async (app) => {
+    await seed(app.sql, config, { bcryptCost: 4, lending: false });
     return app;
-  })();
-  return demoSeeded;
+  });
+  if (!options.lending) return demoSeeded;
+  lendingSeeded ??= demoSeeded.then(async (app) => {
+    await seed(app.sql, config, { bcryptCost: 4 });
+    return app;
+  });
+  return lendingSeeded;
 }
 
 /**

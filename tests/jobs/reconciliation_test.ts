@@ -185,7 +185,7 @@ dbTest(
 dbTest(
   "demo seed: each demo user has topped up through the sandbox bank; seeding again adds nothing",
   async (sql) => {
-    const app = await seededTestApp();
+    const app = await seededTestApp({ lending: true });
     await seed(app.sql, { ...loadConfig({ APP_ENV: "test" }), demo: true });
     const cipher = app.services.pii;
     const gateways = app.services.gateways;

@@ -12,7 +12,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const app = await seededTestApp();
+    const app = await seededTestApp({ lending: true });
     const phones = DEMO_USERS.filter((u) => u.kind === "investor").map((u) => u.phone);
     await seedInvestorDemo(app.sql, testCipher, phones); // a second run
     const ids: string[] = [];
