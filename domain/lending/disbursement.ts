@@ -27,6 +27,7 @@ import { formatShanghaiDate } from "../shared/shanghai_time.ts";
 import { appendAudit } from "../staff/audit_log.ts";
 import { can } from "../staff/permissions.ts";
 import { splitInstallments } from "./claim_allocation.ts";
+import { addDays } from "./repayment.ts";
 import { recordLoanEvent } from "./loan_events.ts";
 import { publishInstallmentReminders } from "./reminders.ts";
 import { computeSchedule, type RepaymentMethod, roundHalfUp } from "./schedule.ts";
@@ -80,11 +81,6 @@ export function addMonthsToDay(day: string, months: number): string {
   const month = ((monthIndex % 12) + 12) % 12;
   const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
   return new Date(Date.UTC(year, month, Math.min(d, last))).toISOString().slice(0, 10);
-}
-
-/** `day` (`YYYY-MM-DD`) plus `days`. */
-export function addDaysToDay(day: string, days: number): string {
-  return new Date(new Date(`${day}T00:00:00Z`).getTime() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /**
@@ -236,7 +232,7 @@ async function disburseLocked(
     ...(loan.termUnit === "day" ? { days: loan.termCount } : { months: loan.termCount }),
   });
   const dueDates = schedule.periods.map((p) =>
-    loan.termUnit === "day" ? addDaysToDay(startDay, loan.termCount) : addMonthsToDay(startDay, p.period)
+    loan.termUnit === "day" ? addDays(startDay, loan.termCount) : addMonthsToDay(startDay, p.period)
   );
   const maturity = dueDates[dueDates.length - 1];
   await tx`

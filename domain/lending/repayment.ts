@@ -62,14 +62,21 @@ export function penaltyForDays(
     BigInt(late) * dailyPenaltyFen(baseFen, 31, rule);
 }
 
-/** Whole days from `from` to `to` (`YYYY-MM-DD`), negative when `to` is earlier. */
+/** Milliseconds in a calendar day (both ends of a day difference are UTC midnights, so it divides exactly). */
+const MS_PER_DAY = 86_400_000;
+
+/** Whole days from `from` to `to` (`YYYY-MM-DD`), negative when `to` is earlier. Exact integer arithmetic. */
 export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+  const ms = Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`);
+  if (!Number.isSafeInteger(ms) || ms % MS_PER_DAY !== 0) {
+    throw new RangeError(`not two days: ${from}, ${to}`);
+  }
+  return ms / MS_PER_DAY;
 }
 
 /** `day` plus `n` days (`YYYY-MM-DD`). */
 export function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+  return new Date(Date.parse(`${day}T00:00:00Z`) + n * MS_PER_DAY).toISOString().slice(0, 10);
 }
 
 /** One installment's amounts still owed (fen). */

@@ -10,6 +10,7 @@
 import type { Queryable, Tx } from "../../db/tx.ts";
 import { isId } from "../shared/ids.ts";
 import { activeRuleSet, activeScorecard } from "./rule_sets.ts";
+import { roundHalfUp } from "../lending/schedule.ts";
 import { evaluateRules, type RuleFacts, type RuleOutcome, type RuleResult } from "./rules.ts";
 import {
   type LoanGrade,
@@ -64,11 +65,14 @@ export function employmentYearsOf(details: Record<string, unknown>): number | nu
   return null;
 }
 
-/** Debt ratio in percent (monthly debt ÷ monthly income, 2 decimals); `null` when either is unknown. */
+/**
+ * Debt ratio in percent (monthly debt ÷ monthly income), rounded half-up to 0.01% with `roundHalfUp` on
+ * bigints; `null` when either is unknown.
+ */
 export function debtRatioPercent(incomeFen: bigint | null, debtFen: bigint | null): number | null {
   if (incomeFen === null || debtFen === null) return null;
   if (incomeFen === 0n) return debtFen === 0n ? 0 : 999;
-  return Math.round(Number(debtFen * 10000n / incomeFen)) / 100;
+  return Number(roundHalfUp(debtFen * 10_000n, incomeFen)) / 100;
 }
 
 /** The rule facts of an application and its signals (the score is added after scoring). */
