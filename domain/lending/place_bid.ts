@@ -214,40 +214,24 @@ async function preRead(
   now: Date,
 ): Promise<PreRead> {
   const { investorId, loanId, idempotencyKey } = input;
-  const [row] = await db<{
-    earlierId: string | null;
-    earlierLoanId: string | null;
-    earlierAmountFen: Fen | null;
-    earlierSha: string | null;
-    earlierFull: boolean | null;
-    loanId: string | null;
-    borrowerId: string;
-    title: string;
-    status: string;
-    amountFen: Fen;
-    fundedFen: Fen;
-    annualRateMicros: number;
-    termUnit: "month" | "day";
-    termCount: number;
-    method: RepaymentMethod;
-    riskLevel: string;
-    newbieOnly: boolean;
-    minBidFen: Fen;
-    bidUnitFen: Fen;
-    feeMicros: number;
-    purpose: string;
-    disclosure: Record<string, unknown>;
-    publishAt: Date;
-    bidDeadline: Date;
-    level: RiskLevel | null;
-    assessmentExpiresAt: Date | null;
-    ruleLevel: RiskLevel | null;
-    allowedGrades: LoanGrade[] | null;
-    perBidLimitFen: Fen | null;
-    totalOutstandingLimitFen: Fen | null;
-    disclosed: boolean;
-    availableFen: Fen;
-  }[]>`
+  const [row] = await db<
+    (Omit<LoanRow, "id"> & {
+      earlierId: string | null;
+      earlierLoanId: string | null;
+      earlierAmountFen: Fen | null;
+      earlierSha: string | null;
+      earlierFull: boolean | null;
+      loanId: string | null;
+      level: RiskLevel | null;
+      assessmentExpiresAt: Date | null;
+      ruleLevel: RiskLevel | null;
+      allowedGrades: LoanGrade[] | null;
+      perBidLimitFen: Fen | null;
+      totalOutstandingLimitFen: Fen | null;
+      disclosed: boolean;
+      availableFen: Fen;
+    })[]
+  >`
     select b.id as "earlierId", b.loan_id as "earlierLoanId", b.amount_fen as "earlierAmountFen",
       b.contract_sha256 as "earlierSha", bl.status <> 'open' as "earlierFull",
       l.id as "loanId", l.borrower_id as "borrowerId", l.title, l.status, l.amount_fen as "amountFen",
