@@ -9,6 +9,7 @@ import {
   csrf,
   requestLog,
   securityHeaders,
+  sharedPages,
   staticFiles,
   trailingSlashes,
 } from "./framework/mod.ts";
@@ -41,6 +42,12 @@ function uploadBodyLimit(url: URL): number | undefined {
   if (url.pathname === VIDEO_UPLOAD_PATH) return VIDEO_UPLOAD_BODY_LIMIT;
   if (DOCUMENT_UPLOAD_PATH.test(url.pathname)) return DOCUMENT_UPLOAD_BODY_LIMIT;
   return undefined;
+}
+
+/** No user or staff session cookie (under either name): a visitor every shared page is the same for. */
+function withoutSession(req: Request): boolean {
+  const cookie = req.headers.get("cookie");
+  return cookie === null || !/(?:^|;)\s*(?:__Host-)?(?:staff_)?sid=/.test(cookie);
 }
 
 /** The process-wide parts every request and job shares, built once by {@link createServices}. */
@@ -93,7 +100,27 @@ export function createApp(deps: AppDeps): App<State> {
   const root = new URL(".", import.meta.url).pathname;
   const app = new App<State>({ ...freshConfig, root, dev: Deno.env.get("FRSH_DEV") === "1" });
   const log = deps.log ?? (deps.config.logRequests ? (line) => console.log(JSON.stringify(line)) : () => {});
+  // pages that are the same for every visitor without a session (the hall): kept once made by the chain,
+  // then answered before it (logged like any request when request logging is on)
+  const shared = sharedPages<State>({
+    eligible: withoutSession,
+    onAnswer: deps.log || deps.config.logRequests
+      ? (req, res) =>
+        log({
+          time: new Date().toISOString(),
+          level: "info",
+          msg: "request",
+          method: req.method,
+          path: new URL(req.url).pathname,
+          status: res.status,
+          ms: 0,
+          shared: true,
+        })
+      : undefined,
+  });
+  app.front(shared.answer);
   app.use(requestLog({ log }));
+  app.use(shared.keep);
   app.use(securityHeaders({ hsts: deps.config.env === "production" }));
   app.use(trailingSlashes("never"));
   app.use(compression());

@@ -43,6 +43,18 @@ class RollbackSignal {
 type Hook = () => void | Promise<void>;
 /** After-commit hooks of the transactions in flight (keyed by the handle; gone with it). */
 const hooksByTx = new WeakMap<Tx, Hook[]>();
+/** Transactions this process has committed through {@link transaction}. */
+let commitCount = 0;
+
+/**
+ * How many transactions this process has committed through {@link transaction} so far. A cache of
+ * something read from the database compares it with the count when its read started: unchanged means no
+ * change by this process since (the hall's version clock, domain/lending/hall.ts, sees its own writes at
+ * once this way).
+ */
+export function committedTransactions(): number {
+  return commitCount;
+}
 
 /**
  * Run `fn` in one transaction on `db` and return its outcome (see the module doc for commit, rollback and
@@ -71,6 +83,7 @@ export async function transaction<R>(db: Db, fn: (tx: Tx, rollback: Rollback<R>)
     if (error instanceof RollbackSignal) return error.result as R;
     throw error;
   }
+  commitCount++;
   for (const hook of hooks ?? []) {
     try {
       await hook();

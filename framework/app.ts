@@ -266,6 +266,7 @@ export class App<State> {
   #lazy = new WeakMap<AnyMiddleware, AnyMiddleware>();
   #oddChain: Step[] | null = null;
   #notFoundChain: Step[] | null = null;
+  #fronts: ((req: Request) => Response | null)[] = [];
 
   /** @param options the layer's configuration (`{ ...freshConfig }`), project root, dev mode, error hook */
   constructor(options: AppOptions = {}) {
@@ -310,6 +311,17 @@ export class App<State> {
     const list = (typeof first === "string" ? rest : [first, ...rest]).flat();
     for (const fn of list) this.#uses.push({ path, fn: fn as AnyMiddleware });
     this.#invalidate();
+    return this;
+  }
+
+  /**
+   * Adds a front answerer (not in Fresh): called with every request BEFORE any context or middleware
+   * exists; a `Response` it returns is sent as it is, `null` lets the request through as usual. It must
+   * answer synchronously and only requests that need nothing of the chain (see `sharedPages()`: copies of
+   * pages that are the same for every visitor, made by the chain itself).
+   */
+  front(answer: (req: Request) => Response | null): this {
+    this.#fronts.push(answer);
     return this;
   }
 
@@ -424,6 +436,10 @@ export class App<State> {
 
   async #handle(req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> {
     if (this.#loading) await this.#loading;
+    for (const answer of this.#fronts) {
+      const early = answer(req);
+      if (early) return early;
+    }
     const url = new URL(req.url);
     // As in Fresh: repeated slashes collapse, so `//evil.example/` is the path `/evil.example/`.
     if (url.pathname.includes("//")) url.pathname = url.pathname.replace(/\/+/g, "/");

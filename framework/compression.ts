@@ -135,18 +135,28 @@ export class PrecompressedText {
     return out;
   }
 
+  /** The encoding a request with `acceptEncoding` gets (`null`: identity; small bodies always). */
+  encodingFor(acceptEncoding: string | null): Encoding | null {
+    return this.#identity.byteLength < 1024 ? null : negotiateEncoding(acceptEncoding, DYNAMIC_ENCODINGS);
+  }
+
+  /** `headers` plus this body's `Content-Type`, `Content-Length`, `Vary` and `Content-Encoding` for `enc`. */
+  headersFor(enc: Encoding | null, headers?: HeadersInit): Headers {
+    const out = new Headers(headers);
+    out.set("content-type", this.#contentType);
+    out.set("content-length", String(this.bytes(enc).byteLength));
+    addVary(out);
+    if (enc) out.set("content-encoding", enc);
+    return out;
+  }
+
   /** A response with this body for a request with `acceptEncoding` (`headers` added). */
   response(acceptEncoding: string | null, init: { status?: number; headers?: HeadersInit } = {}): Response {
-    const enc = this.#identity.byteLength < 1024
-      ? null
-      : negotiateEncoding(acceptEncoding, DYNAMIC_ENCODINGS);
-    const body = this.bytes(enc);
-    const headers = new Headers(init.headers);
-    headers.set("content-type", this.#contentType);
-    headers.set("content-length", String(body.byteLength));
-    addVary(headers);
-    if (enc) headers.set("content-encoding", enc);
-    return new Response(body, { status: init.status ?? 200, headers });
+    const enc = this.encodingFor(acceptEncoding);
+    return new Response(this.bytes(enc), {
+      status: init.status ?? 200,
+      headers: this.headersFor(enc, init.headers),
+    });
   }
 }
 

@@ -34,7 +34,14 @@ export {
 } from "./body_limit.ts";
 export { readForm } from "./request_body.ts";
 export { requestLog, type RequestLogOptions } from "./request_log.ts";
-export { compression, type CompressionOptions } from "./compression.ts";
+export { compression, type CompressionOptions, PrecompressedText } from "./compression.ts";
+export {
+  type SharedPage,
+  type SharedPages,
+  sharedPages,
+  type SharedPagesOptions,
+  sharePage,
+} from "./shared_pages.ts";
 export { BOOT_SCRIPT, BOOT_SCRIPT_CSP_HASH } from "./islands.ts";
 export { IslandPropError } from "./serialize.ts";
 export { DEFAULT_CONFIG, type FreshConfig } from "./config.ts";

@@ -8,13 +8,13 @@
  * `select max(version) from loans` (one index probe: migration 0015 gives every insert and update of a
  * loan the next value of one sequence). A bid, a listing or any status change moves the version and the
  * next request renders afresh; entries also expire after {@link HALL_CACHE_TTL_MS} (the "time left" text).
- * Concurrent requests share one version read ({@link currentHallVersion}), still started after each of
- * them arrived. Personal parts (the signed-in header, the investor's balance and risk level) stay outside
+ * The version is read at most every {@link HALL_VERSION_MAX_AGE_MS} and at once after any commit of this
+ * process ({@link currentHallVersion}), concurrent requests sharing one read. Personal parts (the signed-in header, the investor's balance and risk level) stay outside
  * the fragment; for visitors without a session the route keeps the whole page, compressed, the same way.
  * @module
  */
 import { z } from "zod";
-import type { Queryable } from "../../db/tx.ts";
+import { committedTransactions, type Queryable } from "../../db/tx.ts";
 import type { Fen } from "../money/fen.ts";
 import type { RepaymentMethod } from "./schedule.ts";
 
@@ -149,40 +149,90 @@ export async function hallVersion(db: Queryable): Promise<string> {
   return row?.v ?? "0";
 }
 
-/** Per database handle: the version read running now, and the one queued behind it. */
-const versionReads = new WeakMap<
-  object,
-  { running: Promise<string> | null; queued: Promise<string> | null }
->();
-
 /**
- * {@link hallVersion}, shared by concurrent callers: the result always comes from a query that started
- * AFTER the call (so a change committed before a request is seen by it — read-your-writes), but at most
- * one query per database handle runs at a time and every caller arriving meanwhile shares the next one.
- * Under load the hall costs a fraction of a query per request instead of one.
+ * How long a version read answers for without another: a change made by ANOTHER process (another app
+ * instance, `deno task settle`) shows in the hall at most this long (plus one query) after its commit.
+ * Changes committed by this process show at once (see {@link currentHallVersion}).
  */
-export function currentHallVersion(db: Queryable): Promise<string> {
-  let state = versionReads.get(db);
-  if (!state) {
-    state = { running: null, queued: null };
-    versionReads.set(db, state);
+export const HALL_VERSION_MAX_AGE_MS = 250;
+/**
+ * Past {@link HALL_VERSION_MAX_AGE_MS} and up to this age, a known version is still answered while a fresh
+ * read runs in the background (so a busy hall never waits on the database); older, callers wait for it.
+ */
+export const HALL_VERSION_STALE_MAX_MS = 2_000;
+
+/** Per database handle: the last version read, and the reads running or queued. */
+interface VersionClock {
+  version: string | null;
+  /** When the read that gave `version` started (ms since the epoch). */
+  readAtMs: number;
+  /** {@link committedTransactions} when that read started. */
+  commitsAtRead: number;
+  running: Promise<string> | null;
+  queued: Promise<string> | null;
+}
+const clocks = new WeakMap<object, VersionClock>();
+
+function clockOf(db: Queryable): VersionClock {
+  let c = clocks.get(db);
+  if (!c) {
+    c = { version: null, readAtMs: 0, commitsAtRead: -1, running: null, queued: null };
+    clocks.set(db, c);
   }
-  const s = state;
+  return c;
+}
+
+/** Start a read now, or share the one queued behind the running one (never two at once). */
+function readVersion(db: Queryable, c: VersionClock): Promise<string> {
   const start = (): Promise<string> => {
-    const p: Promise<string> = hallVersion(db).finally(() => {
-      if (s.running === p) s.running = null;
+    const readAtMs = Date.now();
+    const commitsAtRead = committedTransactions();
+    const p: Promise<string> = hallVersion(db).then((v) => {
+      // a later read may already have answered: keep the newest
+      if (readAtMs >= c.readAtMs) Object.assign(c, { version: v, readAtMs, commitsAtRead });
+      return v;
+    }).finally(() => {
+      if (c.running === p) c.running = null;
     });
-    s.running = p;
+    c.running = p;
     return p;
   };
-  if (s.queued) return s.queued;
-  if (!s.running) return start();
-  const queued = s.running.then(() => {}, () => {}).then(() => {
-    s.queued = null;
+  if (c.queued) return c.queued;
+  if (!c.running) return start();
+  const queued = c.running.then(() => {}, () => {}).then(() => {
+    c.queued = null;
     return start();
   });
-  s.queued = queued;
+  c.queued = queued;
   return queued;
+}
+
+/**
+ * The hall version if it is known without waiting: read less than {@link HALL_VERSION_MAX_AGE_MS} ago with
+ * no commit by this process since the read started — else `null`. Between that age and
+ * {@link HALL_VERSION_STALE_MAX_MS} it still answers and starts a fresh read in the background.
+ */
+export function knownHallVersion(db: Queryable, nowMs: number = Date.now()): string | null {
+  const c = clockOf(db);
+  if (c.version === null || c.commitsAtRead !== committedTransactions()) return null;
+  const ageMs = nowMs - c.readAtMs;
+  if (ageMs < HALL_VERSION_MAX_AGE_MS) return c.version;
+  if (ageMs >= HALL_VERSION_STALE_MAX_MS) return null;
+  if (!c.running && !c.queued) readVersion(db, c).catch(() => {});
+  return c.version;
+}
+
+/**
+ * {@link hallVersion} without a query per request: the known version when {@link knownHallVersion} has
+ * one, else a read that started AFTER the call — so a change this process committed before a request is
+ * always seen by it (read-your-writes: every commit through `transaction()` counts), while another
+ * process's change is seen within {@link HALL_VERSION_MAX_AGE_MS}. At most one read per database handle
+ * runs at a time; callers arriving meanwhile share the next one.
+ */
+export function currentHallVersion(db: Queryable): Promise<string> {
+  const known = knownHallVersion(db);
+  if (known !== null) return Promise.resolve(known);
+  return readVersion(db, clockOf(db));
 }
 
 /** One page of the hall: ONE query (rows and total together). */

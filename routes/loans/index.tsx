@@ -5,11 +5,11 @@
  * signed-in investor's balance and risk level are rendered per request, outside it. For a visitor without
  * a session the whole page is the same for everyone: it is kept whole, compressed once
  * ({@link PrecompressedText}), and served on one shared version read — no page query, no render, no
- * compression per request.
+ * compression per request; from its second request on, it is offered to `sharedPages()` (main.ts), which
+ * answers the same URL before the middleware chain while the copy is current.
  */
 import { renderToString } from "preact-render-to-string";
-import { page } from "../../framework/mod.ts";
-import { PrecompressedText } from "../../framework/compression.ts";
+import { page, PrecompressedText, sharePage } from "../../framework/mod.ts";
 import { SelectField } from "../../components/Field.tsx";
 import { HallList } from "../../components/lending/LoanCard.tsx";
 import {
@@ -18,6 +18,7 @@ import {
   HallCache,
   type HallQuery,
   hallQueryKey,
+  knownHallVersion,
   parseHallQuery,
   RATE_FILTERS,
   STATUS_FILTERS,
@@ -55,7 +56,19 @@ export const handler = define.handlers({
       const key = hallQueryKey(q);
       const accept = ctx.req.headers.get("accept-encoding");
       const kept = anonymousHallPages.get(key, version, now.getTime());
-      if (kept) return kept.response(accept, { headers: { "x-hall-cache": "hit" } });
+      if (kept) {
+        // served from here once: later requests for this URL are answered before the middleware chain
+        // (main.ts sharedPages) while this copy stays current
+        const sql = ctx.state.sql;
+        sharePage(ctx, {
+          body: kept,
+          fresh: (nowMs) => {
+            const v = knownHallVersion(sql, nowMs);
+            return v !== null && anonymousHallPages.get(key, v, nowMs) === kept;
+          },
+        });
+        return kept.response(accept, { headers: { "x-hall-cache": "hit" } });
+      }
       const fragment = await hallCache.get(ctx.state.sql, q, now, version);
       const res = await ctx.render(<HallView q={q} html={fragment.html} me={null} />, {
         headers: { "x-hall-cache": fragment.cached ? "hit" : "miss" },

@@ -4,13 +4,17 @@
  * other tests: checks look at this test's own loans, or at properties every row must have.
  */
 import assert from "node:assert/strict";
-import type { Db } from "../../../db/tx.ts";
+import { type Db, transaction } from "../../../db/tx.ts";
 import {
+  currentHallVersion,
   HALL_PAGE_SIZE,
+  HALL_VERSION_MAX_AGE_MS,
+  HALL_VERSION_STALE_MAX_MS,
   HallCache,
   hallPage,
   hallQueryKey,
   hallVersion,
+  knownHallVersion,
   parseHallQuery,
 } from "../../../domain/lending/hall.ts";
 import { placeBid } from "../../../domain/lending/place_bid.ts";
@@ -136,3 +140,38 @@ dbTest("hall cache: rendered once, reused until a bid moves the version", async 
   const later = await cache.get(sql, query, new Date(Date.now() + 60_000));
   assert.equal(later.cached, false);
 });
+
+dbTest(
+  "hall version clock: this process's commits seen at once, another's within the max age",
+  async (sql) => {
+    const { loanId } = await insertLoan(sql, { grade: "D", amountFen: 1_000_000n });
+    const bump = (db: Db) => db`update loans set funded_fen = funded_fen + 100 where id = ${loanId}`;
+    // a commit through transaction() forgets the known version: the next read starts after it
+    await transaction(sql, (tx) => bump(tx));
+    assert.equal(knownHallVersion(sql), null);
+    const before = Date.now();
+    const v1 = await currentHallVersion(sql);
+    assert.equal(v1, await hallVersion(sql));
+    assert.equal(knownHallVersion(sql, before), v1);
+
+    // another process's change (not through this process's transaction()): not seen within the max age...
+    await bump(sql);
+    const v2 = await hallVersion(sql);
+    assert.notEqual(v2, v1);
+    assert.equal(knownHallVersion(sql, before), v1);
+    // ...past it, the old version still answers while a read runs in the background, which then answers
+    assert.equal(knownHallVersion(sql, Date.now() + HALL_VERSION_MAX_AGE_MS), v1);
+    for (let i = 0; i < 100 && knownHallVersion(sql, Date.now()) !== v2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(knownHallVersion(sql, Date.now()), v2);
+    // far past the max age nothing is known without a read
+    assert.equal(knownHallVersion(sql, Date.now() + HALL_VERSION_STALE_MAX_MS), null);
+
+    await transaction(sql, (tx) => bump(tx));
+    assert.equal(knownHallVersion(sql), null);
+    const v3 = await currentHallVersion(sql);
+    assert.notEqual(v3, v2);
+    assert.equal(v3, await hallVersion(sql));
+  },
+);
