@@ -1,15 +1,7 @@
 import type { LoanTeaser } from "../domain/disclosure/home_figures.ts";
 import { formatRateMicros, formatWan } from "../domain/money/format.ts";
 import { REPAYMENT_METHOD_LABELS } from "../domain/lending/schedule.ts";
-import { progressPercent } from "./lending/LoanCard.tsx";
-
-/** Time left to bid, as a person reads it: `剩余 3 天` / `剩余 5 小时` / `即将截止`. */
-export function timeLeft(deadline: Date, now: Date): string {
-  const ms = deadline.getTime() - now.getTime();
-  if (ms >= 86_400_000) return `剩余 ${Math.floor(ms / 86_400_000)} 天`;
-  if (ms >= 3_600_000) return `剩余 ${Math.floor(ms / 3_600_000)} 小时`;
-  return "即将截止";
-}
+import { progressPercent, timeLeft } from "./lending/LoanCard.tsx";
 
 /**
  * A compact loan card for the home page (UX.md "Loan cards"): title, the agreed annual rate large in the
@@ -24,7 +16,7 @@ export function LoanTeaserCard({ loan, now }: { loan: LoanTeaser; now: Date }) {
       <h3>
         <a href={`/loans/${loan.id}`}>{loan.title}</a>
         {loan.newbieOnly && <span class="badge badge-warn">新手专享</span>}
-        <span class="badge">{loan.grade} 级</span>
+        <span class="badge" title="项目风险等级">{loan.grade}级</span>
       </h3>
       <div class="teaser-rate">
         <span class="rate">{formatRateMicros(loan.annualRateMicros)}</span>
@@ -35,7 +27,7 @@ export function LoanTeaserCard({ loan, now }: { loan: LoanTeaser; now: Date }) {
       </p>
       <progress max={100} value={percent} aria-label={`已投 ${percent}%`}></progress>
       <p class="muted">
-        已投 {percent}% · 可投 {formatWan(loan.amountFen - loan.fundedFen)} ·{" "}
+        已投 {percent}% · 剩余可投 {formatWan(loan.amountFen - loan.fundedFen)} · 剩余{" "}
         {timeLeft(loan.bidDeadline, now)}
       </p>
       <a class="btn" href={`/loans/${loan.id}`}>出借</a>

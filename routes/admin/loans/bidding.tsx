@@ -4,6 +4,7 @@
  */
 import { page } from "../../../framework/mod.ts";
 import { LocalTime } from "../../../components/LocalTime.tsx";
+import { timeLeft } from "../../../components/lending/LoanCard.tsx";
 import {
   listLoanBids,
   listStaffLoans,
@@ -18,16 +19,6 @@ interface Data {
   loanId: string | null;
   bids: StaffBidRow[];
   now: Date;
-}
-
-/** Time left until `deadline`, e.g. `2天3小时`. */
-function timeLeft(deadline: Date, now: Date): string {
-  const ms = deadline.getTime() - now.getTime();
-  if (ms <= 0) return "已截止";
-  const h = Math.floor(ms / 3_600_000);
-  return h >= 24
-    ? `${Math.floor(h / 24)}天${h % 24}小时`
-    : `${h}小时${Math.floor((ms % 3_600_000) / 60_000)}分`;
 }
 
 export const handler = define.handlers({
