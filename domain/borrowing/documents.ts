@@ -368,10 +368,14 @@ export async function documentFileForStaff(
 
 /**
  * The HTTP answer streaming a stored document (after the caller's access check): its type by content,
- * `inline`, never cached, never sniffed. `null` when the file is missing on disk.
+ * `inline`, never cached, never sniffed; one byte range when the request asks (`rangeHeader`: PDF viewers
+ * fetch parts). `null` when the file is missing on disk.
  */
-export async function documentResponse(file: DocumentFile): Promise<Response | null> {
+export async function documentResponse(
+  file: DocumentFile,
+  rangeHeader: string | null = null,
+): Promise<Response | null> {
   return await storedFileResponse(file, {
     "content-security-policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
-  });
+  }, rangeHeader);
 }

@@ -326,8 +326,12 @@ export async function decideVideo(
 
 /**
  * The HTTP answer streaming a stored video (after the caller's access check): its type by content,
- * `inline`, never cached, never sniffed. `null` when the file is missing on disk.
+ * `inline`, never cached, never sniffed; one byte range when the request asks (`rangeHeader`, players
+ * seek this way: 206 / 416). `null` when the file is missing on disk.
  */
-export async function videoResponse(file: VideoFile): Promise<Response | null> {
-  return await storedFileResponse(file);
+export async function videoResponse(
+  file: VideoFile,
+  rangeHeader: string | null = null,
+): Promise<Response | null> {
+  return await storedFileResponse(file, {}, rangeHeader);
 }

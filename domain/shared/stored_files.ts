@@ -97,13 +97,84 @@ export async function storeUploadStream<T extends string>(
   }
 }
 
+/** A single byte range of a file, inclusive bounds (RFC 9110 §14.1.2). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * The range a `Range` header asks of a file of `sizeBytes`: `null` to send the whole file (no header, a
+ * unit other than bytes, several ranges or a malformed one — all allowed to be ignored), `"unsatisfiable"`
+ * when the one range asked lies past the end (answered 416). A suffix `bytes=-N` is the last N bytes; an end
+ * past the file is clamped.
+ */
+export function byteRange(header: string | null, sizeBytes: number): ByteRange | "unsatisfiable" | null {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === "" && m[2] === "")) return null;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return "unsatisfiable";
+    return sizeBytes === 0 ? "unsatisfiable" : { start: Math.max(0, sizeBytes - suffix), end: sizeBytes - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === "" ? sizeBytes - 1 : Math.min(Number(m[2]), sizeBytes - 1);
+  if (!Number.isSafeInteger(start) || start >= sizeBytes) return "unsatisfiable";
+  if (end < start) return null;
+  return { start, end };
+}
+
+/** The bytes `[start, end]` of an open file as a stream (closes the file when done or cancelled). */
+function rangeStream(handle: Deno.FsFile, range: ByteRange): ReadableStream<Uint8Array> {
+  let left = range.end - range.start + 1;
+  let positioned = false;
+  const CHUNK_BYTES = 64 * 1024;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (!positioned) {
+          await handle.seek(range.start, Deno.SeekMode.Start);
+          positioned = true;
+        }
+        const buf = new Uint8Array(Math.min(CHUNK_BYTES, left));
+        const n = await handle.read(buf);
+        if (n === null || n === 0) {
+          handle.close();
+          controller.close();
+          return;
+        }
+        left -= n;
+        controller.enqueue(buf.subarray(0, n));
+        if (left <= 0) {
+          handle.close();
+          controller.close();
+        }
+      } catch (error) {
+        try {
+          handle.close();
+        } catch { /* closed already */ }
+        controller.error(error);
+      }
+    },
+    cancel() {
+      try {
+        handle.close();
+      } catch { /* closed already */ }
+    },
+  });
+}
+
 /**
  * The HTTP answer streaming a stored file (after the caller's access check): its type by content, `inline`,
- * never cached, never sniffed, plus `extraHeaders`. `null` when the file is missing on disk.
+ * never cached, never sniffed, plus `extraHeaders`. `null` when the file is missing on disk. With the
+ * request's `Range` header (`rangeHeader`), one byte range is answered 206 with `Content-Range` (video
+ * players seek this way), a range past the end 416; `Accept-Ranges: bytes` says so.
  */
 export async function storedFileResponse(
   file: { path: string; contentType: string },
   extraHeaders: Record<string, string> = {},
+  rangeHeader: string | null = null,
 ): Promise<Response | null> {
   let handle: Deno.FsFile;
   try {
@@ -113,14 +184,28 @@ export async function storedFileResponse(
     throw error;
   }
   const size = (await handle.stat()).size;
-  return new Response(handle.readable, {
-    headers: {
-      "content-type": file.contentType,
-      "content-length": String(size),
-      "content-disposition": "inline",
-      "cache-control": "no-store, private",
-      "x-content-type-options": "nosniff",
-      ...extraHeaders,
-    },
-  });
+  const headers: Record<string, string> = {
+    "content-type": file.contentType,
+    "content-disposition": "inline",
+    "cache-control": "no-store, private",
+    "x-content-type-options": "nosniff",
+    "accept-ranges": "bytes",
+    ...extraHeaders,
+  };
+  const range = byteRange(rangeHeader, size);
+  if (range === "unsatisfiable") {
+    handle.close();
+    return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${size}` } });
+  }
+  if (range) {
+    return new Response(rangeStream(handle, range), {
+      status: 206,
+      headers: {
+        ...headers,
+        "content-range": `bytes ${range.start}-${range.end}/${size}`,
+        "content-length": String(range.end - range.start + 1),
+      },
+    });
+  }
+  return new Response(handle.readable, { headers: { ...headers, "content-length": String(size) } });
 }

@@ -185,6 +185,10 @@ appTest("admin kyc: staff with kyc.review see the queues and decide; others are 
   const played = await ops.get(`/admin/kyc/videos/${videoId}`);
   assert.equal(played.status, 200);
   assert.equal(played.headers.get("content-type"), "video/mp4");
+  assert.equal(played.headers.get("accept-ranges"), "bytes");
+  const seeked = await ops.send(`/admin/kyc/videos/${videoId}`, { headers: { range: "bytes=1000-1999" } });
+  assert.equal(seeked.status, 206);
+  assert.equal(seeked.headers.get("content-range"), "bytes 1000-1999/10000");
   const rejected = await decide("video", videoId, "reject", "未手持身份证");
   assert.equal(rejected.status, 303);
   const mine = await client.get("/account/video");

@@ -1,6 +1,6 @@
 /**
  * `/admin/kyc/videos/:id` — a user's verification video for a reviewer (`kyc.review`, declared in
- * ADMIN_ROUTE_PERMISSIONS and checked again by the domain), streamed from the data directory. Each viewing is
+ * ADMIN_ROUTE_PERMISSIONS and checked again by the domain), streamed from the data directory (one byte range when asked: players seek with `Range`). Each viewing is
  * audit-logged (`kyc.video.view`).
  * @module
  */
@@ -15,7 +15,7 @@ export const handler = define.handlers({
       staff: ctx.state.staff!,
       ip: ctx.state.clientIp,
     });
-    const res = file && await videoResponse(file);
+    const res = file && await videoResponse(file, ctx.req.headers.get("range"));
     if (!res) throw new HttpError(404);
     return res;
   },

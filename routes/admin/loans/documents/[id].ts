@@ -15,7 +15,7 @@ export const handler = define.handlers({
       staff: ctx.state.staff!,
       ip: ctx.state.clientIp,
     });
-    const res = file && await documentResponse(file);
+    const res = file && await documentResponse(file, ctx.req.headers.get("range"));
     if (!res) throw new HttpError(404);
     return res;
   },
