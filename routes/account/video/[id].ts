@@ -13,7 +13,7 @@ export const handler = define.handlers({
       userId: ctx.state.user!.id,
       videoId: ctx.params.id,
     });
-    const res = file && await videoResponse(file);
+    const res = file && await videoResponse(file, ctx.req.headers.get("range"));
     if (!res) throw new HttpError(404);
     return res;
   },
