@@ -4,7 +4,7 @@
  * other tests: checks look at this test's own loans, or at properties every row must have.
  */
 import assert from "node:assert/strict";
-import { type Db, transaction } from "../../../db/tx.ts";
+import { type Db, type Queryable, transaction } from "../../../db/tx.ts";
 import {
   currentHallVersion,
   HALL_PAGE_SIZE,
@@ -145,7 +145,7 @@ dbTest(
   "hall version clock: this process's commits seen at once, another's within the max age",
   async (sql) => {
     const { loanId } = await insertLoan(sql, { grade: "D", amountFen: 1_000_000n });
-    const bump = (db: Db) => db`update loans set funded_fen = funded_fen + 100 where id = ${loanId}`;
+    const bump = (db: Queryable) => db`update loans set funded_fen = funded_fen + 100 where id = ${loanId}`;
     // a commit through transaction() forgets the known version: the next read starts after it
     await transaction(sql, (tx) => bump(tx));
     assert.equal(knownHallVersion(sql), null);
