@@ -1,6 +1,8 @@
 import type { ComponentChildren } from "preact";
 import { PLATFORM_NAME } from "../domain/shared/brand.ts";
-import { isStaffRole, menuForPermissions, ROLE_LABELS } from "../domain/staff/permissions.ts";
+import type { MenuCounts } from "../domain/admin/menu_counts.ts";
+import { formatCount } from "../domain/shared/count.ts";
+import { type AdminMenuItem, isStaffRole, ROLE_LABELS } from "../domain/staff/permissions.ts";
 import type { SessionStaff } from "../utils.ts";
 import { CsrfField } from "./Field.tsx";
 
@@ -15,11 +17,47 @@ export function roleLabel(role: string): string {
 }
 
 /**
+ * The waiting items of an entry's queues, beside its label: only counts above zero; the number alone, or
+ * with a one-character prefix (审/放, 逾/核) when the entry shows two; the full meaning for screen readers
+ * and as the tooltip.
+ */
+function MenuQueueCounts(props: { item: AdminMenuItem; counts: MenuCounts }) {
+  const shown = props.item.queues.flatMap((q) => {
+    const n = props.counts[q.queue] ?? 0n;
+    return n > 0n ? [{ ...q, n }] : [];
+  });
+  if (shown.length === 0) return null;
+  return (
+    <span class="menu-counts">
+      {shown.map((q) => (
+        <span
+          class="badge badge-warn menu-count"
+          data-queue={q.queue}
+          title={`${q.title} ${formatCount(q.n)}`}
+        >
+          <span class="visually-hidden">{q.title}</span>
+          {shown.length > 1 && <span aria-hidden="true">{q.short}</span>}
+          {formatCount(q.n)}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+/**
  * The staff back office chrome: a dark top bar (platform name + 管理后台, who is signed in, 退出) and,
- * for a signed-in staff member, the menu of what their role may use, then the page.
+ * for a signed-in staff member, the menu of what their role may use (`menu`, with the waiting items of
+ * its queues, `counts`), then the page.
  */
 export function AdminShell(
-  props: { staff: SessionStaff | null; path: string; csrfToken: string; children: ComponentChildren },
+  props: {
+    staff: SessionStaff | null;
+    menu: readonly AdminMenuItem[];
+    counts: MenuCounts;
+    path: string;
+    csrfToken: string;
+    children: ComponentChildren;
+  },
 ) {
   const { staff } = props;
   return (
@@ -45,10 +83,11 @@ export function AdminShell(
         {staff && (
           <nav class="admin-menu" aria-label="后台菜单">
             <ul>
-              {menuForPermissions(staff.permissions).map((item) => (
+              {props.menu.map((item) => (
                 <li>
                   <a href={item.href} aria-current={isCurrent(props.path, item.href) ? "page" : undefined}>
                     {item.label}
+                    <MenuQueueCounts item={item} counts={props.counts} />
                   </a>
                 </li>
               ))}

@@ -70,6 +70,11 @@ export interface SeedReport {
   users: { phone: string; kind: UserKind; password: string }[];
   /** Accounts this run created (0 on a second run). */
   created: number;
+  /**
+   * The lending demo: steps this run carried out (0 when it was complete) and what waits for a later run;
+   * null when it was left out.
+   */
+  lending: { steps: number; waiting: string[] } | null;
 }
 
 /**
@@ -166,15 +171,23 @@ export async function seed(
   await seedInvestorDemo(sql, cipher, DEMO_USERS.filter((u) => u.kind === "investor").map((u) => u.phone));
   // one withdrawal of the first demo investor waiting in the finance review queue (once)
   await seedDemoWithdrawal(sql, { pii: cipher, outbox: seedOutbox }, DEMO_USERS[0].phone);
-  // loans in every state with their histories, made by the real lending commands (once; tests that do not
-  // look at loans leave them out with `lending: false`)
+  // loans in every state with their histories, made by the real lending commands (each demo loan once: a
+  // seed stopped midway is completed by the next; tests that do not look at loans leave them out with
+  // `lending: false`)
+  let lending: SeedReport["lending"] = null;
   if (options.lending !== false) {
-    await seedLendingDemo(sql, { pii: cipher, outbox: seedOutbox, gateways: seedGateways, config }, {
+    const made = await seedLendingDemo(sql, {
+      pii: cipher,
+      outbox: seedOutbox,
+      gateways: seedGateways,
+      config,
+    }, {
       investorPhones: [DEMO_USERS[0].phone, DEMO_USERS[1].phone, DEMO_USERS[2].phone],
       borrowerPhones: [DEMO_USERS[3].phone, DEMO_USERS[4].phone],
       tradePassword: DEMO_TRADE_PASSWORD,
       staff: { risk: "risk", second: "admin", finance: "finance" },
     });
+    lending = made && { steps: made.steps, waiting: made.waiting };
   }
 
   return {
@@ -183,5 +196,6 @@ export async function seed(
     tradePassword: DEMO_TRADE_PASSWORD,
     users: DEMO_USERS.map((u) => ({ phone: u.phone, kind: u.kind, password: DEMO_PASSWORD })),
     created,
+    lending,
   };
 }

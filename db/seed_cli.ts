@@ -17,6 +17,12 @@ export function formatSeedReport(report: SeedReport): string {
   lines.push("  用户（/login）：");
   for (const u of report.users) lines.push(`    ${u.phone}  ${u.kind.padEnd(9)} 密码 ${u.password}`);
   lines.push(`    交易密码均为 ${report.tradePassword}；新设备登录的短信验证码可在 /dev/sandbox 查看`);
+  if (report.lending) {
+    lines.push(
+      `  借款演示数据：本次补全 ${report.lending.steps} 步${report.lending.steps === 0 ? "（已完整）" : ""}`,
+    );
+    for (const w of report.lending.waiting) lines.push(`    待完成：${w}`);
+  }
   return lines.join("\n");
 }
 

@@ -5,6 +5,7 @@
  * Tests shape the delivery: a delay, several copies of each callback (replays), a random order.
  * @module
  */
+import { type BatchLimits, deleteInBatches } from "../db/batches.ts";
 import type { Db } from "../db/tx.ts";
 import type { CallbackDeliveryOptions } from "../domain/gateways/custody.ts";
 import { signCallback } from "../domain/payments/callback_signature.ts";
@@ -20,6 +21,27 @@ export const SANDBOX_CALLBACK_POLL_MS = 10_000;
 
 /** Most attempts of one callback before the sandbox gives up (a real bank would page its operator). */
 export const SANDBOX_CALLBACK_MAX_ATTEMPTS = 12;
+
+/** How long a delivered callback is kept (to look at on a test day; the app keeps its own copy). */
+export const SANDBOX_CALLBACK_RETENTION_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Delete the callbacks delivered more than {@link SANDBOX_CALLBACK_RETENTION_SECONDS} before `now`, in
+ * bounded batches (the daily purge job). A callback not delivered yet is kept, however old — still due,
+ * or given up after {@link SANDBOX_CALLBACK_MAX_ATTEMPTS} (what the bank still owes the app: the demo seed
+ * applies such rows, and reconciliation shows the difference until then). Returns how many were deleted.
+ * No index on `delivered_at`: the table is the sandbox's (empty with a real bank) and holds about a week of
+ * rows; the oldest rows, the ones deleted, come first in a scan.
+ */
+export function purgeSandboxCallbacks(db: Db, now: Date = new Date(), limits?: BatchLimits): Promise<number> {
+  const deliveredBefore = new Date(now.getTime() - SANDBOX_CALLBACK_RETENTION_SECONDS * 1000);
+  return deleteInBatches(
+    (limit) =>
+      db`delete from sandbox_callbacks where id in (
+           select id from sandbox_callbacks where delivered_at < ${deliveredBefore} limit ${limit})`,
+    limits,
+  );
+}
 
 /** A callback queue of one target. */
 export interface SandboxCallbackQueue {

@@ -8,6 +8,7 @@
 import { type BatchLimits, deleteInBatches } from "../db/batches.ts";
 import type { Db } from "../db/tx.ts";
 import type { SandboxMessage, SandboxMessageLog } from "../domain/gateways/mod.ts";
+import { purgeSandboxCallbacks } from "./sandbox_callbacks.ts";
 
 /** Largest page {@link createSandboxMessageLog}'s `list` returns. */
 export const SANDBOX_LIST_MAX_LIMIT = 200;
@@ -72,6 +73,7 @@ export function createSandboxMessageLog(db: Db): SandboxMessageLog {
         limit ${limit}`;
     },
     purgeExpired: (now) => purgeSandboxMessages(db, now),
+    purgeCallbacks: (now) => purgeSandboxCallbacks(db, now),
   };
 }
 

@@ -7,6 +7,7 @@ import { type CronJob, startCrons } from "./cron.ts";
 import type { JobDeps } from "./deps.ts";
 import { createOutboxRelay, type OutboxRelay, outboxWakeHandler, startOutboxPoll } from "./outbox_relay.ts";
 import { outboxTopicHandlers } from "./outbox_topics.ts";
+import { piiReencryptJob } from "./pii_reencrypt.ts";
 import { purgeExpiredJob } from "./purge_expired.ts";
 import { reconciliationJob } from "./reconciliation.ts";
 import { settlementJob } from "./settlement.ts";
@@ -20,6 +21,7 @@ export const cronJobs: readonly CronJob[] = [
   reconciliationJob,
   loanListingJob,
   settlementJob,
+  piiReencryptJob,
 ];
 
 /** Handle returned by {@link startJobs}. */

@@ -1,6 +1,7 @@
 /**
  * Cron job `purge_expired`: once a day, delete expired SMS codes, expired sessions, stale rate-limit
- * counters, finished outbox events and expired sandbox messages. The retention rules and the bounded,
+ * counters, finished outbox events, expired sandbox messages and delivered sandbox callbacks (those still
+ * to be delivered stay). The retention rules and the bounded,
  * set-based deletes live with each table's own module; this job only calls them and records the counts
  * in `job_runs.detail`.
  */
@@ -20,6 +21,8 @@ export interface PurgeCounts {
   rateLimits: number;
   outboxEvents: number;
   sandboxMessages: number;
+  /** Callbacks the sandbox bank and channels delivered more than a week ago. */
+  sandboxCallbacks: number;
   /** Expired pending log-ins, old e-mail links and bid authorisations. */
   accountSecurity: number;
 }
@@ -36,6 +39,7 @@ export async function purgeExpired(
     rateLimits: await purgeRateLimits(db, now),
     outboxEvents: await purgeFinishedOutboxEvents(db, now),
     sandboxMessages: sandboxLog ? await sandboxLog.purgeExpired(now) : 0,
+    sandboxCallbacks: sandboxLog ? await sandboxLog.purgeCallbacks(now) : 0,
     accountSecurity: await purgeAccountSecurityRows(db, now),
   };
 }

@@ -13,8 +13,10 @@ import {
   type StaffLoanRow,
 } from "../../domain/lending/admin_loans.ts";
 import { LOAN_EVENT_LABELS, type LoanEventRow } from "../../domain/lending/loan_events.ts";
+import type { LoanGrade, RateRange } from "../../domain/lending/products.ts";
 import { formatFen, formatRateMicros } from "../../domain/money/format.ts";
 import { type RiskDecision } from "../../domain/risk/mod.ts";
+import { ApprovalForm, type ApprovalFormValues } from "./ApprovalForm.tsx";
 
 /** Data of {@link ApplicationReviewPage}. */
 export interface ApplicationReviewData {
@@ -24,7 +26,12 @@ export interface ApplicationReviewData {
   pending: Awaited<ReturnType<typeof pendingApproval>>;
   loan: StaffLoanRow | null;
   history: LoanEventRow[];
+  /** Field name → messages (`form`: the page's own message). */
   errors: Record<string, string[]>;
+  /** What the approval form held when it was refused (empty on a GET). */
+  values: ApprovalFormValues;
+  /** The product's allowed annual rate per grade (the approval form's hints). */
+  gradeRates: Record<LoanGrade, RateRange> | null;
   notice: string | null;
 }
 
@@ -131,46 +138,13 @@ export function ApplicationReviewPage(
         </form>
       )}
       {reviewable && !data.pending && (
-        <form method="post" class="card" aria-label="审核通过">
-          <CsrfField token={csrfToken} />
-          <input type="hidden" name="intent" value="approve" />
-          <h2>审核通过</h2>
-          <label>
-            评级
-            <select name="grade" required>
-              {["A", "B", "C", "D", "E"].map((g) => (
-                <option value={g} selected={g === data.decision?.grade}>{g}</option>
-              ))}
-            </select>
-          </label>
-          <Errors list={data.errors.grade} />
-          <label>
-            年利率（%）
-            <input name="annualRate" inputMode="decimal" required />
-          </label>
-          {data.decision?.rateRange && (
-            <p class="muted">
-              允许范围 {formatRateMicros(data.decision.rateRange.minRateMicros)}–
-              {formatRateMicros(data.decision.rateRange.maxRateMicros)}
-            </p>
-          )}
-          <Errors list={data.errors.annualRateMicros} />
-          <label>
-            项目名称
-            <input name="title" maxLength={60} required />
-          </label>
-          <Errors list={data.errors.title} />
-          <label>
-            发布时间（北京时间）
-            <input name="publishAt" type="datetime-local" required />
-          </label>
-          <Errors list={data.errors.publishAt} />
-          <label>
-            还款来源
-            <input name="repaymentSource" maxLength={200} />
-          </label>
-          <button type="submit">审核通过</button>
-        </form>
+        <ApprovalForm
+          csrfToken={csrfToken}
+          values={data.values}
+          errors={data.errors}
+          gradeRates={data.gradeRates}
+          suggestedGrade={data.decision?.grade ?? null}
+        />
       )}
       {(reviewable || a.status === "more_info") && (
         <form method="post" class="card" aria-label="拒绝或补充材料">

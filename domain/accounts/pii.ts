@@ -9,8 +9,10 @@
  *
  * Key rotation: give the new key a new version (`PII_ENC_KEY` + `PII_ENC_KEY_VERSION`) and move the
  * previous key to `PII_ENC_KEYS_OLD` (`version:base64,…`). New values use the current key; old values stay
- * readable; {@link PiiCipher.needsReencrypt} says which stored values a re-encryption job should rewrite.
- * The hash key is not versioned (changing it would break every look-up).
+ * readable; {@link PiiCipher.reencrypt} rewrites a stored value under the current key, and the daily job
+ * `pii_reencrypt` (domain/accounts/pii_reencrypt.ts) does it for every encrypted column; once its report
+ * shows every target finished for the new version, the old key can be removed. The hash key is not
+ * versioned (changing it would break every look-up).
  */
 import { createHash } from "node:crypto";
 
@@ -44,6 +46,13 @@ export interface PiiCipher {
   decrypt(bytes: Uint8Array): Promise<string>;
   /** Whether a stored value is not under the current key (a re-encryption job should rewrite it). */
   needsReencrypt(bytes: Uint8Array): Promise<boolean>;
+  /**
+   * The value encrypted again under the current key when it is not already (an old key's, or unversioned);
+   * `null` when it is. Throws, like {@link PiiCipher.decrypt}, when no configured key opens it.
+   */
+  reencrypt(bytes: Uint8Array): Promise<Uint8Array | null>;
+  /** The version of the current key (the first byte of every new ciphertext). */
+  readonly keyVersion: number;
   /** Keyed hash (HMAC-SHA-256, lower-case hex) for equality look-ups. Normalise the text first. */
   hash(text: string): Promise<string>;
 }
@@ -170,7 +179,8 @@ export function createPiiCipher(keys: PiiKeys): PiiCipher {
     throw new Error("PII ciphertext cannot be decrypted with any configured key (altered, or unknown key)");
   };
 
-  return {
+  const cipher: PiiCipher = {
+    keyVersion: version,
     async encrypt(text) {
       const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
       const ct = await crypto.subtle.encrypt(
@@ -191,10 +201,15 @@ export function createPiiCipher(keys: PiiKeys): PiiCipher {
       const opened = await open(bytes);
       return opened.legacy || opened.version !== version;
     },
+    async reencrypt(bytes) {
+      const opened = await open(bytes);
+      return opened.legacy || opened.version !== version ? await cipher.encrypt(opened.text) : null;
+    },
     async hash(text) {
       return toHex(await crypto.subtle.sign("HMAC", await getHashKey(), encoder.encode(text)));
     },
   };
+  return cipher;
 }
 
 /**

@@ -42,6 +42,11 @@ export interface SandboxMessageLog {
   ): Promise<SandboxMessage[]>;
   /** Delete the rows whose retention has passed (the daily purge job); returns how many. */
   purgeExpired(now?: Date): Promise<number>;
+  /**
+   * Delete the sandboxes' callbacks delivered longer than their retention ago (the daily purge job); those
+   * still to be delivered stay. Returns how many.
+   */
+  purgeCallbacks(now?: Date): Promise<number>;
 }
 
 /** The outside systems. */

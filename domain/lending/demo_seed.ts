@@ -14,18 +14,32 @@
  *   review. Borrower 2 asked to withdraw all the loans' money first (a real withdrawal, above the review
  *   threshold: it waits in the finance queue, the money frozen), so the settlement finds nothing to debit.
  *
- * **Backdating**: applications, approvals and bids happen now; the disbursements of the repaying loans are
- * backdated through `disburseLoan`'s `now` (the interest start day and every due date follow), the
- * repayments through `repayNow`'s `now` (each on its due day), and the daily settlement is run once for
- * yesterday (`settleDay`: it marks the installments overdue, accrues every missed day's penalty and
- * accelerates the loans overdue ≥ 30 days). The failed loan's bidding window is moved into the past
- * (publish time and deadline; nothing else) before the listing job fails it.
+ * **Backdating**: the loans that are repaying, overdue, accelerated, written off or settled, and the failed
+ * one, are submitted days ago (`submitApplication`'s `now`), and every later step follows at fixed offsets
+ * from the stored submission time through each command's own clock: approval (`approveApplication` /
+ * `confirmApproval`'s `now`) and listing an hour or two later, bids a day later (`placeBid`'s `now`: bid
+ * times, contract dates and the loan's `full_at`), 满标审核 two days later (`reviewFullLoan`'s `now`),
+ * disbursement at noon three days later (`disburseLoan`'s `now`: interest start day and due dates follow),
+ * repayments on their due days (`repayNow`'s `now`). The failed loan's bidding window closed two days ago;
+ * the listing job fails it at its deadline. The daily settlement then runs for yesterday (`settleDay`: it
+ * marks the installments overdue, accrues every missed day's penalty and accelerates the loans overdue
+ * ≥ 30 days). What stays at the real time: the drafts' creation, ledger postings, custody instructions,
+ * the audit log (it records when staff actions were written) and the 满标 event written by the bid
+ * trigger at commit.
  *
  * **Money**: every custody instruction the seed's commands create (freezes, releases, the disbursement and
  * repayment batches) is executed at the sandbox bank in order and its callback applied
  * directly, as `seedTopUp` does — the bank holds what the ledger says, and reconciliation stays clean.
  *
- * **Idempotent**: when borrower 1 already has an application the seed does nothing.
+ * **Idempotent, step by step**: each demo loan is found by its marker — the application's purpose, unique
+ * among the demo borrower's applications — and taken from wherever it stands to where the demo wants it
+ * (draft steps and missing documents, submission, approval or the second reviewer's confirmation, listing,
+ * each missing bid by its idempotency key, full review, disbursement, unpaid repayments, the failure); a
+ * seed stopped anywhere (a crash, `kill -9`) is completed by the next run, and a run over a complete demo
+ * changes nothing (`steps` 0). The withdrawal is keyed too, the settlement runs only while a demo loan
+ * still waits for it, the write-off only once. A draft left before its purpose was saved is adopted; any
+ * other open application of a demo borrower stops the seed with a message (one open application per
+ * borrower).
  * @module
  */
 import type { Config } from "../../config.ts";
@@ -61,6 +75,11 @@ export interface LendingSeedDeps {
   outbox: Outbox;
   gateways: Pick<Gateways, "custody" | "creditBureau" | "blacklist">;
   config: Pick<Config, "dataDir">;
+  /**
+   * Called before each step that changes something (`settled:bid:2`, `written_off:disburse`, `settlement`…),
+   * e.g. to show progress. A throw stops the seed there, as a crash would; the next run completes the rest.
+   */
+  onStep?: (step: string) => void | Promise<void>;
 }
 
 /** Phones and staff usernames the seed acts as (db/seed.ts's demo accounts). */
@@ -72,10 +91,16 @@ export interface LendingSeedActors {
   staff: { risk: string; second: string; finance: string };
 }
 
-/** What the seed made (null when it did nothing). */
+/** What the seed found or made (null when the demo users are missing). */
 export interface LendingSeedReport {
+  /** Demo loan key → loan id. */
   loans: Record<string, string>;
+  /** Demo key → application id. */
   applications: Record<string, string>;
+  /** Steps this run carried out (0 when everything was there already). */
+  steps: number;
+  /** What could not be done yet, and why (done by a later run). */
+  waiting: string[];
 }
 
 /** A few bytes with a JPEG signature (the demo's "scans"). */
@@ -129,7 +154,172 @@ function check<T extends { ok: boolean }>(what: string, r: T): T & { ok: true } 
   return r as T & { ok: true };
 }
 
-/** Seed the lending demo (see the module doc). Returns null when it was seeded before. */
+/** One demo application and how far the seed takes it. */
+interface DemoLoan {
+  key: string;
+  /** 0: borrower 1, 1: borrower 2. */
+  borrower: 0 | 1;
+  amountYuan: string;
+  termCount: string;
+  /**
+   * The application's purpose and the loan's title: the stable marker the seed finds them by (unique among
+   * a demo borrower's applications), so each demo loan is made once and a rerun completes it.
+   */
+  title: string;
+  /** `draft`: left after the documents step; `manual_review`: submitted; `loan`: approved and listed. */
+  until: "draft" | "manual_review" | "loan";
+  /** The bids, in order: investor (0 or 1) and amount. */
+  bids?: readonly (readonly [0 | 1, Fen])[];
+  /**
+   * Submitted this many days ago at noon (Asia/Shanghai); approval, listing, bids, full review and
+   * disbursement follow at fixed offsets from the stored submission time (see {@link backdated}).
+   */
+  submittedDaysAgo?: number;
+  disburse?: boolean;
+  /** Periods repaid, each on its due day. */
+  repayPeriods?: number;
+  /** Listed in the past with too few bids: the listing job fails it (流标) at its deadline. */
+  fail?: boolean;
+}
+
+/** The demo applications in the order they are made (one open application per borrower at a time). */
+const DEMO_LOANS: readonly DemoLoan[] = [
+  {
+    key: "settled",
+    borrower: 0,
+    amountYuan: "12000",
+    termCount: "3",
+    title: "个人消费周转（已结清）",
+    until: "loan",
+    bids: [[0, 600_000n], [1, 600_000n]],
+    submittedDaysAgo: 103,
+    disburse: true,
+    repayPeriods: 3,
+  },
+  {
+    key: "repaying",
+    borrower: 0,
+    amountYuan: "30000",
+    termCount: "6",
+    title: "家庭装修借款（还款中）",
+    until: "loan",
+    bids: [[0, 1_000_000n], [1, 1_000_000n], [0, 1_000_000n]],
+    submittedDaysAgo: 43,
+    disburse: true,
+    repayPeriods: 1,
+  },
+  {
+    key: "full",
+    borrower: 0,
+    amountYuan: "20000",
+    termCount: "6",
+    title: "教育培训借款（满标待审）",
+    until: "loan",
+    bids: [[0, 1_000_000n], [1, 1_000_000n]],
+  },
+  {
+    key: "open",
+    borrower: 0,
+    amountYuan: "120000",
+    termCount: "12",
+    title: "经营周转借款（募集中）",
+    until: "loan",
+    bids: [[1, 3_000_000n], [0, 1_500_000n]],
+  },
+  {
+    key: "failed",
+    borrower: 0,
+    amountYuan: "10000",
+    termCount: "3",
+    title: "旅游消费借款（流标）",
+    until: "loan",
+    bids: [[0, 300_000n]],
+    fail: true,
+  },
+  { key: "draft", borrower: 0, amountYuan: "8000", termCount: "6", title: "购买家电", until: "draft" },
+  {
+    key: "overdue",
+    borrower: 1,
+    amountYuan: "30000",
+    termCount: "6",
+    title: "车辆维修借款（逾期）",
+    until: "loan",
+    bids: [[0, 1_000_000n], [1, 2_000_000n]],
+    submittedDaysAgo: 43,
+    disburse: true,
+  },
+  {
+    key: "accelerated",
+    borrower: 1,
+    amountYuan: "15000",
+    termCount: "6",
+    title: "店面装修借款（加速到期）",
+    until: "loan",
+    bids: [[1, 800_000n], [0, 700_000n]],
+    submittedDaysAgo: 78,
+    disburse: true,
+  },
+  {
+    key: "written_off",
+    borrower: 1,
+    amountYuan: "10000",
+    termCount: "3",
+    title: "个人周转借款（已核销）",
+    until: "loan",
+    bids: [[0, 500_000n], [1, 500_000n]],
+    submittedDaysAgo: 123,
+    disburse: true,
+  },
+  // made after the settlement (it would be in the way of nothing, but the queue shows it as the newest)
+  {
+    key: "manual_review",
+    borrower: 1,
+    amountYuan: "25000",
+    termCount: "12",
+    title: "子女教育费用",
+    until: "manual_review",
+  },
+];
+
+/** The demo loans the daily settlement makes overdue (the write-off is the last). */
+const SETTLED_BY_SETTLEMENT = ["overdue", "accelerated", "written_off"];
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The times of a backdated demo loan, from its submission: approval an hour later, listing two hours
+ * later, bid `n` a day after listing (+ `n` minutes), 满标审核 two days after listing, disbursement at noon
+ * three days after listing.
+ */
+function backdated(submittedAt: Date) {
+  const publishAt = new Date(submittedAt.getTime() + 2 * HOUR_MS);
+  return {
+    approveAt: new Date(submittedAt.getTime() + HOUR_MS),
+    publishAt,
+    bidAt: (n: number) => new Date(publishAt.getTime() + DAY_MS + n * 60_000),
+    fullReviewAt: new Date(publishAt.getTime() + 2 * DAY_MS),
+    disburseAt: noon(formatShanghaiDate(new Date(publishAt.getTime() + 3 * DAY_MS))),
+  };
+}
+
+/** A demo application as it stands (the latest with the demo's purpose), with its loan. */
+interface DemoState {
+  id: string;
+  status: string;
+  step: number;
+  purpose: string | null;
+  submittedAt: Date | null;
+  pendingApproval: boolean;
+  loanId: string | null;
+  loanStatus: string | null;
+  publishAt: Date | null;
+}
+
+/**
+ * Seed the lending demo (see the module doc): makes what is missing of each demo loan, in order, and
+ * leaves what is there. Returns null when the demo users are missing.
+ */
 export async function seedLendingDemo(
   sql: Db,
   deps: LendingSeedDeps,
@@ -143,10 +333,9 @@ export async function seedLendingDemo(
   const investors = await Promise.all(actors.investorPhones.map(idOf));
   const borrowers = await Promise.all(actors.borrowerPhones.map(idOf));
   if ([...investors, ...borrowers].some((id) => id === null)) return null;
-  const [b1, b2] = borrowers as string[];
-  const [i1, i2] = investors as string[];
-  const [seeded] = await sql`select 1 from loan_applications where user_id = ${b1} limit 1`;
-  if (seeded) return null;
+  const borrowerIds = borrowers as string[];
+  const investorIds = investors as string[];
+  const demoUsers = [...investorIds, ...borrowerIds];
 
   const staffOf = async (username: string): Promise<StaffActor> => {
     const [row] = await sql<{ id: string; role: string }[]>`
@@ -158,34 +347,77 @@ export async function seedLendingDemo(
   const second = await staffOf(actors.staff.second);
   const finance = await staffOf(actors.staff.finance);
   const outbox = { outbox: deps.outbox };
-  const [{ firstInstruction }] = await sql<{ firstInstruction: string }[]>`
-    select coalesce(max(id), 0)::text as "firstInstruction" from custody_instructions`;
+  const [product] = await sql<{ id: string; biddingDays: number }[]>`
+    select id::text as id, bidding_days as "biddingDays" from loan_products where code = 'personal_credit'`;
+  if (!product) throw new SeedError("lending seed: product personal_credit missing");
 
   const today = formatShanghaiDate(new Date());
-  const report: LendingSeedReport = { loans: {}, applications: {} };
+  const report: LendingSeedReport = { loans: {}, applications: {}, steps: 0, waiting: [] };
+  const step = async (name: string) => {
+    await deps.onStep?.(name);
+    report.steps++;
+  };
 
-  /** A draft through the documents step. */
-  const draft = async (userId: string, amountYuan: string, termCount: string, purpose: string) => {
-    const [product] = await sql<{ id: string }[]>`
-      select id::text as id from loan_products where code = 'personal_credit'`;
-    const started = check(
-      "start application",
-      await startApplication(sql, { userId, productId: product.id }),
-    );
-    const applicationId = started.applicationId;
+  const stateOf = async (userId: string, purpose: string): Promise<DemoState | null> => {
+    const [row] = await sql<DemoState[]>`
+      select a.id::text as id, a.status, a.step, a.purpose, a.submitted_at as "submittedAt",
+        exists (select 1 from loan_approvals x where x.application_id = a.id and x.status = 'pending')
+          as "pendingApproval",
+        l.id::text as "loanId", l.status as "loanStatus", l.publish_at as "publishAt"
+      from loan_applications a left join loans l on l.application_id = a.id
+      where a.user_id = ${userId} and a.purpose = ${purpose} and a.status <> 'cancelled'
+      order by a.id desc limit 1`;
+    return row ?? null;
+  };
+
+  /** The demo application, started (or adopted: a crash left it before its purpose was saved) if none. */
+  const application = async (spec: DemoLoan, userId: string): Promise<DemoState> => {
+    const found = await stateOf(userId, spec.title);
+    if (found) return found;
+    const [open] = await sql<{ id: string; status: string; purpose: string | null }[]>`
+      select id::text as id, status, purpose from loan_applications
+      where user_id = ${userId} and status in ('draft', 'submitted', 'manual_review', 'more_info')`;
+    if (open && !(open.status === "draft" && open.purpose === null)) {
+      throw new SeedError(
+        `lending seed: borrower ${userId} has application ${open.id} open (${open.status}); the demo loan ` +
+          `${spec.key} needs it decided or cancelled first`,
+      );
+    }
+    let id = open?.id;
+    if (!id) {
+      await step(`${spec.key}:start`);
+      id = check("start application", await startApplication(sql, { userId, productId: product.id }))
+        .applicationId;
+    }
+    await step(`${spec.key}:terms`);
     check(
       "loan terms",
       await saveLoanTerms(sql, {
         userId,
-        applicationId,
-        amountYuan,
-        termCount,
+        applicationId: id,
+        amountYuan: spec.amountYuan,
+        termCount: spec.termCount,
         method: "equal_installment",
-        purpose,
+        purpose: spec.title,
       }),
     );
-    check("profile", await saveProfile(sql, { pii: deps.pii }, { userId, applicationId, ...PROFILE }));
-    for (const kind of PERSON_DOCUMENTS) {
+    return (await stateOf(userId, spec.title))!;
+  };
+
+  /** The draft's remaining steps: profile, the missing documents, documents done. */
+  const completeDraft = async (spec: DemoLoan, userId: string, app: DemoState) => {
+    const applicationId = app.id;
+    if (app.step < 3) {
+      await step(`${spec.key}:profile`);
+      check("profile", await saveProfile(sql, { pii: deps.pii }, { userId, applicationId, ...PROFILE }));
+    }
+    const present = new Set(
+      (await sql<{ kind: string }[]>`
+        select kind from application_documents where application_id = ${applicationId} and removed_at is null`)
+        .map((r) => r.kind),
+    );
+    for (const kind of PERSON_DOCUMENTS.filter((k) => !present.has(k))) {
+      await step(`${spec.key}:document:${kind}`);
       check(
         `document ${kind}`,
         await uploadDocument(sql, { dataDir: deps.config.dataDir }, {
@@ -196,71 +428,25 @@ export async function seedLendingDemo(
         }),
       );
     }
-    check("documents", await completeDocuments(sql, { userId, applicationId }));
-    return applicationId;
-  };
-  const submit = async (userId: string, applicationId: string) => {
-    const r = check(
-      "submit",
-      await submitApplication(sql, { gateways: deps.gateways, pii: deps.pii, outbox: deps.outbox }, {
-        userId,
-        applicationId,
-        tradePassword: actors.tradePassword,
-        authorise: true,
-        ip: null,
-        deviceId: null,
-      }),
-    );
-    if (r.status !== "manual_review") {
-      throw new SeedError(`lending seed: application ${applicationId} auto-rejected`);
+    if (app.step < 4) {
+      await step(`${spec.key}:documents`);
+      check("documents", await completeDocuments(sql, { userId, applicationId }));
     }
   };
-  /** Apply, pass review, approve (grade B, 9%) and publish; returns the loan id. */
-  const listed = async (
-    name: string,
-    userId: string,
-    amountYuan: string,
-    termCount: string,
-    title: string,
-  ) => {
-    const applicationId = await draft(userId, amountYuan, termCount, title);
-    await submit(userId, applicationId);
-    const approved = check(
-      "approve",
-      await approveApplication(sql, outbox, risk, {
-        applicationId,
-        grade: "B",
-        annualRateMicros: 90_000,
-        title,
-        publishAt: new Date(),
-        repaymentSource: "工资收入",
-      }),
-    );
-    let loanId: string;
-    if (approved.outcome === "pending_second") {
-      // above the four-eyes threshold: a second reviewer confirms
-      const confirmed = check(
-        "confirm approval",
-        await confirmApproval(sql, outbox, second, { applicationId }),
-      );
-      if (confirmed.outcome !== "approved") throw new SeedError("lending seed: approval not confirmed");
-      loanId = confirmed.loanId;
-    } else loanId = approved.loanId;
-    await publishDueLoans(sql, new Date());
-    report.loans[name] = loanId;
-    report.applications[name] = applicationId;
-    return loanId;
-  };
 
-  // investors bid under an open bid authorisation (one trade-password check each), closed afterwards
+  // investors bid under an open bid authorisation (one trade-password check each), opened when a bid is
+  // needed and closed at the end
   const sessions = new Map<string, string>();
-  for (const investorId of [i1, i2]) {
+  const sessionOf = async (investorId: string) => {
+    const open = sessions.get(investorId);
+    if (open) return open;
     const { sessionId } = await createSession(sql, {
       subjectType: "user",
       subjectId: investorId,
       ip: null,
       userAgent: "demo-seed",
     });
+    sessions.set(investorId, sessionId);
     check(
       "bid authorisation",
       await openBidAuthorisation(sql, {
@@ -272,86 +458,145 @@ export async function seedLendingDemo(
         ip: null,
       }),
     );
-    sessions.set(investorId, sessionId);
-  }
-  const bid = async (loanId: string, investorId: string, amountFen: Fen, n: number) => {
-    check(
-      "bid",
-      await placeBid(sql, outbox, {
-        investorId,
-        loanId,
-        amountFen,
-        idempotencyKey: `demo-bid-${loanId}-${n}`,
-        sessionId: sessions.get(investorId)!,
-      }),
-    );
+    return sessionId;
   };
-  const disburse = async (loanId: string, day: string) => {
-    check("full review", await reviewFullLoan(sql, risk, { loanId, note: "资料齐全，同意放款" }));
-    check("disburse", await disburseLoan(sql, outbox, finance, { loanId, now: noon(day) }));
-  };
-  const dueDates = async (loanId: string) => (await sql<{ period: number; dueDate: string }[]>`
-      select period, to_char(due_date, 'YYYY-MM-DD') as "dueDate" from loan_installments
-      where loan_id = ${loanId} order by period`);
-  const repayOnDueDay = async (loanId: string, borrowerId: string, periods: number) => {
-    for (const row of (await dueDates(loanId)).slice(0, periods)) {
-      check(
-        "repay",
-        await repayNow(sql, outbox, {
-          borrowerId,
-          loanId,
-          idempotencyKey: `demo-repay-${loanId}-${row.period}`,
-        }, noon(row.dueDate)),
+
+  /** Take one demo loan as far as its spec says, from wherever it stands. */
+  const ensure = async (spec: DemoLoan) => {
+    const userId = borrowerIds[spec.borrower];
+    let app = await application(spec, userId);
+    report.applications[spec.key] = app.id;
+    const daysAgo = spec.fail ? product.biddingDays + 2 : spec.submittedDaysAgo;
+    if (app.status === "draft") {
+      await completeDraft(spec, userId, app);
+      if (spec.until === "draft") return;
+      await step(`${spec.key}:submit`);
+      const r = check(
+        "submit",
+        await submitApplication(sql, {
+          gateways: deps.gateways,
+          pii: deps.pii,
+          outbox: deps.outbox,
+          now: daysAgo === undefined ? undefined : noon(addDays(today, -daysAgo)),
+        }, {
+          userId,
+          applicationId: app.id,
+          tradePassword: actors.tradePassword,
+          authorise: true,
+          ip: null,
+          deviceId: null,
+        }),
       );
+      if (r.status !== "manual_review") {
+        throw new SeedError(`lending seed: application ${app.id} (${spec.key}) auto-rejected`);
+      }
+      app = (await stateOf(userId, spec.title))!;
+    }
+    if (spec.until === "draft" || spec.until === "manual_review") return;
+    const times = daysAgo === undefined ? null : backdated(app.submittedAt!);
+    if (app.status === "manual_review") {
+      if (!app.pendingApproval) {
+        await step(`${spec.key}:approve`);
+        check(
+          "approve",
+          await approveApplication(sql, outbox, risk, {
+            applicationId: app.id,
+            grade: "B",
+            annualRateMicros: 90_000,
+            title: spec.title,
+            publishAt: times?.publishAt ?? new Date(),
+            repaymentSource: "工资收入",
+          }, times?.approveAt),
+        );
+        app = (await stateOf(userId, spec.title))!;
+      }
+      // above the four-eyes threshold: a second reviewer confirms
+      if (app.pendingApproval) {
+        await step(`${spec.key}:confirm`);
+        check(
+          "confirm approval",
+          await confirmApproval(sql, outbox, second, { applicationId: app.id }, times?.approveAt),
+        );
+        app = (await stateOf(userId, spec.title))!;
+      }
+    }
+    if (app.status !== "approved" || app.loanId === null) {
+      throw new SeedError(`lending seed: application ${app.id} (${spec.key}) is ${app.status}, not approved`);
+    }
+    const loanId = app.loanId;
+    report.loans[spec.key] = loanId;
+    if (app.loanStatus === "scheduled") {
+      await step(`${spec.key}:publish`);
+      await publishDueLoans(sql, app.publishAt!);
+    }
+    const placed = new Set(
+      (await sql<{ key: string }[]>`select idempotency_key as key from bids where loan_id = ${loanId}`)
+        .map((r) => r.key),
+    );
+    for (const [i, [investor, amountFen]] of (spec.bids ?? []).entries()) {
+      const n = i + 1;
+      const idempotencyKey = `demo-bid-${loanId}-${n}`;
+      if (placed.has(idempotencyKey)) continue;
+      await step(`${spec.key}:bid:${n}`);
+      check(
+        "bid",
+        await placeBid(sql, { ...outbox, now: times?.bidAt(n) }, {
+          investorId: investorIds[investor],
+          loanId,
+          amountFen,
+          idempotencyKey,
+          sessionId: await sessionOf(investorIds[investor]),
+        }),
+      );
+    }
+    if (spec.fail) {
+      const [loan] = await sql<{ status: string; bidDeadline: Date }[]>`
+        select status, bid_deadline as "bidDeadline" from loans where id = ${loanId}`;
+      if (loan.status === "open") {
+        if (loan.bidDeadline.getTime() > Date.now()) {
+          report.waiting.push(`${spec.key}: 投标截止 ${loan.bidDeadline.toISOString()} 后由流标任务处理`);
+        } else {
+          await step(`${spec.key}:fail`);
+          await failExpiredLoans(sql, outbox, loan.bidDeadline);
+        }
+      }
+    }
+    if (spec.disburse) {
+      const [loan] = await sql<{ status: string }[]>`select status from loans where id = ${loanId}`;
+      if (loan.status === "full") {
+        await step(`${spec.key}:full_review`);
+        check(
+          "full review",
+          await reviewFullLoan(sql, risk, { loanId, note: "资料齐全，同意放款", now: times?.fullReviewAt }),
+        );
+      }
+      if (loan.status === "full" || loan.status === "full_reviewed") {
+        await step(`${spec.key}:disburse`);
+        check("disburse", await disburseLoan(sql, outbox, finance, { loanId, now: times?.disburseAt }));
+      }
+    }
+    if (spec.repayPeriods) {
+      const due = await sql<{ period: number; dueDate: string; status: string }[]>`
+        select period, to_char(due_date, 'YYYY-MM-DD') as "dueDate", status from loan_installments
+        where loan_id = ${loanId} and period <= ${spec.repayPeriods} order by period`;
+      for (const row of due.filter((r) => r.status !== "paid")) {
+        await step(`${spec.key}:repay:${row.period}`);
+        check(
+          "repay",
+          await repayNow(sql, outbox, {
+            borrowerId: userId,
+            loanId,
+            idempotencyKey: `demo-repay-${loanId}-${row.period}`,
+          }, noon(row.dueDate)),
+        );
+      }
     }
   };
 
-  // borrower 1 -------------------------------------------------------------------------------------
-  const settled = await listed("settled", b1, "12000", "3", "个人消费周转（已结清）");
-  await bid(settled, i1, 600_000n, 1);
-  await bid(settled, i2, 600_000n, 2);
-  await disburse(settled, addDays(today, -100));
-  await repayOnDueDay(settled, b1, 3);
+  const deliver = () => deliverInstructions(sql, deps, demoUsers, () => step("deliver"));
 
-  const repaying = await listed("repaying", b1, "30000", "6", "家庭装修借款（还款中）");
-  await bid(repaying, i1, 1_000_000n, 1);
-  await bid(repaying, i2, 1_000_000n, 2);
-  await bid(repaying, i1, 1_000_000n, 3);
-  await disburse(repaying, addDays(today, -40));
-  await repayOnDueDay(repaying, b1, 1);
-
-  const full = await listed("full", b1, "20000", "6", "教育培训借款（满标待审）");
-  await bid(full, i1, 1_000_000n, 1);
-  await bid(full, i2, 1_000_000n, 2);
-
-  const open = await listed("open", b1, "120000", "12", "经营周转借款（募集中）");
-  await bid(open, i2, 3_000_000n, 1);
-  await bid(open, i1, 1_500_000n, 2);
-
-  const failed = await listed("failed", b1, "10000", "3", "旅游消费借款（流标）");
-  await bid(failed, i1, 300_000n, 1);
-  // its bidding window is over (moved into the past), and the listing job fails it
-  await sql`update loans set publish_at = now() - interval '8 days', bid_deadline = now() - interval '1 day'
-            where id = ${failed}`;
-  await failExpiredLoans(sql, outbox, new Date());
-
-  report.applications.draft = await draft(b1, "8000", "6", "购买家电");
-
-  // borrower 2 -------------------------------------------------------------------------------------
-  const overdue = await listed("overdue", b2, "30000", "6", "车辆维修借款（逾期）");
-  await bid(overdue, i1, 1_000_000n, 1);
-  await bid(overdue, i2, 2_000_000n, 2);
-  await disburse(overdue, addDays(today, -40));
-
-  const accelerated = await listed("accelerated", b2, "15000", "6", "店面装修借款（加速到期）");
-  await bid(accelerated, i2, 800_000n, 1);
-  await bid(accelerated, i1, 700_000n, 2);
-  await disburse(accelerated, addDays(today, -75));
-
-  const writtenOff = await listed("written_off", b2, "10000", "3", "个人周转借款（已核销）");
-  await bid(writtenOff, i1, 500_000n, 1);
-  await bid(writtenOff, i2, 500_000n, 2);
-  await disburse(writtenOff, addDays(today, -120));
+  const beforeSettlement = DEMO_LOANS.slice(0, DEMO_LOANS.findIndex((l) => l.key === "manual_review"));
+  for (const spec of beforeSettlement) await ensure(spec);
 
   for (const [investorId, sessionId] of sessions) {
     await closeBidAuthorisation(sql, { userId: investorId, sessionId });
@@ -359,68 +604,109 @@ export async function seedLendingDemo(
   }
 
   // borrower 2 asks to withdraw everything (a real withdrawal to the bound card; above the review
-  // threshold it waits for finance, the money frozen)
-  const [card] = await listActiveCards(sql, b2);
-  const { availableFen } = await userBalances(sql, b2);
-  if (card && availableFen > 0n) {
-    check(
-      "withdrawal",
-      await requestWithdrawal(sql, {
-        userId: b2,
-        cardId: String(card.id),
-        amountYuan: `${availableFen / 100n}.${String(availableFen % 100n).padStart(2, "0")}`,
-        idempotencyKey: "demo-withdrawal-borrower-2",
-        tradePasswordVerified: true,
-        ip: null,
-      }, outbox),
-    );
+  // threshold it waits for finance, the money frozen) — once, after its loans were disbursed
+  const b2 = borrowerIds[1];
+  const [withdrawn] = await sql`
+    select 1 from withdrawals where user_id = ${b2} and idempotency_key = 'demo-withdrawal-borrower-2'`;
+  if (!withdrawn) {
+    const [card] = await listActiveCards(sql, b2);
+    const { availableFen } = await userBalances(sql, b2);
+    if (card && availableFen > 0n) {
+      await step("withdrawal");
+      check(
+        "withdrawal",
+        await requestWithdrawal(sql, {
+          userId: b2,
+          cardId: String(card.id),
+          amountYuan: `${availableFen / 100n}.${String(availableFen % 100n).padStart(2, "0")}`,
+          idempotencyKey: "demo-withdrawal-borrower-2",
+          tradePasswordVerified: true,
+          ip: null,
+        }, outbox),
+      );
+    }
   }
 
   // the bank executes what the commands instructed, in order
-  await deliverInstructions(sql, deps, firstInstruction, [...investors, ...borrowers] as string[]);
+  await deliver();
 
-  // the daily settlement of yesterday: overdue, penalties, acceleration
-  check("settlement", await settleDay(sql, outbox, { day: addDays(today, -1) }));
+  // the daily settlement of yesterday (overdue, penalties, acceleration) — while a demo loan still waits
+  // for it; when yesterday was settled before these loans existed, the next daily run marks them
+  const settleIds = SETTLED_BY_SETTLEMENT.map((k) => report.loans[k]).filter((id) => id !== undefined);
+  const stillRepaying = async () =>
+    (await sql<{ n: bigint }[]>`
+      select count(*) as n from loans where id = any(${settleIds}::bigint[]) and status = 'repaying'`)[0].n >
+      0n;
+  if (await stillRepaying()) {
+    await step("settlement");
+    check("settlement", await settleDay(sql, outbox, { day: addDays(today, -1) }));
+    if (await stillRepaying()) {
+      report.waiting.push(
+        "overdue/accelerated/written_off: 昨日的日终结算已在这些借款放款前完成，由下一次日终结算处理",
+      );
+    }
+  }
 
-  const proposal = check(
-    "write-off proposal",
-    await proposeWriteOff(sql, risk, { loanId: writtenOff, reason: "借款人失联，逾期超过 90 天，催收无果" }),
-  );
-  check(
-    "write-off",
-    await decideWriteOff(sql, second, outbox, { proposalId: proposal.proposalId!, approve: true }),
-  );
+  const writtenOff = report.loans.written_off;
+  const [wo] = await sql<{ status: string; proposalId: string | null }[]>`
+    select l.status, (select w.id::text from write_off_proposals w where w.loan_id = l.id and w.status = 'pending')
+      as "proposalId"
+    from loans l where l.id = ${writtenOff}`;
+  if (wo.status === "overdue" || wo.status === "accelerated") {
+    let proposalId = wo.proposalId;
+    if (!proposalId) {
+      await step("written_off:propose");
+      proposalId = check(
+        "write-off proposal",
+        await proposeWriteOff(sql, risk, {
+          loanId: writtenOff,
+          reason: "借款人失联，逾期超过 90 天，催收无果",
+        }),
+      ).proposalId!;
+    }
+    await step("written_off:decide");
+    check("write-off", await decideWriteOff(sql, second, outbox, { proposalId, approve: true }));
+  } else if (wo.status !== "written_off") {
+    report.waiting.push(`written_off: 借款状态为 ${wo.status}，逾期后才能核销`);
+  }
 
-  report.applications.manual_review = await draft(b2, "25000", "12", "子女教育费用");
-  await submit(b2, report.applications.manual_review);
+  for (const spec of DEMO_LOANS.slice(beforeSettlement.length)) await ensure(spec);
 
-  await deliverInstructions(sql, deps, firstInstruction, [...investors, ...borrowers] as string[]);
+  await deliver();
   return report;
 }
 
 /**
- * Submit to the sandbox bank every pending instruction after `afterId` that touches `userIds`, in id order,
- * and apply the bank's callbacks directly (no HTTP), as `seedTopUp` does.
+ * Submit to the sandbox bank every pending instruction that touches `userIds`, in id order, and apply the
+ * bank's callbacks directly (no HTTP), as `seedTopUp` does — also the callbacks still queued for an
+ * instruction submitted before (a seed stopped between the two). `before` runs once, before the first
+ * change. Returns how many instructions it handled.
  */
 async function deliverInstructions(
   sql: Db,
   deps: Pick<LendingSeedDeps, "gateways" | "outbox">,
-  afterId: string,
   userIds: string[],
-): Promise<void> {
-  const pending = await sql<{ id: string }[]>`
-    select i.id::text as id from custody_instructions i
-    where i.id > ${afterId}::bigint and i.status = 'pending'
+  before: () => Promise<void>,
+): Promise<number> {
+  const open = await sql<{ id: string; status: string }[]>`
+    select i.id::text as id, i.status from custody_instructions i
+    where i.status in ('pending', 'submitted')
       and (i.user_id = any(${userIds}::bigint[]) or exists (
         select 1 from custody_instruction_lines l where l.instruction_id = i.id
           and (l.from_user_id = any(${userIds}::bigint[]) or l.to_user_id = any(${userIds}::bigint[]))))
+      and (i.status = 'pending' or exists (
+        select 1 from sandbox_callbacks c where c.target = 'custody' and c.delivered_at is null
+          and c.body::jsonb ->> 'instructionId' = i.id::text))
     order by i.id`;
-  for (const { id } of pending) {
-    const submitted = await submitCustodyInstruction(sql, {
-      custody: deps.gateways.custody,
-      outbox: deps.outbox,
-    }, id);
-    if (!submitted.ok) throw new SeedError(`lending seed: instruction ${id}: ${submitted.error}`);
+  if (open.length > 0) await before();
+  for (const { id, status } of open) {
+    if (status === "pending") {
+      const submitted = await submitCustodyInstruction(sql, {
+        custody: deps.gateways.custody,
+        outbox: deps.outbox,
+      }, id);
+      if (!submitted.ok) throw new SeedError(`lending seed: instruction ${id}: ${submitted.error}`);
+    }
     const queued = await sql<{ id: string; body: string }[]>`
       select id::text as id, body from sandbox_callbacks
       where target = 'custody' and delivered_at is null and body::jsonb ->> 'instructionId' = ${id} order by id`;
@@ -429,4 +715,5 @@ async function deliverInstructions(
       await sql`update sandbox_callbacks set delivered_at = now(), last_status = 200 where id = ${q.id}`;
     }
   }
+  return open.length;
 }

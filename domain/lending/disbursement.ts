@@ -85,15 +85,16 @@ export function addMonthsToDay(day: string, months: number): string {
 
 /**
  * 满标审核: a full loan is checked by staff with `loans.review` and becomes `full_reviewed` (the reviewer
- * is recorded: they may not disburse it).
+ * is recorded: they may not disburse it). `now`: the review's time (default the current time).
  */
 export async function reviewFullLoan(
   db: Db,
   actor: StaffActor,
-  input: { loanId: string; note?: string },
+  input: { loanId: string; note?: string; now?: Date },
   deps?: { outbox: Outbox },
 ): Promise<ReviewFullLoanResult> {
   void deps;
+  const now = input.now ?? new Date();
   if (!can(actor.staff, "loans.review")) return { ok: false, code: "forbidden" };
   if (!/^[1-9][0-9]{0,18}$/.test(input.loanId)) return { ok: false, code: "not_found" };
   const note = (input.note ?? "").trim().slice(0, 200);
@@ -106,13 +107,14 @@ export async function reviewFullLoan(
       return rollback({ ok: false, code: "not_full" });
     }
     await tx`update loans set status = 'full_reviewed', full_reviewed_by = ${actor.staff.id},
-               full_reviewed_at = now(), version = version + 1, updated_at = now()
+               full_reviewed_at = ${now}, version = version + 1, updated_at = now()
              where id = ${input.loanId}`;
     await recordLoanEvent(tx, {
       loanId: input.loanId,
       kind: "full_reviewed",
       staffId: actor.staff.id,
       detail: { note },
+      at: now,
     });
     await appendAudit(tx, {
       staffId: actor.staff.id,
@@ -301,7 +303,7 @@ async function disburseLocked(
     interestStartDate: startDay,
     maturityDate: maturity,
   };
-  await recordLoanEvent(tx, { loanId: loan.id, kind: "disbursed", staffId: actor.staff.id, detail });
+  await recordLoanEvent(tx, { loanId: loan.id, kind: "disbursed", staffId: actor.staff.id, detail, at: now });
   await appendAudit(tx, {
     staffId: actor.staff.id,
     action: "loan.disburse",

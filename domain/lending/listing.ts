@@ -31,9 +31,10 @@ export async function publishDueLoans(db: Db, now: Date): Promise<number> {
                    order by publish_at limit 1000 for update skip locked)
       returning id::text as id`;
     if (opened.length > 0) {
+      const ids = opened.map((o) => o.id);
       await tx`
-        insert into loan_events (loan_id, kind, detail)
-        select id, 'published', '{}'::jsonb from unnest(${opened.map((o) => o.id)}::bigint[]) as x(id)`;
+        insert into loan_events (loan_id, kind, detail, created_at)
+        select id, 'published', '{}'::jsonb, ${now} from unnest(${ids}::bigint[]) as x(id)`;
     }
     return opened.length;
   });
@@ -120,6 +121,7 @@ async function failLoan(db: Db, deps: { outbox: Outbox }, loanId: string, now: D
       loanId,
       kind: "failed",
       detail: { bids: bids.length, fundedFen: BigInt(loan.fundedFen).toString() },
+      at: now,
     });
     for (const [investorId, amount] of perInvestor) {
       await notify(tx, deps.outbox, {

@@ -18,7 +18,10 @@ export const LOAN_EVENT_LABELS: Readonly<Record<string, string>> = {
   disbursed: "放款",
 };
 
-/** Write one event inside the caller's transaction. */
+/**
+ * Write one event inside the caller's transaction, at `at` (the command's clock, e.g. a backdated demo
+ * loan's) or the transaction's time.
+ */
 export async function recordLoanEvent(
   tx: Tx,
   event: {
@@ -27,12 +30,14 @@ export async function recordLoanEvent(
     kind: string;
     staffId?: string | null;
     detail?: Record<string, unknown>;
+    at?: Date;
   },
 ): Promise<void> {
   await tx`
-    insert into loan_events (loan_id, application_id, kind, staff_id, detail)
+    insert into loan_events (loan_id, application_id, kind, staff_id, detail, created_at)
     values (${event.loanId ?? null}, ${event.applicationId ?? null}, ${event.kind}, ${event.staffId ?? null},
-            ${tx.json(JSON.parse(JSON.stringify(event.detail ?? {})))})`;
+            ${tx.json(JSON.parse(JSON.stringify(event.detail ?? {})))},
+            coalesce(${event.at ?? null}::timestamptz, now()))`;
 }
 
 /** One event as listed. */

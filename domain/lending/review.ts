@@ -195,13 +195,14 @@ export async function approveApplication(
     };
     if (BigInt(app.amountFen) > await fourEyesThreshold(tx)) {
       const [approval] = await tx<{ id: string }[]>`
-        insert into loan_approvals (application_id, terms, first_staff_id)
-        values (${app.id}, ${tx.json(stored as never)}, ${actor.staff.id}) returning id::text as id`;
+        insert into loan_approvals (application_id, terms, first_staff_id, created_at)
+        values (${app.id}, ${tx.json(stored as never)}, ${actor.staff.id}, ${now}) returning id::text as id`;
       await recordLoanEvent(tx, {
         applicationId: app.id,
         kind: "approval_pending",
         staffId: actor.staff.id,
         detail: { ...stored },
+        at: now,
       });
       await appendAudit(tx, {
         staffId: actor.staff.id,
@@ -212,20 +213,22 @@ export async function approveApplication(
       });
       return { ok: true, outcome: "pending_second", approvalId: approval.id };
     }
-    const loanId = await createLoan(tx, deps, actor, app, stored, []);
+    const loanId = await createLoan(tx, deps, actor, app, stored, [], now);
     return { ok: true, outcome: "approved", loanId };
   });
 }
 
 /**
  * Confirm the pending first approval of an application as the second reviewer: the loan is created with
- * the first reviewer's terms. The first reviewer is refused (`same_reviewer`).
+ * the first reviewer's terms. The first reviewer is refused (`same_reviewer`). `now`: the decision's time
+ * (default the current time).
  */
 export async function confirmApproval(
   db: Db,
   deps: { outbox: Outbox },
   actor: StaffActor,
   input: { applicationId: string },
+  now: Date = new Date(),
 ): Promise<ApproveResult> {
   if (!can(actor.staff, "loans.review")) return { ok: false, code: "forbidden" };
   if (!/^[1-9][0-9]{0,18}$/.test(input.applicationId)) return { ok: false, code: "not_found" };
@@ -239,9 +242,9 @@ export async function confirmApproval(
     if (!pending) return rollback({ ok: false, code: "no_pending" });
     if (pending.firstStaffId === actor.staff.id) return rollback({ ok: false, code: "same_reviewer" });
     const terms: StoredTerms = typeof pending.terms === "string" ? JSON.parse(pending.terms) : pending.terms;
-    await tx`update loan_approvals set status = 'confirmed', second_staff_id = ${actor.staff.id}, decided_at = now()
+    await tx`update loan_approvals set status = 'confirmed', second_staff_id = ${actor.staff.id}, decided_at = ${now}
              where id = ${pending.id}`;
-    const loanId = await createLoan(tx, deps, actor, app, terms, [pending.firstStaffId]);
+    const loanId = await createLoan(tx, deps, actor, app, terms, [pending.firstStaffId], now);
     return { ok: true, outcome: "approved", loanId };
   });
 }
@@ -302,6 +305,7 @@ async function createLoan(
   app: LockedApplication,
   terms: StoredTerms,
   earlierReviewers: string[],
+  now: Date,
 ): Promise<string> {
   const [product] = await tx<
     {
@@ -331,7 +335,7 @@ async function createLoan(
       ${product.feeMicros}, 'scheduled', ${(app.purpose ?? "").slice(0, 200)}, ${terms.repaymentSource},
       ${tx.json(disclosure as never)}, ${publishAt}, ${deadline})
     returning id::text as id`;
-  await tx`update loan_applications set status = 'approved', decided_at = now(), updated_at = now()
+  await tx`update loan_applications set status = 'approved', decided_at = ${now}, updated_at = now()
            where id = ${app.id}`;
   const detail = { ...terms, loanId: loan.id, reviewers: [...earlierReviewers, actor.staff.id] };
   await recordLoanEvent(tx, {
@@ -340,6 +344,7 @@ async function createLoan(
     kind: "approved",
     staffId: actor.staff.id,
     detail,
+    at: now,
   });
   await appendAudit(tx, {
     staffId: actor.staff.id,

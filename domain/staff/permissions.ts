@@ -120,27 +120,84 @@ export const ADMIN_ROUTE_PERMISSIONS: Readonly<Record<string, AdminRouteAccess>>
   "/admin/system": "system.config",
 };
 
+/**
+ * The work queues the menu counts (UX.md: queues show their counts in the menu): what waits for a staff
+ * member. The counts themselves are read by domain/admin/menu_counts.ts, one statement per page.
+ */
+export const MENU_QUEUES = [
+  "kyc",
+  "withdrawals",
+  "loan_review",
+  "full_review",
+  "disbursement",
+  "collections",
+  "write_offs",
+] as const;
+
+/** A counted queue. */
+export type MenuQueue = typeof MENU_QUEUES[number];
+
+/** A queue counted beside a menu entry, and who may see its count. */
+export interface MenuQueueBadge {
+  queue: MenuQueue;
+  /** What the count means, read out (and the tooltip), e.g. 待放款. */
+  title: string;
+  /** Shown before the number when the entry shows more than one count, e.g. 放. */
+  short: string;
+  /** The count is shown only to staff holding this (one of the entry's permissions). */
+  permission: Permission;
+}
+
 /** One entry of the admin shell's menu. */
 export interface AdminMenuItem {
   href: string;
   label: string;
   /** Shown to staff holding any of these (the permissions its route declares). */
   anyOf: readonly Permission[];
+  /** The queues counted beside it (in a staff member's menu: only those they may see). */
+  queues: readonly MenuQueueBadge[];
 }
 
-/** The admin menu in display order: label and link; the permission comes from the route table. */
-const MENU_ENTRIES: readonly { href: string; label: string }[] = [
+type QueueSpec = Omit<MenuQueueBadge, "permission"> & { permission?: Permission };
+
+/**
+ * The admin menu in display order: label, link and counted queues; the permission comes from the route
+ * table (a queue of a two-permission page names the one its count belongs to).
+ */
+const MENU_ENTRIES: readonly { href: string; label: string; queues?: readonly QueueSpec[] }[] = [
   { href: "/admin", label: "概览" },
   { href: "/admin/users", label: "用户管理" },
-  { href: "/admin/kyc", label: "实名审核" },
+  { href: "/admin/kyc", label: "实名审核", queues: [{ queue: "kyc", title: "待审核", short: "审" }] },
   { href: "/admin/finance/flows", label: "资金流水" },
-  { href: "/admin/finance/withdrawals", label: "提现审核" },
+  {
+    href: "/admin/finance/withdrawals",
+    label: "提现审核",
+    queues: [{ queue: "withdrawals", title: "待审核提现", short: "审" }],
+  },
   { href: "/admin/finance/fees", label: "费率设置" },
   { href: "/admin/finance/reconciliation", label: "资金对账" },
-  { href: "/admin/loans", label: "借款审核" },
+  {
+    href: "/admin/loans",
+    label: "借款审核",
+    queues: [{ queue: "loan_review", title: "待人工审核", short: "审" }],
+  },
   { href: "/admin/loans/bidding", label: "投标管理" },
-  { href: "/admin/loans/full", label: "满标放款" },
-  { href: "/admin/collections", label: "逾期催收" },
+  {
+    href: "/admin/loans/full",
+    label: "满标放款",
+    queues: [
+      { queue: "full_review", title: "待满标审核", short: "审", permission: "loans.review" },
+      { queue: "disbursement", title: "待放款", short: "放", permission: "finance.disburse" },
+    ],
+  },
+  {
+    href: "/admin/collections",
+    label: "逾期催收",
+    queues: [
+      { queue: "collections", title: "逾期借款", short: "逾" },
+      { queue: "write_offs", title: "待审批核销", short: "核" },
+    ],
+  },
   { href: "/admin/risk-levels", label: "风险等级" },
   { href: "/admin/products", label: "借款产品" },
   { href: "/admin/risk/rules", label: "风控规则" },
@@ -154,13 +211,21 @@ const MENU_ENTRIES: readonly { href: string; label: string }[] = [
   { href: "/admin/system", label: "系统状态" },
 ];
 
-/** The whole admin menu, each entry with the permission its route declares. */
+/** The whole admin menu, each entry with the permission its route declares and all its queues. */
 export const ADMIN_MENU: readonly AdminMenuItem[] = MENU_ENTRIES.map((entry) => {
   const access = ADMIN_ROUTE_PERMISSIONS[entry.href];
   if (!access || access === "public" || access === "staff") {
     throw new Error(`admin menu entry ${entry.href} has no permission in ADMIN_ROUTE_PERMISSIONS`);
   }
-  return { ...entry, anyOf: typeof access === "string" ? [access] : access };
+  const anyOf: readonly Permission[] = typeof access === "string" ? [access] : access;
+  const queues = (entry.queues ?? []).map((q) => {
+    const permission = q.permission ?? anyOf[0];
+    if ((anyOf.length !== 1 && !q.permission) || !anyOf.includes(permission)) {
+      throw new Error(`admin menu queue ${q.queue} needs one of the permissions of ${entry.href}`);
+    }
+    return { ...q, permission };
+  });
+  return { href: entry.href, label: entry.label, anyOf, queues };
 });
 
 /** Whether a string is a known role. */
@@ -187,15 +252,23 @@ export function can(
   return permissionsFor(staff.role).has(permission);
 }
 
-/** The menu items a role may see, in menu order. */
+/** The menu items a role may see, in menu order, each with only the queue counts the role may see. */
 export function menuFor(role: string): AdminMenuItem[] {
-  const perms = permissionsFor(role);
-  return ADMIN_MENU.filter((item) => item.anyOf.some((p) => perms.has(p)));
+  return menuForPermissions(permissionsFor(role));
 }
 
-/** The menu items a set of permissions (a staff session's, loaded from `role_permissions`) may see. */
+/**
+ * The menu items a set of permissions (a staff session's, loaded from `role_permissions`) may see, each
+ * with only the queues whose count those permissions may see.
+ */
 export function menuForPermissions(permissions: ReadonlySet<string>): AdminMenuItem[] {
-  return ADMIN_MENU.filter((item) => item.anyOf.some((p) => permissions.has(p)));
+  return ADMIN_MENU.filter((item) => item.anyOf.some((p) => permissions.has(p)))
+    .map((item) => ({ ...item, queues: item.queues.filter((q) => permissions.has(q.permission)) }));
+}
+
+/** The queues counted in a menu (the ones whose counts a page render reads). */
+export function menuQueues(menu: readonly AdminMenuItem[]): MenuQueue[] {
+  return menu.flatMap((item) => item.queues.map((q) => q.queue));
 }
 
 /**

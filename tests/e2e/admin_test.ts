@@ -15,8 +15,12 @@ import { assertNoProblems, watchPage } from "./_shared.ts";
 
 const NAV_TIMEOUT_MS = 15_000;
 
+/** The menu entries' labels (the link's own text, without a queue count beside it). */
 async function menuTexts(page: Page): Promise<string[]> {
-  return await page.$$eval("nav.admin-menu a", (links) => links.map((a) => (a.textContent ?? "").trim()));
+  return await page.$$eval(
+    "nav.admin-menu a",
+    (links) => links.map((a) => (a.firstChild?.textContent ?? "").trim()),
+  );
 }
 
 async function logInAndOut(

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { runCronJob } from "../../jobs/cron.ts";
 import { purgeExpiredJob } from "../../jobs/purge_expired.ts";
 import { dbTest } from "../helpers/db.ts";
-import { makeDeps, uniq } from "./fixtures.ts";
+import { makeDeps, uniq, withDeps } from "./fixtures.ts";
 
 dbTest(
   "purge_expired: deletes only expired SMS codes, sessions and stale rate limits, and records the counts",
@@ -62,5 +62,37 @@ dbTest(
     } finally {
       deps.kv.close();
     }
+  },
+);
+
+dbTest(
+  "purge_expired: deletes sandbox callbacks delivered over a week ago, keeps those still owed",
+  async (sql) => {
+    const tag = uniq();
+    const callback = (label: string, created: string, delivered: string, attempts = 1) =>
+      sql.unsafe(
+        `insert into sandbox_callbacks (target, callback_id, body, deliver_after, attempts, delivered_at,
+         last_status, created_at)
+       values ('custody', $1, '{}', ${created}, ${attempts}, ${delivered},
+         ${delivered === "null" ? "null" : "200"}, ${created})`,
+        [`${tag}-${label}`],
+      );
+    await callback("delivered_long_ago", "now() - interval '9 days'", "now() - interval '8 days'");
+    await callback("delivered_lately", "now() - interval '9 days'", "now() - interval '6 days'"); // retention
+    await callback("still_due", "now() - interval '40 days'", "null"); // never delivered: the bank owes it
+    await callback("given_up", "now() - interval '40 days'", "null", 12); // past the attempts: still owed
+    const result = await withDeps(sql, (deps) => runCronJob(deps, purgeExpiredJob, `test-${tag}`));
+    assert.equal(result.ok, true);
+    if (!result.ok) return;
+    assert.ok(Number(result.detail.sandboxCallbacks) >= 1, JSON.stringify(result.detail));
+    const left = await sql<{ id: string }[]>`
+    select callback_id as id from sandbox_callbacks where callback_id like ${
+      tag + "-%"
+    } order by callback_id`;
+    assert.deepEqual(left.map((r) => r.id), [
+      `${tag}-delivered_lately`,
+      `${tag}-given_up`,
+      `${tag}-still_due`,
+    ]);
   },
 );

@@ -149,6 +149,26 @@ dbTest(
 );
 
 dbTest(
+  "admin errors: a failing menu count gives the admin 系统繁忙 page, its menu without counts",
+  async () => {
+    const staff = await staffClient("admin");
+    const res = await handleWithFailingQueries(
+      new Request("http://localhost/admin/audit", {
+        headers: { cookie: staff.jar.header(), "x-request-id": "req-menu-count-abcdef" },
+      }),
+      (text) => text.includes("from write_off_proposals where status = 'pending'"),
+      "menu count failed",
+    );
+    assert.equal(res.status, 500);
+    const html = await res.text();
+    assertAdminChrome(html, "admin 500 from the menu counts");
+    assert.match(html, /class="admin-menu"/);
+    assert.doesNotMatch(html, /data-queue=/);
+    assert.match(html, /请求编号：<code>req-menu-count-abcdef<\/code>/);
+  },
+);
+
+dbTest(
   "admin errors: with the whole database down, /admin answers the public 系统繁忙 page (as Fresh)",
   async () => {
     const secret = "SECRET-db-down";

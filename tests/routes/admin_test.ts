@@ -18,6 +18,7 @@ import { handler as adminGuard } from "../../routes/admin/_middleware.ts";
 import { testApp } from "../helpers/app.ts";
 import { dbTest, randomPhone, testDbKind } from "../helpers/db.ts";
 import { Client, type Page, seededTestApp } from "../helpers/forms.ts";
+import { insertLoan } from "../helpers/lending.ts";
 
 const PASSWORD = "Demo@2026!";
 const config = { ...loadConfig({ APP_ENV: "test" }), demo: true };
@@ -51,10 +52,33 @@ function setStatus(admin: Client, staffId: string, status: string, reason: strin
   return admin.post("/admin/staff", { intent: "status", staffId, status, reason });
 }
 
+function menuNav(html: string): string {
+  return /<nav class="admin-menu"[^>]*>([\s\S]*?)<\/nav>/.exec(html)?.[1] ?? "";
+}
+
+/** The menu's entries, by their label (the text before any queue count). */
 function menuLabels(html: string): string[] {
-  const nav = /<nav class="admin-menu"[^>]*>([\s\S]*?)<\/nav>/.exec(html);
-  if (!nav) return [];
-  return [...nav[1].matchAll(/<a [^>]*>([^<]*)<\/a>/g)].map((m) => m[1]);
+  return [
+    ...menuNav(html).matchAll(
+      /<a [^>]*>([^<]*)(?:<span class="menu-counts">[\s\S]*?<\/span><\/span>)?<\/a>/g,
+    ),
+  ]
+    .map((m) => m[1]);
+}
+
+/**
+ * The count the menu shows beside a queue, with its visible text and screen-reader text; `null` when the
+ * menu shows none (nothing waits, or the member may not see it).
+ */
+function menuCount(html: string, queue: string): { n: number; visible: string; spoken: string } | null {
+  const m = new RegExp(
+    `<span class="badge badge-warn menu-count" data-queue="${queue}"[^>]*>([\\s\\S]*?)</span>(?=<span class="badge|</span></a>)`,
+  )
+    .exec(menuNav(html));
+  if (!m) return null;
+  const spoken = /<span class="visually-hidden">([^<]*)<\/span>/.exec(m[1])?.[1] ?? "";
+  const visible = m[1].replace(/<span class="visually-hidden">[^<]*<\/span>/, "").replace(/<[^>]+>/g, "");
+  return { n: Number(visible.replace(/[^0-9]/g, "")), visible, spoken };
 }
 
 async function auditRows(sql: Db, action: string, target?: string) {
@@ -213,6 +237,49 @@ dbTest("admin: each role sees exactly its menu", async () => {
       assert.equal(page.status, 200, `${username} ${item.href}`);
     }
   }
+});
+
+dbTest("admin: the menu counts what waits in each queue the member may work, and follows it", async (sql) => {
+  const ops = await loggedIn("ops");
+  const before = menuCount((await ops.get("/admin")).html, "kyc")?.n ?? 0;
+  const userId = await insertUser(sql, "investor", randomPhone(), "计数用户");
+  const [video] = await sql<{ id: string }[]>`
+    insert into video_verifications (user_id, file_name, content_type, size_bytes, sha256)
+    values (${userId}, ${crypto.randomUUID().replace(/-/g, "") + ".mp4"}, 'video/mp4', 10, 'x') returning id`;
+  const borrower = await insertUser(sql, "borrower", randomPhone(), "计数借款人");
+  const full = await insertLoan(sql, { borrowerId: borrower, status: "full" });
+  const reviewed = await insertLoan(sql, { borrowerId: borrower, status: "full_reviewed" });
+  try {
+    // on any admin page, beside 实名审核; the label itself unchanged
+    const page = await ops.get("/admin/users");
+    assert.deepEqual(menuCount(page.html, "kyc"), {
+      n: before + 1,
+      visible: String(before + 1),
+      spoken: "待审核",
+    });
+    assert.ok(menuLabels(page.html).includes("实名审核"));
+    // 满标放款 serves two roles: each sees the count of its own step only; both counts say which is which
+    const risk = (await (await loggedIn("risk")).get("/admin")).html;
+    assert.ok(menuCount(risk, "full_review")!.n >= 1);
+    assert.equal(menuCount(risk, "disbursement"), null);
+    const finance = (await (await loggedIn("finance")).get("/admin")).html;
+    assert.ok(menuCount(finance, "disbursement")!.n >= 1);
+    assert.equal(menuCount(finance, "full_review"), null);
+    assert.equal(menuCount(finance, "kyc"), null, "finance does not work the KYC queue");
+    const admin = (await (await loggedIn("admin")).get("/admin")).html;
+    assert.match(menuCount(admin, "full_review")!.visible, /^审[0-9]+$/);
+    assert.match(menuCount(admin, "disbursement")!.visible, /^放[0-9]+$/);
+    assert.equal(menuCount(admin, "disbursement")!.spoken, "待放款");
+    // a role without queues sees no count at all
+    assert.doesNotMatch((await (await loggedIn("tech")).get("/admin")).html, /data-queue=/);
+  } finally {
+    await sql`update video_verifications set status = 'rejected', review_reason = '测试', reviewed_at = now()
+      where id = ${video.id}`;
+    await sql`delete from loans where id = any(${[full.loanId, reviewed.loanId]}::bigint[])`;
+  }
+  // decided: one fewer waits
+  const after = menuCount((await ops.get("/admin")).html, "kyc");
+  assert.equal(after?.n ?? 0, before);
 });
 
 dbTest("admin: a role without the permission gets 403 无权访问", async () => {

@@ -4,6 +4,7 @@
  * every rule's result, the approve / confirm (second reviewer) / reject / more-info forms, and the history
  * from loan_events. Post/redirect/get; the logic is in domain/lending/review.ts.
  */
+import { approvalFormErrors, type ApprovalFormValues } from "../../../components/lending/ApprovalForm.tsx";
 import {
   type ApplicationReviewData,
   ApplicationReviewPage,
@@ -16,6 +17,7 @@ import {
   pendingApproval,
 } from "../../../domain/lending/admin_loans.ts";
 import { loanHistory } from "../../../domain/lending/loan_events.ts";
+import { getProduct } from "../../../domain/lending/products.ts";
 import {
   approveApplication,
   confirmApproval,
@@ -23,7 +25,7 @@ import {
   requestMoreInfo,
   REVIEW_MESSAGES,
 } from "../../../domain/lending/review.ts";
-import { formatRateMicros, parsePercentToMicros } from "../../../domain/money/format.ts";
+import { parsePercentToMicros } from "../../../domain/money/format.ts";
 import { latestDecision } from "../../../domain/risk/mod.ts";
 import { define, doneNotice, formText, type State } from "../../../utils.ts";
 
@@ -34,20 +36,30 @@ const NOTICES = {
   more_info: "已要求借款人补充材料。",
 };
 
+const NO_VALUES: ApprovalFormValues = {
+  grade: "",
+  annualRate: "",
+  title: "",
+  publishAt: "",
+  repaymentSource: "",
+};
+
 async function render(
   state: State,
   id: string,
   url: URL,
   errors: Record<string, string[]> = {},
   status = 200,
+  values: ApprovalFormValues = NO_VALUES,
 ) {
   const app = /^[1-9][0-9]{0,18}$/.test(id) ? await getApplication(state.sql, id) : null;
   if (!app) return new Response("借款申请不存在", { status: 404 });
-  const [documents, decision, pending, loan] = await Promise.all([
+  const [documents, decision, pending, loan, product] = await Promise.all([
     applicationDocuments(state.sql, id),
     latestDecision(state.sql, id),
     pendingApproval(state.sql, id),
     loanOfApplication(state.sql, id),
+    getProduct(state.sql, app.productId),
   ]);
   const history = await loanHistory(state.sql, { applicationId: id, loanId: loan?.id ?? null });
   return page<ApplicationReviewData>({
@@ -58,6 +70,8 @@ async function render(
     loan,
     history,
     errors,
+    values,
+    gradeRates: product?.gradeRates ?? null,
     notice: doneNotice(url, NOTICES),
   }, {
     status,
@@ -82,31 +96,27 @@ export const handler = define.handlers({
     const intent = text("intent", 20);
     const back = (done: string) => ctx.redirect(`/admin/loans/${id}?done=${done}`, 303);
     if (intent === "approve") {
-      const rate = parsePercentToMicros(text("annualRate", 20));
-      const when = text("publishAt", 30);
-      const publishAt = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(when) ? new Date(`${when}:00+08:00`) : null;
+      const values: ApprovalFormValues = {
+        grade: text("grade", 1),
+        annualRate: text("annualRate", 20),
+        title: text("title", 80),
+        publishAt: text("publishAt", 30),
+        repaymentSource: text("repaymentSource", 220),
+      };
+      const rate = parsePercentToMicros(values.annualRate);
+      const publishAt = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(values.publishAt)
+        ? new Date(`${values.publishAt}:00+08:00`)
+        : null;
       const r = await approveApplication(ctx.state.sql, deps, actor, {
         applicationId: id,
-        grade: text("grade", 1) as "A",
+        grade: values.grade as "A",
         annualRateMicros: rate ?? Number.NaN,
-        title: text("title", 80),
+        title: values.title,
         publishAt: publishAt ?? new Date(Number.NaN),
-        repaymentSource: text("repaymentSource", 220),
+        repaymentSource: values.repaymentSource,
       });
       if (r.ok) return back(r.outcome === "approved" ? "approved" : "pending");
-      if (r.code === "invalid") {
-        return await render(ctx.state, id, ctx.url, r.fieldErrors as Record<string, string[]>, 422);
-      }
-      const extra = r.range
-        ? `（${formatRateMicros(r.range.minRateMicros)}–${formatRateMicros(r.range.maxRateMicros)}）`
-        : "";
-      return await render(
-        ctx.state,
-        id,
-        ctx.url,
-        { form: [REVIEW_MESSAGES[r.code] + extra] },
-        statusOf(r.code),
-      );
+      return await render(ctx.state, id, ctx.url, approvalFormErrors(r, values), statusOf(r.code), values);
     }
     if (intent === "confirm") {
       const r = await confirmApproval(ctx.state.sql, deps, actor, { applicationId: id });

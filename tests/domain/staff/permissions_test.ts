@@ -4,7 +4,9 @@ import {
   ADMIN_MENU,
   ADMIN_ROUTE_PERMISSIONS,
   can,
+  MENU_QUEUES,
   menuFor,
+  menuQueues,
   PERMISSIONS,
   permissionsFor,
   ROLE_LABELS,
@@ -62,6 +64,43 @@ Deno.test("staff: labels and menu", () => {
   assert.ok(!menuFor("tech").some((m) => m.href === "/admin/staff"));
   // every permission a role holds is a known permission
   for (const role of STAFF_ROLES) for (const p of ROLE_PERMISSIONS[role]) assert.ok(PERMISSIONS.includes(p));
+});
+
+Deno.test("staff: the menu counts each queue once, only for roles that may work it", () => {
+  // every queue beside exactly one entry, its permission one the entry's route declares
+  assert.deepEqual(menuQueues(ADMIN_MENU).sort(), [...MENU_QUEUES].sort());
+  for (const item of ADMIN_MENU) for (const q of item.queues) assert.ok(item.anyOf.includes(q.permission));
+  const queuesOf = (role: string) =>
+    Object.fromEntries(
+      menuFor(role).filter((m) => m.queues.length > 0).map((m) => [
+        m.href,
+        m.queues.map((q) => q.queue),
+      ]),
+    );
+  assert.deepEqual(queuesOf("super_admin"), {
+    "/admin/kyc": ["kyc"],
+    "/admin/finance/withdrawals": ["withdrawals"],
+    "/admin/loans": ["loan_review"],
+    "/admin/loans/full": ["full_review", "disbursement"],
+    "/admin/collections": ["collections", "write_offs"],
+  });
+  // 满标放款 is on both menus; risk counts what waits for 满标审核, finance what waits for 放款
+  assert.deepEqual(queuesOf("risk"), {
+    "/admin/kyc": ["kyc"],
+    "/admin/loans": ["loan_review"],
+    "/admin/loans/full": ["full_review"],
+    "/admin/collections": ["collections", "write_offs"],
+  });
+  assert.deepEqual(queuesOf("finance"), {
+    "/admin/finance/withdrawals": ["withdrawals"],
+    "/admin/loans/full": ["disbursement"],
+  });
+  assert.deepEqual(queuesOf("operations"), { "/admin/kyc": ["kyc"] });
+  assert.deepEqual(queuesOf("customer_service"), {});
+  assert.deepEqual(queuesOf("tech"), {});
+  assert.deepEqual(menuQueues(menuFor("nobody")), []);
+  // the whole menu still lists every queue of an entry (a role's copy is filtered, not the table)
+  assert.equal(ADMIN_MENU.find((m) => m.href === "/admin/loans/full")!.queues.length, 2);
 });
 
 Deno.test("staff: every admin route declares its access; unknown routes declare nothing", () => {

@@ -236,4 +236,12 @@ Deno.test("roles: the menu follows the permissions a session holds", () => {
     "/admin/finance/flows",
   ]);
   assert.deepEqual(menuForPermissions(new Set()), []);
+  // a queue's count follows its own permission, also on a page of two (满标审核 / 放款)
+  const full = (perms: string[]) =>
+    menuForPermissions(new Set(perms)).find((m) => m.href === "/admin/loans/full")?.queues.map((q) =>
+      q.queue
+    );
+  assert.deepEqual(full(["finance.disburse"]), ["disbursement"]);
+  assert.deepEqual(full(["loans.review"]), ["full_review"]);
+  assert.deepEqual(full(["loans.review", "finance.disburse"]), ["full_review", "disbursement"]);
 });
