@@ -1,4 +1,4 @@
--- 0021 PII re-encryption after a key rotation (domain/accounts/pii_reencrypt.ts, cron `pii_reencrypt`): how far
+-- 0020 PII re-encryption after a key rotation (domain/accounts/pii_reencrypt.ts, cron `pii_reencrypt`): how far
 -- the rewrite of each encrypted target has come under the current key version. A batch's rewrites and its
 -- cursor commit together, so a run stopped anywhere resumes after the last committed batch; a new key version
 -- starts every target again.
