@@ -95,7 +95,9 @@ export async function postEntryBatch(
     from unnest(${all.map((r) => r.kind)}::text[], ${
     all.map((r) => "userId" in r ? r.userId : null)
   }::bigint[]) as m(k, o)
-    where not exists (select 1 from ledger_accounts a where a.kind = m.k and a.owner_user_id is not distinct from m.o)
+    where case when m.o is null
+      then not exists (select 1 from ledger_accounts a where a.kind = m.k and a.owner_user_id is null)
+      else not exists (select 1 from ledger_accounts a where a.kind = m.k and a.owner_user_id = m.o) end
     on conflict (kind, owner_user_id) do nothing`;
   const users = all.filter((r): r is Extract<AccountRef, { userId: string }> => "userId" in r);
   const systems = all.filter((r) => !("userId" in r)).map((r) => r.kind);

@@ -9,7 +9,13 @@
  * investor, the fee line: ≤ 64 = MAX_LINES_PER_ENTRY), keys `<prefix>:<n>`; borrower available −gross,
  * investors available +net, platform_fee_income +interest management fee. A prepayment fee is a separate
  * `prepayment_fee` entry `<prefix>:fee`. Custody: one `batch_transfer` instruction per payment (borrower →
- * each investor net, borrower → platform fees), key `custody:<prefix>`.
+ * each investor net, borrower → platform fees), key `custody:<prefix>`. (The settlement's chunk mode:
+ * {@link ApplyOptions.chunk}.)
+ *
+ * A period paid in full: its claim rows that have received nothing yet take their whole principal and
+ * interest in one set-based update (no read of their amounts needed); rows that received a part before
+ * are split like any partial payment (repayment.ts `distributeToClaims`) — both give every row exactly
+ * what it is still owed.
  * @module
  */
 import type { Outbox } from "../../db/outbox.ts";
@@ -19,7 +25,13 @@ import { type JournalEntryInput, MAX_LINES_PER_ENTRY, type PostingLine } from ".
 import { notify } from "../messaging/notifications.ts";
 import type { Fen } from "../money/fen.ts";
 import { formatFen } from "../money/format.ts";
-import { createCustodyBatch, type CustodyBatchLineInput } from "../payments/custody_batch.ts";
+import {
+  appendCustodyBatchLines,
+  closeCustodyBatch,
+  createCustodyBatch,
+  type CustodyBatchLineInput,
+  openCustodyBatch,
+} from "../payments/custody_batch.ts";
 import {
   type ClaimRowState,
   distributeToClaims,
@@ -172,6 +184,13 @@ export interface ApplyOptions {
    * (borrowers −, investors + net, fee income +) in balanced `repayment` entries of ≤ 64 lines keyed
    * `<keyPrefix>:<n>` — instead of per loan. Investors then see one repayment line per settlement chunk;
    * the per-claim detail stays in `claim_installments` and `loan_repayments`.
+   *
+   * Set-based for throughput (a chunk pays tens of thousands of claim rows): the batch is opened first
+   * with its total (what the borrowers pay); the claim rows paid in full that had received nothing yet
+   * are updated by one statement that also writes their custody lines, one per (loan, investor), straight
+   * from the rows, and returns only sums (per loan and period, per investor); the other rows are split
+   * here and their lines, and each payment's fee line, appended; the batch is then checked against its
+   * total (custody_batch.ts `closeCustodyBatch`). Each payment's rows must add up to what it pays.
    */
   chunk?: { keyPrefix: string; reference: string };
 }
@@ -241,10 +260,14 @@ export async function applyPayments(
   if (live.length === 0) return { ok: true, applied: [], claimRows: 0 };
 
   // Periods this payment completes without penalty: every claim row receives exactly what it is still
-  // owed — one set-based update (reading the rows' previous amounts) instead of select, split, update.
+  // owed. The rows that have received nothing yet (the usual case) are paid by one set-based update that
+  // needs no read of their previous amounts (what they receive is their principal + interest, the fee is
+  // their whole fee); rows of such a period that had received a part before go through the split below.
+  const loanIds = live.map((p) => p.loan.loanId);
   const fastLoans: string[] = [];
   const fastPeriods: number[] = [];
   const fastMicros: number[] = [];
+  const fastBorrowers: string[] = [];
   const isFast = (pp: PaymentPlan["periods"][number]) => pp.completes === true && pp.penaltyFen === 0n;
   for (const p of live) {
     for (const pp of p.plan.periods) {
@@ -252,37 +275,167 @@ export async function applyPayments(
       fastLoans.push(p.loan.loanId);
       fastPeriods.push(pp.period);
       fastMicros.push(p.loan.feeMicros);
+      fastBorrowers.push(p.loan.borrowerId);
     }
   }
   const now = options.now ?? new Date();
-  type FastRow = { loanId: string; investorId: string; grossFen: Fen; feeFen: Fen };
-  const fastRows: FastRow[] = fastLoans.length === 0 ? [] : await tx<FastRow[]>`
-    update claim_installments ci set received_principal_fen = ci.principal_fen,
-      received_interest_fen = ci.interest_fen, fee_fen = (ci.interest_fen * o.m + 500000) / 1000000,
-      status = 'received', received_at = ${now}
-    from (
-      select c.claim_id, c.period, c.received_principal_fen as rp, c.received_interest_fen as ri, c.fee_fen as f, x.m
-      from claim_installments c
-      join unnest(${fastLoans}::bigint[], ${fastPeriods}::int[], ${fastMicros}::bigint[]) as x(l, p, m)
-        on c.loan_id = x.l and c.period = x.p
-      where c.status = 'pending'
-    ) o
-    where ci.claim_id = o.claim_id and ci.period = o.period
-    returning ci.loan_id::text as "loanId", ci.investor_id::text as "investorId",
-      (ci.principal_fen - o.rp + ci.interest_fen - o.ri) as "grossFen", (ci.fee_fen - o.f) as "feeFen"`;
-  const fastByLoan = new Map<string, FastRow[]>();
-  for (const r of fastRows) {
-    const list = fastByLoan.get(r.loanId) ?? [];
-    list.push(r);
-    fastByLoan.set(r.loanId, list);
+  // per (loan, period): what the set-based update paid (principal, interest, fee)
+  const fastPaid = new Map<string, { principalFen: Fen; interestFen: Fen; feeFen: Fen }>();
+  const addFastPaid = (loanId: string, period: number, principalFen: Fen, interestFen: Fen, feeFen: Fen) => {
+    const key = `${loanId}:${period}`;
+    const paid = fastPaid.get(key) ?? { principalFen: 0n, interestFen: 0n, feeFen: 0n };
+    paid.principalFen += principalFen;
+    paid.interestFen += interestFen;
+    paid.feeFen += feeFen;
+    fastPaid.set(key, paid);
+  };
+  // per payment: each investor's rows of the update (per-payment mode)
+  const fastByLoan = new Map<string, { investorId: string; netFen: Fen; feeFen: Fen }[]>();
+  // the chunk's custody batch (chunk mode): opened first, its lines for the updated rows written by the
+  // update's own statement; and each investor's total of those rows (for the chunk's ledger lines)
+  let batch: { instructionId: string; lines: number } | null = null;
+  const chunkInvestors = new Map<string, { net: Fen; fee: Fen }>();
+  let fastRowCount = 0;
+  if (options.chunk) {
+    const totalFen = live.reduce((sum, p) => sum + p.plan.appliedFen + (p.prepaymentFeeFen ?? 0n), 0n);
+    const opened = await openCustodyBatch(tx, {
+      reference: options.chunk.reference,
+      idempotencyKey: `custody:${options.chunk.keyPrefix}`,
+      totalFen,
+    });
+    if (opened.replayed) throw new Error(`custody batch custody:${options.chunk.keyPrefix} exists already`);
+    batch = { instructionId: opened.instructionId, lines: 0 };
   }
+  if (fastLoans.length > 0 && batch) {
+    // one statement: the rows, then one custody line per (loan, investor) straight from them — borrower →
+    // investor, what the investor receives net of the fee, both sub-account numbers — numbered from 1 in
+    // (loan, investor) order; back come only sums: per (loan, period), per investor, and the lines' count
+    type Sum = {
+      kind: "p" | "i" | "l";
+      id: string | null;
+      /** int, or int8 in the union (the "l" row's line count): read with Number() / BigInt() */
+      period: number | bigint | null;
+      a: Fen;
+      b: Fen;
+      c: Fen;
+      n: bigint;
+    };
+    const sums = await tx<Sum[]>`
+      with u as (
+        update claim_installments ci set received_principal_fen = ci.principal_fen,
+          received_interest_fen = ci.interest_fen, fee_fen = (ci.interest_fen * x.m + 500000) / 1000000,
+          status = 'received', received_at = ${now}
+        from unnest(${fastLoans}::bigint[], ${fastPeriods}::int[], ${fastMicros}::bigint[],
+          ${fastBorrowers}::bigint[]) as x(l, p, m, b)
+        where ci.loan_id = any(${loanIds}::bigint[]) and ci.loan_id = x.l and ci.period = x.p
+          and ci.status = 'pending' and ci.received_principal_fen = 0 and ci.received_interest_fen = 0
+          and ci.fee_fen = 0
+        returning ci.loan_id, ci.period, ci.investor_id, x.b as borrower_id, ci.principal_fen as p,
+          ci.interest_fen as i, ci.fee_fen as f
+      ), li as (
+        select loan_id, investor_id, borrower_id, sum(p + i - f) as net, sum(f) as fee
+        from u group by loan_id, investor_id, borrower_id
+      ), acc as materialized (
+        -- the open sub-accounts of the chunk's users as one map, built once (a join of the chunk's rows
+        -- with custody_accounts would be planned from the CTEs' guessed sizes, badly)
+        select coalesce(jsonb_object_agg(c.user_id::text, c.account_no), '{}'::jsonb) as m from custody_accounts c
+        where c.status = 'open' and c.user_id in (select investor_id from li union select borrower_id from li)
+      ), la as materialized (
+        -- each line with its sub-accounts (looked up before the lines are ordered: the map stays here)
+        select li.loan_id, li.investor_id, li.borrower_id, li.net, acc.m ->> li.borrower_id::text as fa,
+          acc.m ->> li.investor_id::text as ta
+        from li cross join acc where li.net > 0
+      ), lines as (
+        insert into custody_instruction_lines
+          (instruction_id, line_no, from_user_id, to_user_id, from_account_no, to_account_no, from_frozen, amount_fen)
+        select ${batch.instructionId}, row_number() over (order by la.loan_id, la.investor_id), la.borrower_id,
+          la.investor_id, la.fa, la.ta, false, la.net
+        from la where la.fa is not null and la.ta is not null
+        returning amount_fen
+      )
+      select 'p' as kind, loan_id::text as id, period, sum(p)::bigint as a, sum(i)::bigint as b,
+        sum(f)::bigint as c, count(*) as n
+      from u group by loan_id, period
+      union all
+      select 'i', investor_id::text, null, sum(net)::bigint, sum(fee)::bigint, 0, 0 from li group by investor_id
+      union all
+      select 'l', null, (select count(*) from la), coalesce(sum(amount_fen), 0)::bigint, 0, 0, count(*)
+      from lines`;
+    for (const r of sums) {
+      if (r.kind === "p") {
+        addFastPaid(r.id!, Number(r.period), BigInt(r.a), BigInt(r.b), BigInt(r.c));
+        fastRowCount += Number(r.n);
+      } else if (r.kind === "i") chunkInvestors.set(r.id!, { net: BigInt(r.a), fee: BigInt(r.b) });
+      else if (BigInt(r.period!) === BigInt(r.n)) batch.lines = Number(r.n); // kind "l": `period` is how many lines there should be
+      else {
+        // a line is missing: a user without an open sub-account — which one (the caller rolls back)
+        const [missing] = await tx<{ userId: string }[]>`
+          select u.id::text as "userId" from (
+            select distinct investor_id as id from claim_installments
+            where loan_id = any(${fastLoans}::bigint[]) and period = any(${fastPeriods}::int[])
+            union select unnest(${fastBorrowers}::bigint[])
+          ) u
+          where not exists (select 1 from custody_accounts c where c.user_id = u.id and c.status = 'open')
+          order by 1 limit 1`;
+        const userId = missing?.userId ?? live[0].loan.borrowerId;
+        const loanId = (live.find((p) => p.loan.borrowerId === userId) ?? live[0]).loan.loanId;
+        return { ok: false, code: "no_custody_account", loanId, userId };
+      }
+    }
+  } else if (fastLoans.length > 0) {
+    type FastRow = {
+      loanId: string;
+      period: number;
+      investorId: string;
+      principalFen: Fen;
+      interestFen: Fen;
+      feeFen: Fen;
+    };
+    const fastRows = await tx<FastRow[]>`
+      update claim_installments ci set received_principal_fen = ci.principal_fen,
+        received_interest_fen = ci.interest_fen, fee_fen = (ci.interest_fen * x.m + 500000) / 1000000,
+        status = 'received', received_at = ${now}
+      from unnest(${fastLoans}::bigint[], ${fastPeriods}::int[], ${fastMicros}::bigint[]) as x(l, p, m)
+      where ci.loan_id = any(${loanIds}::bigint[]) and ci.loan_id = x.l and ci.period = x.p
+        and ci.status = 'pending' and ci.received_principal_fen = 0 and ci.received_interest_fen = 0
+        and ci.fee_fen = 0
+      returning ci.loan_id::text as "loanId", ci.period, ci.investor_id::text as "investorId",
+        ci.principal_fen as "principalFen", ci.interest_fen as "interestFen", ci.fee_fen as "feeFen"`;
+    fastRowCount = fastRows.length;
+    for (const r of fastRows) {
+      const principalFen = BigInt(r.principalFen);
+      const interestFen = BigInt(r.interestFen);
+      const feeFen = BigInt(r.feeFen);
+      addFastPaid(r.loanId, r.period, principalFen, interestFen, feeFen);
+      const list = fastByLoan.get(r.loanId) ?? [];
+      list.push({ investorId: r.investorId, netFen: principalFen + interestFen - feeFen, feeFen });
+      fastByLoan.set(r.loanId, list);
+    }
+  }
+  // what is left of each period's payment after the set-based update (zero for a completed period)
+  const leftOf = (loanId: string, pp: PaymentPlan["periods"][number]) => {
+    const paid = isFast(pp) ? fastPaid.get(`${loanId}:${pp.period}`) : undefined;
+    return {
+      principalFen: pp.principalFen - (paid?.principalFen ?? 0n),
+      interestFen: pp.interestFen - (paid?.interestFen ?? 0n),
+      penaltyFen: pp.penaltyFen,
+    };
+  };
+  const hasLeft = (l: { principalFen: Fen; interestFen: Fen; penaltyFen: Fen }) =>
+    l.principalFen !== 0n || l.interestFen !== 0n || l.penaltyFen !== 0n;
 
   // the claim rows of every other (loan, period) paid
   const pairLoans: string[] = [];
   const pairPeriods: number[] = [];
   for (const p of live) {
     for (const pp of p.plan.periods) {
-      if (isFast(pp)) continue;
+      const left = leftOf(p.loan.loanId, pp);
+      if (left.principalFen < 0n || left.interestFen < 0n) {
+        throw new Error(
+          `loan ${p.loan.loanId} period ${pp.period}: claim rows received more than the payment`,
+        );
+      }
+      if (!hasLeft(left)) continue;
       pairLoans.push(p.loan.loanId);
       pairPeriods.push(pp.period);
     }
@@ -294,7 +447,7 @@ export async function applyPayments(
       ci.fee_fen as "feeFen"
     from claim_installments ci
     join unnest(${pairLoans}::bigint[], ${pairPeriods}::int[]) as x(l, p) on ci.loan_id = x.l and ci.period = x.p
-    where ci.status = 'pending'
+    where ci.loan_id = any(${pairLoans}::bigint[]) and ci.status = 'pending'
     order by ci.loan_id, ci.period, ci.claim_id`;
   const rowsOf = new Map<string, ClaimRow[]>();
   for (const r of claimRows) {
@@ -320,19 +473,32 @@ export async function applyPayments(
     n: [] as string[],
   };
   const entries: JournalEntryInput[] = [];
-  const perPayment: { investors: Map<string, { net: Fen; fee: Fen }>; feeFen: Fen }[] = [];
+  const perPayment: {
+    investors: Map<string, { net: Fen; fee: Fen }>;
+    feeFen: Fen;
+    /** Chunk mode: what the rows paid by the set-based update received (principal + interest). */
+    fastGrossFen: Fen;
+  }[] = [];
 
   for (const payment of live) {
     const loan = payment.loan;
+    // the investors' shares of the payment (in chunk mode only those of the rows split here: the rest is
+    // in chunkInvestors), and the fee withheld from all of them
     const investors = new Map<string, { net: Fen; fee: Fen }>();
     let feeTotal = 0n;
+    let fastGross = 0n;
     for (const r of fastByLoan.get(loan.loanId) ?? []) {
-      const fee = BigInt(r.feeFen);
       const acc = investors.get(r.investorId) ?? { net: 0n, fee: 0n };
-      acc.net += BigInt(r.grossFen) - fee;
-      acc.fee += fee;
+      acc.net += r.netFen;
+      acc.fee += r.feeFen;
       investors.set(r.investorId, acc);
-      feeTotal += fee;
+    }
+    for (const pp of payment.plan.periods) {
+      const paid = isFast(pp) ? fastPaid.get(`${loan.loanId}:${pp.period}`) : undefined;
+      if (paid) {
+        feeTotal += paid.feeFen;
+        fastGross += paid.principalFen + paid.interestFen;
+      }
     }
     for (const pp of payment.plan.periods) {
       iu.loan.push(loan.loanId);
@@ -340,10 +506,11 @@ export async function applyPayments(
       iu.p.push(pp.principalFen.toString());
       iu.i.push(pp.interestFen.toString());
       iu.n.push(pp.penaltyFen.toString());
-      if (isFast(pp)) continue;
+      const left = leftOf(loan.loanId, pp);
+      if (!hasLeft(left)) continue;
       const rows = rowsOf.get(`${loan.loanId}:${pp.period}`) ?? [];
       if (rows.length === 0) throw new Error(`loan ${loan.loanId} period ${pp.period} has no claim rows`);
-      const shares = distributeToClaims(pp, rows, loan.feeMicros);
+      const shares = distributeToClaims(left, rows, loan.feeMicros);
       for (const [k, s] of shares.entries()) {
         const row = rows[k];
         if (s.principalFen + s.interestFen + s.penaltyFen === 0n) continue;
@@ -360,7 +527,7 @@ export async function applyPayments(
         feeTotal += s.feeFen;
       }
     }
-    perPayment.push({ investors, feeFen: feeTotal });
+    perPayment.push({ investors, feeFen: feeTotal, fastGrossFen: fastGross });
     if (options.chunk) continue;
     const list = [...investors.entries()];
     for (let start = 0, n = 1; start < list.length; start += INVESTORS_PER_ENTRY, n++) {
@@ -410,11 +577,15 @@ export async function applyPayments(
       const line = totals.get(key) ?? { account, amountFen: 0n };
       totals.set(key, { account, amountFen: line.amountFen + amountFen });
     };
+    for (const [investorId, v] of chunkInvestors) add({ kind: "user_available", userId: investorId }, v.net);
     for (const [k, payment] of live.entries()) {
-      let gross = payment.prepaymentFeeFen ?? 0n;
+      let gross = (payment.prepaymentFeeFen ?? 0n) + perPayment[k].fastGrossFen;
       for (const [investorId, v] of perPayment[k].investors) {
         gross += v.net + v.fee;
         add({ kind: "user_available", userId: investorId }, v.net);
+      }
+      if (gross !== payment.plan.appliedFen + (payment.prepaymentFeeFen ?? 0n)) {
+        throw new Error(`loan ${payment.loan.loanId}: the claims received ${gross}, not the payment`);
       }
       add({ kind: "platform_fee_income" }, perPayment[k].feeFen + (payment.prepaymentFeeFen ?? 0n));
       add({ kind: "user_available", userId: payment.loan.borrowerId }, -gross);
@@ -462,19 +633,16 @@ export async function applyPayments(
     }
     return lines;
   };
-  if (options.chunk) {
+  if (batch) {
+    // the chunk's batch: after the lines of the set-based update, those of the rows split here and each
+    // payment's fee line; then its lines are checked against its total
     const lines = live.flatMap((_, k) => custodyLines(k));
-    if (lines.length > 0) {
-      const batch = await createCustodyBatch(tx, {
-        reference: options.chunk.reference,
-        idempotencyKey: `custody:${options.chunk.keyPrefix}`,
-        lines,
-      }, deps);
-      if (!batch.ok) {
-        const loanId = (live.find((p) => p.loan.borrowerId === batch.userId) ?? live[0]).loan.loanId;
-        return { ok: false, code: "no_custody_account", loanId, userId: batch.userId };
-      }
+    const added = await appendCustodyBatchLines(tx, batch.instructionId, batch.lines + 1, lines);
+    if (!added.ok) {
+      const loanId = (live.find((p) => p.loan.borrowerId === added.userId) ?? live[0]).loan.loanId;
+      return { ok: false, code: "no_custody_account", loanId, userId: added.userId };
     }
+    await closeCustodyBatch(tx, batch.instructionId, deps);
   } else {
     for (const [k, payment] of live.entries()) {
       const lines = custodyLines(k);
@@ -536,7 +704,6 @@ export async function applyPayments(
   const repaymentId = new Map(inserted.map((r) => [r.key, r.id]));
 
   // loans repaid in full are settled with their claims; overdue loans with nothing overdue are repaying
-  const loanIds = live.map((p) => p.loan.loanId);
   const settled = await tx<{ id: string }[]>`
     update loans l set status = 'settled', settled_at = ${now}, updated_at = ${now}, version = l.version + 1
     where l.id = any(${loanIds}::bigint[]) and l.status in ('repaying', 'overdue', 'accelerated')
@@ -572,12 +739,15 @@ export async function applyPayments(
     )
   }::jsonb[]) as x(l, k, d)`;
 
+  // the notifications are sent in one go (pipelined on the transaction's connection: one round trip, not
+  // one per payment — a settlement chunk has hundreds)
   const applied: AppliedPayment[] = [];
+  const notices: Promise<unknown>[] = [];
   for (const [k, p] of live.entries()) {
     const id = repaymentId.get(p.idempotencyKey)!;
     const amountFen = p.plan.appliedFen + (p.prepaymentFeeFen ?? 0n);
     const isSettled = settledIds.has(p.loan.loanId);
-    await notify(tx, deps.outbox, {
+    notices.push(notify(tx, deps.outbox, {
       userId: p.loan.borrowerId,
       kind: "generic",
       key: `repayment:${id}`,
@@ -586,11 +756,11 @@ export async function applyPayments(
         body: `您的借款「${p.loan.title}」已还款 ${formatFen(amountFen)}` +
           (isSettled ? "，该笔借款已全部结清。" : "。"),
       },
-    });
+    }));
     if (options.notifyInvestors) {
       for (const [investorId, v] of perPayment[k].investors) {
         if (v.net <= 0n) continue;
-        await notify(tx, deps.outbox, {
+        notices.push(notify(tx, deps.outbox, {
           userId: investorId,
           kind: "generic",
           key: `repayment:${id}`,
@@ -600,7 +770,7 @@ export async function applyPayments(
               formatFen(v.fee)
             }）。`,
           },
-        });
+        }));
       }
     }
     applied.push({
@@ -612,5 +782,6 @@ export async function applyPayments(
       settled: isSettled,
     });
   }
-  return { ok: true, applied, claimRows: cu.claim.length + fastRows.length };
+  await Promise.all(notices);
+  return { ok: true, applied, claimRows: cu.claim.length + fastRowCount };
 }

@@ -3,9 +3,14 @@
  * alone: `deno task bench settle` or `deno run -A tests/bench/settlement.ts`): a database of its own with
  * SETTLE_BENCH_LOANS (default 10,000) loans × SETTLE_BENCH_CLAIMS (default 100) claims, one installment
  * each due on the day — 1,000,000 investor repayment rows by default — set up with set-based SQL
- * (generate_series), every borrower able to pay; then `settleDay` is timed and the seconds and claim rows/s
- * printed (target ≤ 60 s). Prints figures; never fails on time.
+ * (generate_series), every borrower able to pay. Bids, claims and claim rows are written loan by loan, as
+ * the disbursement writes them (a loan's rows share pages; written in join order instead, each loan's rows
+ * were spread over as many pages as it has claims, which no real database looks like). Then `settleDay` is
+ * timed: seconds and claim rows/s (target ≤ 60 s), the CPU time of the Postgres backends and of Deno (steadier
+ * than seconds when other programs share the machine), the WAL written and the load average. Prints
+ * figures; never fails on time.
  */
+import process from "node:process";
 import postgres from "postgres";
 import { migrate } from "../../db/migrate.ts";
 import { openDatabase } from "../../db/connection.ts";
@@ -31,6 +36,39 @@ function withDatabase(url: string, name: string): string {
   const u = new URL(url);
   u.pathname = `/${name}`;
   return u.toString();
+}
+
+/** CPU time (user + system) a process has used so far, in µs (Linux `/proc`); null elsewhere. */
+async function cpuMicros(pid: number): Promise<number | null> {
+  try {
+    const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
+    // after "pid (comm) ", utime and stime are fields 12 and 13 (0-based), in clock ticks of 10 ms
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
+}
+
+/** The client backends serving `db` (its pool's connections), as Postgres pids. */
+async function backendPids(baseUrl: string, name: string): Promise<number[]> {
+  const sql = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<{ pid: number }[]>`
+      select pid from pg_stat_activity
+      where datname = ${name} and backend_type = 'client backend' and pid <> pg_backend_pid()`;
+    return rows.map((r) => r.pid);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** The load average over the last minute (Linux `/proc/loadavg`), or "?". */
+async function loadAverage(): Promise<string> {
+  try {
+    return (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
+  } catch {
+    return "?";
+  }
 }
 
 /** Build the data set in `url` (a fresh, migrated database). */
@@ -84,13 +122,14 @@ async function setUp(url: string): Promise<void> {
       insert into bids (loan_id, investor_id, amount_fen, status, idempotency_key)
       select li.id, inv.id, ${principal}, 'disbursed', 'b' || li.id || ':' || j
       from li cross join generate_series(0, ${CLAIMS - 1}) j
-      join inv on inv.k = (li.n * ${CLAIMS} + j) % ${INVESTORS}`;
+      join inv on inv.k = (li.n * ${CLAIMS} + j) % ${INVESTORS}
+      order by li.id, j`;
     await sql`
       insert into claims (loan_id, bid_id, investor_id, principal_fen)
-      select loan_id, id, investor_id, amount_fen from bids`;
+      select loan_id, id, investor_id, amount_fen from bids order by loan_id, id`;
     await sql`
       insert into claim_installments (claim_id, period, loan_id, investor_id, due_date, principal_fen, interest_fen)
-      select id, 1, loan_id, investor_id, ${DAY}::date, principal_fen, ${interest} from claims`;
+      select id, 1, loan_id, investor_id, ${DAY}::date, principal_fen, ${interest} from claims order by loan_id, id`;
     await sql`vacuum analyze`.catch(() => {});
   } finally {
     await db.close();
@@ -114,9 +153,23 @@ export async function benchSettlement(baseUrl: string): Promise<void> {
           decrypt: () => Promise.reject(new Error("no secrets")),
         },
       });
+      // the pool's connections exist before the clock starts, so their CPU time is the settlement's
+      await Promise.all([db.sql`select 1`, db.sql`select 1`]);
+      const pids = await backendPids(baseUrl, name);
+      const cpuBefore = await Promise.all(pids.map(cpuMicros));
+      const denoBefore = process.cpuUsage();
+      const loadBefore = await loadAverage();
+      const [{ lsn: walBefore }] = await db.sql<{ lsn: string }[]>`select pg_current_wal_lsn()::text as lsn`;
       const started = performance.now();
       const result = await settleDay(db.sql, { outbox }, { day: DAY, chunkSize: CHUNK });
       const seconds = (performance.now() - started) / 1000;
+      const deno = process.cpuUsage(denoBefore);
+      const cpuAfter = await Promise.all(pids.map(cpuMicros));
+      const pgCpuS = cpuAfter.reduce((s: number, v, k) => s + (v ?? 0) - (cpuBefore[k] ?? 0), 0) / 1e6;
+      const denoCpuS = (deno.user + deno.system) / 1e6;
+      const loadAfter = await loadAverage();
+      const [{ bytes: walBytes }] = await db.sql<{ bytes: string }[]>`
+        select pg_wal_lsn_diff(pg_current_wal_lsn(), ${walBefore}::pg_lsn)::bigint::text as bytes`;
       if (!result.ok) throw new Error(`settlement failed: ${result.code}`);
       const rows = result.counts.claimRows;
       console.log(
@@ -129,6 +182,12 @@ export async function benchSettlement(baseUrl: string): Promise<void> {
           (rows / seconds).toFixed(0)
         } rows/s` +
           ` (${result.counts.debited} loans debited; target ≤ 60 s)`,
+      );
+      console.log(
+        `  CPU: Postgres backends ${pgCpuS.toFixed(1)} s, Deno ${denoCpuS.toFixed(1)} s; WAL (whole server) ${
+          (Number(walBytes) / 2 ** 20).toFixed(0)
+        } MiB; ` +
+          `load average ${loadBefore} before, ${loadAfter} after (2 cores: above 2, others were busy too)`,
       );
     } finally {
       await db.close();

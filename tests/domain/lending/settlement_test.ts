@@ -1,8 +1,9 @@
 /**
  * The daily settlement on the real database (both backends): auto-debit and distribution, run twice
  * changes nothing, overdue → penalty (day 31 switch) → acceleration → write-off (four eyes), and a run
- * killed after random chunks, rerun, pays each installment exactly once. Days lie in the past (1990s) so
- * that no other test's loan is due on them; each test uses its own year.
+ * killed after random chunks, rerun, pays each installment exactly once; a period paid in part before its
+ * due day is completed. Days lie in the past (1990s) so that no other test's loan is due on them; each test
+ * uses its own year (a run settles every loan due on or before its day: the tests' own years go up).
  */
 import assert from "node:assert/strict";
 import { dbTest } from "../../helpers/db.ts";
@@ -14,6 +15,11 @@ import { auditLedger } from "../../../domain/ledger/audit.ts";
 import { userBalances } from "../../../domain/ledger/ledger.ts";
 import { addDays, penaltyForDays } from "../../../domain/lending/repayment.ts";
 import { settleDay, settlementRun } from "../../../domain/lending/settlement.ts";
+import { notificationSchema } from "../../../domain/messaging/notifications.ts";
+import { formatFen } from "../../../domain/money/format.ts";
+import { custodyBatchLines } from "../../../domain/payments/custody_batch.ts";
+import { repayNow } from "../../../domain/lending/repay.ts";
+import { rowFeeFen } from "../../../domain/lending/repayment.ts";
 import { decideWriteOff, listCollectionQueue, proposeWriteOff } from "../../../domain/lending/collections.ts";
 
 const deps = { outbox: testOutbox };
@@ -41,11 +47,14 @@ async function loanStatus(sql: Db, loanId: string) {
   return row.status;
 }
 
-async function entryCount(sql: Db, loanId: string) {
-  const [{ n }] = await sql<
-    { n: number }[]
-  >`select count(*) as n from journal_entries where reference = ${"loan:" + loanId}`;
-  return Number(n);
+/** The day's settlement entries, custody batches and investor summaries (each written once). */
+async function dayRecords(sql: Db, day: string) {
+  const [row] = await sql<{ entries: bigint; batches: bigint; summaries: bigint }[]>`
+    select (select count(*) from journal_entries where reference = ${"settlement:" + day}) as entries,
+      (select count(*) from custody_instructions where reference = ${"settlement:" + day}) as batches,
+      (select count(*) from outbox_events where dedupe_key like ${"notification:generic:%:settlement:" + day})
+        as summaries`;
+  return { ...row };
 }
 
 dbTest(
@@ -68,12 +77,42 @@ dbTest(
     select sum(received_principal_fen + received_interest_fen - fee_fen)::bigint as received
     from claim_installments where loan_id = ${loan.loanId} and period = 1`;
     let investors = 0n;
-    for (const id of loan.investorIds) investors += (await userBalances(sql, id)).availableFen;
+    const credited = new Map<string, bigint>();
+    for (const id of loan.investorIds) {
+      credited.set(id, (await userBalances(sql, id)).availableFen);
+      investors += credited.get(id)!;
+    }
     assert.equal(investors, received);
-    const entries = await entryCount(sql, loan.loanId);
+    // the day's custody batch: the borrower pays each investor what their balance received and the
+    // platform the fees, from and to their sub-accounts; it sums to what the borrower paid
+    const [batch] = await sql<{ id: string; amountFen: bigint }[]>`
+      select id::text as id, amount_fen as "amountFen" from custody_instructions
+      where reference = ${"settlement:" + day}`;
+    assert.equal(batch.amountFen, paid);
+    const account = (userId: string) => `T${userId.padStart(12, "0")}`;
+    const lines = await custodyBatchLines(sql, batch.id);
+    assert.deepEqual(
+      lines.filter((l) => l.toAccountNo !== null).map((l) => [l.fromAccountNo, l.toAccountNo, l.amountFen])
+        .sort(),
+      loan.investorIds.map((id) => [account(loan.borrowerId), account(id), credited.get(id)!]).sort(),
+    );
+    assert.deepEqual(lines.filter((l) => l.toAccountNo === null).map((l) => l.amountFen), [paid - received]);
+    // each investor's summary of the day: what they received, once
+    for (const id of loan.investorIds) {
+      const events = await sql<{ payload: unknown }[]>`
+        select payload from outbox_events where dedupe_key = ${`notification:generic:${id}:settlement:${day}`}`;
+      assert.equal(events.length, 1);
+      const n = notificationSchema.parse(events[0].payload);
+      assert.ok(
+        n.kind === "generic" && n.userId === id && n.payload.body.includes(formatFen(credited.get(id)!)),
+      );
+    }
+    const records = await dayRecords(sql, day);
+    assert.deepEqual(records, { entries: records.entries, batches: 1n, summaries: 3n });
+    assert.ok(records.entries > 0n);
     const again = await settleDay(sql, deps, { day });
     assert.ok(again.ok && again.alreadyDone);
-    assert.equal(await entryCount(sql, loan.loanId), entries);
+    assert.deepEqual(await dayRecords(sql, day), records);
     assert.deepEqual(await installments(sql, loan.loanId), rows);
     assert.equal((await settlementRun(sql, day))?.status, "done");
     assert.deepEqual(await auditLedger(sql, { userIds: [loan.borrowerId, ...loan.investorIds] }), []);
@@ -220,3 +259,56 @@ dbTest("settlement killed after random chunks and rerun pays every installment e
     assert.ok(again.ok && again.alreadyDone);
   }
 });
+
+dbTest(
+  "settlement completes a period paid in part before: rows that received something are split, the rest paid whole",
+  async (sql) => {
+    // the earliest day of the file: the run sees no other test's loan
+    const day = "1990-05-21";
+    const loan = await repayingLoan(sql, {
+      firstDueDate: day,
+      borrowerBalanceFen: 10_000_000n,
+      weights: [1n, 2n, 3n],
+    });
+    // one fen on the due day before the settlement: it goes to the interest of one claim row only
+    const early = await repayNow(sql, deps, {
+      borrowerId: loan.borrowerId,
+      loanId: loan.loanId,
+      amountFen: 1n,
+      idempotencyKey: "part-" + crypto.randomUUID(),
+    }, new Date(`${day}T10:00:00+08:00`));
+    assert.ok(early.ok);
+    const before = await sql<{ claimId: string; received: bigint }[]>`
+      select claim_id::text as "claimId", received_principal_fen + received_interest_fen as received
+      from claim_installments where loan_id = ${loan.loanId} and period = 1 order by claim_id`;
+    assert.deepEqual(before.map((r) => r.received).sort(), [0n, 0n, 1n]);
+    const r = await settleDay(sql, deps, { day });
+    assert.ok(r.ok);
+    assert.equal(r.counts.claimRows, 3);
+    const [inst] = await installments(sql, loan.loanId);
+    assert.equal(inst.status, "paid");
+    assert.equal(inst.paidFen, inst.principalFen + inst.interestFen);
+    const [{ feeMicros }] = await sql<{ feeMicros: number }[]>`
+      select interest_management_fee_micros as "feeMicros" from loans where id = ${loan.loanId}`;
+    const rows = await sql<
+      { investorId: string; status: string; p: bigint; rp: bigint; i: bigint; ri: bigint; fee: bigint }[]
+    >`
+      select investor_id::text as "investorId", status, principal_fen as p, received_principal_fen as rp,
+        interest_fen as i, received_interest_fen as ri, fee_fen as fee
+      from claim_installments where loan_id = ${loan.loanId} and period = 1`;
+    for (const row of rows) {
+      assert.deepEqual([row.status, row.rp, row.ri], ["received", row.p, row.i]);
+      assert.equal(row.fee, rowFeeFen(row.i, Number(feeMicros)));
+      // each investor's balance is what their row received, net of its fee (one row each)
+      assert.equal((await userBalances(sql, row.investorId)).availableFen, row.p + row.i - row.fee);
+    }
+    // the settlement's batch carries what the settlement paid (the early fen went in its own batch)
+    const [batch] = await sql<{ amountFen: bigint; lines: bigint }[]>`
+      select i.amount_fen as "amountFen", (select sum(amount_fen) from custody_instruction_lines
+        where instruction_id = i.id)::bigint as lines
+      from custody_instructions i where i.reference = ${"settlement:" + day}`;
+    assert.equal(batch.amountFen, inst.principalFen + inst.interestFen - 1n);
+    assert.equal(batch.lines, batch.amountFen);
+    assert.deepEqual(await auditLedger(sql, { userIds: [loan.borrowerId, ...loan.investorIds] }), []);
+  },
+);
