@@ -9,32 +9,46 @@
  * of the session (consumed inside the transaction), newbie-only loans for investors without an earlier
  * bid, not the investor's own loan, the loan open and before its deadline.
  *
- * ONE transaction: the investor's user row is locked (the idempotency key and the newbie/outstanding
- * checks hold under concurrency), the bid row, its contract (HTML + SHA-256), the `bid_freeze` ledger
- * entry (available → frozen), the custody freeze instruction, the referral milestone `first_bid` and the
- * notification; LAST the bid is signed (contract and freeze entry set), which queues the deferred
- * trigger of db/migrations/0017_bid_funding.sql: while the transaction COMMITs it runs the loan's one
- * conditional update `funded_fen = funded_fen + x where status = 'open' and funded_fen + x <= amount_fen`
- * (status `full` and `full_at` when it reaches the amount), so the hot loan row is locked only during the
- * commit — never across a round trip to the app — and no loan is ever over-funded (the table's check says
- * the same). If the bid no longer fits, the commit fails, everything rolls back and the bidder is told the
- * loan is full or how much remains.
+ * ONE transaction of four round trips (begin, two, commit): first the investor's user row is locked and,
+ * pipelined behind the lock, one read answers the checks that need it (the idempotency key, the newbie and
+ * outstanding checks, the session's bid authorisation; they hold under concurrency because every bid of
+ * the investor takes the same lock) and takes the bid's id; the contract (HTML + SHA-256) is rendered;
+ * then every write goes in one pipelined round trip: one statement writes the `bid_freeze` ledger entry
+ * (available → frozen), the bid row already signed (its contract), the custody freeze instruction, the
+ * authorisation's use and the referral milestone `first_bid`; the instruction's and the notification's
+ * outbox events follow. The signed bid queues the deferred trigger of db/migrations/0017_bid_funding.sql
+ * (for an insert: 0019): while the transaction COMMITs it runs the loan's one conditional update
+ * `funded_fen = funded_fen + x where status = 'open' and funded_fen + x <= amount_fen` (status `full` and
+ * `full_at` when it reaches the amount), so the hot loan row is locked only during the commit — never
+ * across a round trip to the app — and no loan is ever over-funded (the table's check says the same). If
+ * the bid no longer fits, the commit fails, everything rolls back and the bidder is told the loan is full
+ * or how much remains. A refusal inside the transaction rolls it back.
+ *
+ * Durability: that commit is ASYNCHRONOUS (`synchronous_commit = off` for this transaction only), so the
+ * loan row's lock is released as soon as the commit record is written, not after the WAL flush (≈ 3 ms on
+ * the bench machine: with the flush inside the lock, one loan could take at most ~300 bids/s whatever the
+ * CPU). Nothing is acknowledged before it is durable: right after the commit the same round trip that
+ * asks whether the bid filled the loan is a durability fence ({@link durabilityFence}: a tiny synchronous
+ * commit, which flushes the WAL past the bid's commit record; concurrent fences share one flush). A crash
+ * before the fence loses the bid whole (atomic: bid, ledger entry, custody instruction and outbox events
+ * together) while its request gets no answer — the client repeats it with the same idempotency key. The
+ * outbox relay's claim of the bid's events commits synchronously too, so nothing reaches the bank before
+ * the bid is durable.
  * @module
  */
-import { z } from "zod";
 import type { Outbox } from "../../db/outbox.ts";
-import { type Db, type Queryable, transaction } from "../../db/tx.ts";
-import { BID_AUTH_MESSAGES, consumeBidAuthorisation } from "../accounts/bid_authorisation.ts";
+import { type Db, type Queryable, transaction, type Tx } from "../../db/tx.ts";
+import { BID_AUTH_MESSAGES } from "../accounts/bid_authorisation.ts";
+import { hashSessionId } from "../accounts/session.ts";
 import { checkTradePassword, tradePasswordErrorMessage } from "../accounts/trade_password.ts";
 import type { InvestorBidPermission } from "../investor/risk_assessment.ts";
 import { RISK_DISCLOSURE_VERSION } from "../investor/risk_disclosure.ts";
 import type { LoanGrade, RiskLevel } from "../investor/risk_questionnaire.ts";
 import { onInviteeMilestone } from "../investor/referral.ts";
-import { postEntry } from "../ledger/ledger.ts";
 import { notify } from "../messaging/notifications.ts";
 import type { Fen } from "../money/fen.ts";
 import { formatFen } from "../money/format.ts";
-import { createCustodyInstruction } from "../payments/custody_instruction.ts";
+import { createCustodyInstructionEvent } from "../payments/custody_instruction.ts";
 import { isId } from "../shared/ids.ts";
 import { contractSha256, maskedUserLabel, renderContractHtml } from "./contract.ts";
 import type { RepaymentMethod } from "./schedule.ts";
@@ -160,12 +174,10 @@ export const PLACE_BID_ERROR_FIELD: Readonly<Partial<Record<PlaceBidCode, "amoun
     trade_password_not_set: "tradePassword",
   };
 
-const inputSchema = z.object({
-  investorId: z.string().refine(isId),
-  loanId: z.string().refine(isId),
-  amountFen: z.bigint().positive().max(10_000_000_000n),
-  idempotencyKey: z.string().regex(/^[A-Za-z0-9_:-]{8,100}$/),
-});
+/** The largest bid {@link placeBid} takes: ¥100,000,000. */
+const MAX_BID_FEN: Fen = 10_000_000_000n;
+/** What an idempotency key may be: 8–100 of A-Z a-z 0-9 _ : -. */
+const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_:-]{8,100}$/;
 
 /** The loan as a bid needs it. */
 interface LoanRow {
@@ -185,7 +197,8 @@ interface LoanRow {
   bidUnitFen: Fen;
   feeMicros: number;
   purpose: string;
-  disclosure: Record<string, unknown>;
+  /** The borrower's name as the loan's disclosure gives it (a string there), else null. */
+  borrowerName: string | null;
   publishAt: Date;
   bidDeadline: Date;
 }
@@ -238,7 +251,10 @@ async function preRead(
       l.funded_fen as "fundedFen", l.annual_rate_micros as "annualRateMicros", l.term_unit as "termUnit",
       l.term_count as "termCount", l.method, l.risk_level as "riskLevel", l.newbie_only as "newbieOnly",
       l.min_bid_fen as "minBidFen", l.bid_unit_fen as "bidUnitFen",
-      l.interest_management_fee_micros as "feeMicros", l.purpose, l.disclosure, l.publish_at as "publishAt",
+      l.interest_management_fee_micros as "feeMicros", l.purpose,
+      case when jsonb_typeof(l.disclosure -> 'borrowerName') = 'string' then l.disclosure ->> 'borrowerName' end
+        as "borrowerName",
+      l.publish_at as "publishAt",
       l.bid_deadline as "bidDeadline",
       a.level, a.expires_at as "assessmentExpiresAt",
       r.level as "ruleLevel", r.allowed_grades as "allowedGrades", r.per_bid_limit_fen as "perBidLimitFen",
@@ -280,7 +296,7 @@ async function preRead(
     bidUnitFen: row.bidUnitFen,
     feeMicros: row.feeMicros,
     purpose: row.purpose,
-    disclosure: row.disclosure,
+    borrowerName: row.borrowerName,
     publishAt: row.publishAt,
     bidDeadline: row.bidDeadline,
   };
@@ -354,6 +370,23 @@ function checkLoanAndAmount(loan: LoanRow, investorId: string, amountFen: Fen, n
   return null;
 }
 
+/** Prefix of the WAL message of {@link durabilityFence} (what a logical decoding consumer would see). */
+const DURABLE_MESSAGE_PREFIX = "p2p.bid_durable";
+
+/**
+ * The durability fence of a bid (see the module doc: its transaction commits asynchronously, so that the
+ * hot loan row is not locked while the commit is flushed): one autocommit statement that writes a WAL
+ * record (a transactional logical message naming the bid) and therefore commits synchronously, flushing
+ * the WAL up to itself — past the bid's own commit record, written before it. When it returns, the bid
+ * survives a crash; only then is it acknowledged. Concurrent fences share their flushes (group commit).
+ * Returns the message's WAL position (flushed when this returns).
+ */
+export async function durabilityFence(db: Db, bidId: string): Promise<string> {
+  const [{ lsn }] = await db<{ lsn: string }[]>`
+    select pg_logical_emit_message(true, ${DURABLE_MESSAGE_PREFIX}, ${bidId})::text as lsn`;
+  return lsn;
+}
+
 /** SQLSTATE of db/migrations/0017_bid_funding.sql: at commit, the bid no longer fits its loan. */
 const BID_DOES_NOT_FIT = "LB001";
 
@@ -371,47 +404,227 @@ async function lateRefusal(db: Queryable, loanId: string, amountFen: Fen, now: D
   return remainingRefusal(amountFen, current.status === "full" ? 0n : BigInt(current.remaining));
 }
 
-/** What the investor holds at risk: frozen bids plus the principal of claims still outstanding. */
-async function outstandingFen(db: Queryable, investorId: string): Promise<Fen> {
-  const [row] = await db<{ total: bigint }[]>`
-    select (coalesce((select sum(amount_fen) from bids where investor_id = ${investorId} and status = 'frozen'), 0)
-      + coalesce((select sum(ci.principal_fen - ci.received_principal_fen) from claim_installments ci
-          where ci.investor_id = ${investorId} and ci.status = 'pending'), 0))::bigint as total`;
-  return BigInt(row.total);
+/**
+ * The bid's first read inside the transaction, AFTER the investor's row lock (a separate statement, so its
+ * snapshot is taken once the lock is held: an earlier bid of the same investor is either committed and
+ * seen here, or waits behind us). In one statement: the bid of the idempotency key (as `findBidByKey`
+ * answered), whether the investor has any bid (newbie-only loans), what the investor holds at risk
+ * (frozen bids + outstanding claim principal, the outstanding limit), the session's open bid authorisation
+ * (as `currentBidAuthorisation`, domain/accounts/bid_authorisation.ts), the inviter (the referral
+ * milestone), and the ids the writes will use (bid and custody instruction, from their identity
+ * sequences, so the contract can be rendered and every write sent in one round trip). The investor's
+ * `user_frozen` ledger account is created here when missing (as `postEntry` creates it).
+ */
+interface InsideRead {
+  replay: PlacedBid | null;
+  hasBid: boolean;
+  heldFen: Fen;
+  authorisation: { id: string; remainingFen: Fen } | null;
+  inviter: { id: string; status: string } | null;
+  bidId: string | null;
+  instructionId: string | null;
 }
 
-async function findBidByKey(
-  db: Queryable,
-  investorId: string,
-  key: string,
-): Promise<PlacedBid | null> {
-  const [row] = await db<{ id: string; loanId: string; amountFen: Fen; sha: string; full: boolean }[]>`
-    select b.id, b.loan_id as "loanId", b.amount_fen as "amountFen", b.contract_sha256 as sha,
-      l.status <> 'open' as full
-    from bids b join loans l on l.id = b.loan_id
-    where b.investor_id = ${investorId} and b.idempotency_key = ${key}`;
-  if (!row) return null;
+async function insideRead(
+  tx: Tx,
+  input: { investorId: string; idempotencyKey: string; sessionHash: string | null },
+  now: Date,
+): Promise<InsideRead> {
+  const { investorId, idempotencyKey, sessionHash } = input;
+  const [row] = await tx<{
+    replayId: string | null;
+    replayLoanId: string | null;
+    replayAmountFen: Fen | null;
+    replaySha: string | null;
+    replayFull: boolean | null;
+    hasBid: boolean;
+    heldFen: Fen;
+    authId: string | null;
+    authRemainingFen: Fen | null;
+    inviterId: string | null;
+    inviterStatus: string | null;
+    bidId: string | null;
+    instructionId: string | null;
+  }[]>`
+    with frozen_account as (
+      insert into ledger_accounts (kind, owner_user_id, balance_fen)
+      select 'user_frozen', ${investorId}, 0
+      where not exists (select 1 from ledger_accounts where kind = 'user_frozen' and owner_user_id = ${investorId})
+      on conflict (kind, owner_user_id) do nothing
+      returning id
+    )
+    select r.id as "replayId", r.loan_id as "replayLoanId", r.amount_fen as "replayAmountFen",
+      r.contract_sha256 as "replaySha", r.full as "replayFull",
+      exists (select 1 from bids where investor_id = ${investorId}) as "hasBid",
+      (coalesce((select sum(amount_fen) from bids where investor_id = ${investorId} and status = 'frozen'), 0)
+        + coalesce((select sum(ci.principal_fen - ci.received_principal_fen) from claim_installments ci
+            where ci.investor_id = ${investorId} and ci.status = 'pending'), 0))::bigint as "heldFen",
+      w.id as "authId", w.remaining as "authRemainingFen",
+      u.invited_by as "inviterId", i.status as "inviterStatus",
+      -- this transaction commits asynchronously (see the module doc: durabilityFence before any answer)
+      set_config('synchronous_commit', 'off', true) as "asyncCommit",
+      case when r.id is null then nextval(pg_get_serial_sequence('bids', 'id')) end as "bidId",
+      case when r.id is null then nextval(pg_get_serial_sequence('custody_instructions', 'id')) end
+        as "instructionId"
+    from users u
+    left join users i on i.id = u.invited_by
+    left join lateral (
+      select b.id, b.loan_id, b.amount_fen, b.contract_sha256, l.status <> 'open' as full
+      from bids b join loans l on l.id = b.loan_id
+      where b.investor_id = ${investorId} and b.idempotency_key = ${idempotencyKey}) r on true
+    left join lateral (
+      select id, cap_fen - used_fen as remaining from bid_authorisations
+      where ${sessionHash}::text is not null and user_id = ${investorId} and session_hash = ${sessionHash}
+        and closed_at is null and expires_at > ${now}
+      order by id desc limit 1) w on true
+    where u.id = ${investorId}`;
   return {
-    bidId: String(row.id),
-    loanId: String(row.loanId),
-    amountFen: row.amountFen,
-    contractSha256: row.sha,
-    loanFull: row.full,
-    replayed: true,
+    replay: row.replayId === null ? null : {
+      bidId: String(row.replayId),
+      loanId: String(row.replayLoanId),
+      amountFen: row.replayAmountFen!,
+      contractSha256: row.replaySha!,
+      loanFull: row.replayFull!,
+      replayed: true,
+    },
+    hasBid: row.hasBid,
+    heldFen: BigInt(row.heldFen),
+    authorisation: row.authId === null
+      ? null
+      : { id: String(row.authId), remainingFen: row.authRemainingFen! },
+    inviter: row.inviterId === null ? null : { id: String(row.inviterId), status: String(row.inviterStatus) },
+    bidId: row.bidId === null ? null : String(row.bidId),
+    instructionId: row.instructionId === null ? null : String(row.instructionId),
   };
+}
+
+/** What {@link writeBid} wrote (counts; anything short means: roll back, and why). */
+interface Written {
+  /** Ledger balance rows moved (2: available and frozen; 1 or 0: not enough available). */
+  accounts: number;
+  lines: number;
+  bids: number;
+  /** 0: no open custody account. */
+  custody: number;
+  /** 1: the bid authorisation took the amount (always 1 when the trade password was given). */
+  authorised: number;
+}
+
+/**
+ * The bid's writes in ONE statement (data-modifying CTEs, one snapshot, one round trip): the `bid_freeze`
+ * journal entry — user_available −x, user_frozen +x, each balance row moved under its row lock and never
+ * below zero, each line with the balance after it, as `postEntry` (domain/ledger/ledger.ts) posts an
+ * entry —, the bid row, signed (its contract and SHA-256) and carrying its freeze entry — inserting it
+ * signed queues the deferred funding trigger (db/migrations/0017_bid_funding.sql, 0019) —, the custody
+ * `freeze` instruction on the investor's open sub-account (as `createCustodyInstruction`,
+ * domain/payments/custody_instruction.ts, for a new reference), the bid authorisation's `used_fen` (the
+ * conditional update of `consumeBidAuthorisation`: never past its cap, open and unexpired) and the
+ * referral milestone `first_bid` (as `onInviteeMilestone` records it for an investor without inviter).
+ * Each part is guarded (the entry only when both balances moved, the lines and the bid only with the
+ * entry): the caller reads the counts and rolls the whole transaction back when one is short. Keep in step
+ * with the named functions.
+ */
+async function writeBid(
+  tx: Tx,
+  w: {
+    investorId: string;
+    loanId: string;
+    bidId: string;
+    instructionId: string;
+    amountFen: Fen;
+    idempotencyKey: string;
+    channel: "web" | "api" | "auto";
+    now: Date;
+    memo: string;
+    /** The open authorisation to use, or null (trade password checked). */
+    authorisationId: string | null;
+    /** Record the `first_bid` milestone here (first bid, no inviter to reward). */
+    milestone: boolean;
+    /** The signed contract: inserting the bid with it queues the funding trigger (0017, 0019). */
+    contractHtml: string;
+    contractSha256: string;
+  },
+): Promise<Written> {
+  const minus = -w.amountFen;
+  const [row] = await tx<
+    { accounts: bigint; lines: bigint; bids: bigint; custody: bigint; authorised: bigint }[]
+  >`
+    with u as (
+      update ledger_accounts a set balance_fen = a.balance_fen + v.delta
+      from (values ('user_available', ${minus}::bigint), ('user_frozen', ${w.amountFen}::bigint)) as v(kind, delta)
+      where a.owner_user_id = ${w.investorId} and a.kind = v.kind and a.balance_fen + v.delta >= 0
+      returning a.id, a.kind, a.balance_fen
+    ), e as (
+      insert into journal_entries (business_type, reference, idempotency_key, memo)
+      select 'bid_freeze', ${"bid:" + w.bidId}, ${"bid_freeze:" + w.bidId}, ${w.memo}
+      where (select count(*) from u) = 2
+      returning id
+    ), l as (
+      insert into journal_lines (entry_id, account_id, amount_fen, balance_after_fen)
+      select e.id, u.id, case when u.kind = 'user_available' then ${minus}::bigint else ${w.amountFen}::bigint end,
+        u.balance_fen
+      from e cross join u
+      order by u.kind = 'user_frozen'
+      returning id
+    ), b as (
+      insert into bids (id, loan_id, investor_id, amount_fen, idempotency_key, channel, created_at, freeze_entry_id,
+        contract_html, contract_sha256)
+      overriding system value
+      select ${w.bidId}, ${w.loanId}, ${w.investorId}, ${w.amountFen}, ${w.idempotencyKey}, ${w.channel}, ${w.now},
+        e.id, ${w.contractHtml}, ${w.contractSha256}
+      from e
+      returning id
+    ), c as (
+      insert into custody_instructions (id, kind, user_id, account_no, amount_fen, reference, idempotency_key)
+      overriding system value
+      select ${w.instructionId}, 'freeze', ${w.investorId}, account_no, ${w.amountFen}, ${"bid:" + w.bidId},
+        ${"freeze:bid:" + w.bidId}
+      from custody_accounts where user_id = ${w.investorId} and status = 'open'
+      returning id
+    ), a as (
+      update bid_authorisations set used_fen = used_fen + ${w.amountFen}
+      where id = ${w.authorisationId} and closed_at is null and expires_at > ${w.now}
+        and used_fen + ${w.amountFen} <= cap_fen
+      returning id
+    ), m as (
+      insert into referral_milestones (invitee_id, milestone)
+      select ${w.investorId}, 'first_bid' where ${w.milestone}
+      on conflict do nothing
+      returning invitee_id
+    )
+    select (select count(*) from u) as accounts, (select count(*) from l) as lines,
+      (select count(*) from b) as bids, (select count(*) from c) as custody,
+      (select count(*) from a) as authorised`;
+  return {
+    accounts: Number(row.accounts),
+    lines: Number(row.lines),
+    bids: Number(row.bids),
+    custody: Number(row.custody),
+    authorised: w.authorisationId === null ? 1 : Number(row.authorised),
+  };
+}
+
+/** Whether `input` has the shape {@link placeBid} accepts (what a schema would check, without one). */
+function validInput(input: PlaceBidInput): boolean {
+  return isId(input.investorId) && isId(input.loanId) && typeof input.amountFen === "bigint" &&
+    input.amountFen > 0n && input.amountFen <= MAX_BID_FEN && typeof input.idempotencyKey === "string" &&
+    IDEMPOTENCY_KEY_PATTERN.test(input.idempotencyKey);
 }
 
 /** Place a bid (see the module doc). */
 export async function placeBid(db: Db, deps: PlaceBidDeps, input: PlaceBidInput): Promise<PlaceBidResult> {
-  const parsed = inputSchema.safeParse(input);
-  if (!parsed.success) return refuse("invalid_input");
+  if (!validInput(input)) return refuse("invalid_input");
   const now = deps.now ?? new Date();
   const { investorId, loanId, amountFen, idempotencyKey } = input;
 
   // the reads of the cheap refusals in one statement (checked below in this order; again where it matters,
   // inside the transaction)
   const { earlier, loan, permission, disclosed, availableFen } = await preRead(db, input, now);
-  if (earlier) return { ok: true, ...earlier };
+  if (earlier) {
+    // the first request may still be making it durable: acknowledge nothing that is not
+    await durabilityFence(db, earlier.bidId);
+    return { ok: true, ...earlier };
+  }
 
   if (!loan) return refuse("loan_not_found");
   const loanProblem = checkLoanAndAmount(loan, investorId, amountFen, now);
@@ -460,49 +673,38 @@ export async function placeBid(db: Db, deps: PlaceBidDeps, input: PlaceBidInput)
   }
   const usesAuthorisation = input.tradePassword === undefined || input.tradePassword === "";
 
+  const sessionHash = usesAuthorisation && input.sessionId ? await hashSessionId(input.sessionId) : null;
+
   const placed = await transaction(db, async (tx, rollback): Promise<PlaceBidResult> => {
-    // the user's row lock and three reads under it, pipelined on the transaction's connection: sent
-    // together, run in order (each read's snapshot is taken after the lock is held), one round trip
-    const [[user], replay, prior, held] = await Promise.all([
+    // round trip 1: the user's row lock, then (pipelined: sent together, run in order, its snapshot taken
+    // once the lock is held) everything the checks under the lock need
+    const [[user], inside] = await Promise.all([
       tx<{ status: string }[]>`select status from users where id = ${investorId} for update`,
-      findBidByKey(tx, investorId, idempotencyKey),
-      tx`select 1 from bids where investor_id = ${investorId} limit 1`,
-      outstandingFen(tx, investorId),
+      insideRead(tx, { investorId, idempotencyKey, sessionHash }, now),
     ]);
-    if (!user || user.status !== "active") return refuse("user_inactive");
-    if (replay) return { ok: true, ...replay };
+    // a refusal from here on rolls back (the read may have created the empty frozen account)
+    if (!user || user.status !== "active") return rollback(refuse("user_inactive"));
+    if (inside.replay) return rollback({ ok: true, ...inside.replay });
     // under the lock no other bid of this investor can appear: this is its first bid iff none exists now
-    const firstBid = prior.length === 0;
-    if (loan.newbieOnly && !firstBid) return refuse("newbie_only");
-    if (held + amountFen > permission.totalOutstandingLimitFen) {
-      const left = permission.totalOutstandingLimitFen - held;
-      return refuse(
+    const firstBid = !inside.hasBid;
+    if (loan.newbieOnly && !firstBid) return rollback(refuse("newbie_only"));
+    if (inside.heldFen + amountFen > permission.totalOutstandingLimitFen) {
+      const left = permission.totalOutstandingLimitFen - inside.heldFen;
+      return rollback(refuse(
         "outstanding_limit",
         { limitFen: permission.totalOutstandingLimitFen },
         `${PLACE_BID_MESSAGES.outstanding_limit}（${
           formatFen(permission.totalOutstandingLimitFen)
         }，尚可出借 ${formatFen(left > 0n ? left : 0n)}）`,
-      );
+      ));
     }
     if (usesAuthorisation) {
-      const consumed = await consumeBidAuthorisation(tx, {
-        userId: investorId,
-        sessionId: input.sessionId,
-        amountFen,
-      }, now);
-      if (!consumed.ok) {
-        return refuse(consumed.code === "exceeds_cap" ? "exceeds_authorisation" : "needs_trade_password");
-      }
+      if (!inside.authorisation) return rollback(refuse("needs_trade_password"));
+      if (inside.authorisation.remainingFen < amountFen) return rollback(refuse("exceeds_authorisation"));
     }
-
-    const [bid] = await tx<{ id: string }[]>`
-      insert into bids (loan_id, investor_id, amount_fen, idempotency_key, channel, created_at)
-      values (${loanId}, ${investorId}, ${amountFen}, ${idempotencyKey}, ${input.channel ?? "web"}, ${now})
-      returning id`;
-    const bidId = String(bid.id);
-    const borrowerName = typeof loan.disclosure?.borrowerName === "string"
-      ? String(loan.disclosure.borrowerName)
-      : maskedUserLabel(loan.borrowerId);
+    const bidId = inside.bidId!;
+    const instructionId = inside.instructionId!;
+    const borrowerName = loan.borrowerName ?? maskedUserLabel(loan.borrowerId);
     const html = renderContractHtml({
       contractNo: bidId,
       loanId,
@@ -520,47 +722,53 @@ export async function placeBid(db: Db, deps: PlaceBidDeps, input: PlaceBidInput)
       signedAt: now,
     });
     const sha = await contractSha256(html);
-    const posted = await postEntry(tx, {
-      businessType: "bid_freeze",
-      reference: `bid:${bidId}`,
-      idempotencyKey: `bid_freeze:${bidId}`,
-      memo: `投标冻结 ${formatFen(amountFen)}（项目 ${loanId}）`,
-      lines: [
-        { account: { kind: "user_available", userId: investorId }, amountFen: -amountFen },
-        { account: { kind: "user_frozen", userId: investorId }, amountFen },
-      ],
-    });
-    if (!posted.ok) {
+    const rewardsInviter = firstBid && inside.inviter !== null;
+
+    // round trip 2, pipelined: the writes (one statement, the bid inserted signed) and the custody
+    // instruction's and the notification's outbox events. The signed bid queues the deferred trigger of
+    // db/migrations/0017_bid_funding.sql (0019), which applies the bid to the loan while this transaction
+    // commits (or fails the commit with BID_DOES_NOT_FIT): the hot loan row is never locked across a round
+    // trip
+    const [written] = await Promise.all([
+      writeBid(tx, {
+        investorId,
+        loanId,
+        bidId,
+        instructionId,
+        amountFen,
+        idempotencyKey,
+        channel: input.channel ?? "web",
+        now,
+        memo: `投标冻结 ${formatFen(amountFen)}（项目 ${loanId}）`,
+        authorisationId: usesAuthorisation ? inside.authorisation!.id : null,
+        milestone: firstBid && !rewardsInviter,
+        contractHtml: html,
+        contractSha256: sha,
+      }),
+      createCustodyInstructionEvent(tx, instructionId, { outbox: deps.outbox }),
+      notify(tx, deps.outbox, {
+        userId: investorId,
+        kind: "generic",
+        key: `bid:${bidId}`,
+        payload: {
+          title: "出借成功",
+          body: `您已出借「${loan.title}」${formatFen(amountFen)}，资金已冻结，满标放款后开始计息。` +
+            `协议编号 L${loanId}-B${bidId}。`,
+        },
+      }),
+    ]);
+    if (written.accounts !== 2) {
+      // the available balance moved on since the checks (the guarded update did not take it below zero)
       return rollback(refuse("insufficient_funds", {}, PLACE_BID_MESSAGES.insufficient_funds));
     }
-    const custody = await createCustodyInstruction(tx, {
-      kind: "freeze",
-      userId: investorId,
-      amountFen,
-      reference: `bid:${bidId}`,
-    }, { outbox: deps.outbox });
-    if (!custody.ok) return rollback(refuse("no_custody_account"));
-
-    if (firstBid) {
+    if (written.lines !== 2 || written.bids !== 1) throw new Error(`bid ${bidId}: entry or bid not written`);
+    if (written.custody !== 1) return rollback(refuse("no_custody_account"));
+    // the window closed or expired since the read under the lock
+    if (written.authorised !== 1) return rollback(refuse("needs_trade_password"));
+    // an invited investor's first bid: the milestone and the inviter's reward (its own entry, rare)
+    if (rewardsInviter) {
       await onInviteeMilestone(tx, deps.outbox, { inviteeId: investorId, milestone: "first_bid" });
     }
-    await notify(tx, deps.outbox, {
-      userId: investorId,
-      kind: "generic",
-      key: `bid:${bidId}`,
-      payload: {
-        title: "出借成功",
-        body: `您已出借「${loan.title}」${formatFen(amountFen)}，资金已冻结，满标放款后开始计息。` +
-          `协议编号 L${loanId}-B${bidId}。`,
-      },
-    });
-
-    // last: sign the bid (its contract and freeze entry). Signing queues the deferred trigger of
-    // db/migrations/0017_bid_funding.sql, which applies the bid to the loan while this transaction commits
-    // (or fails the commit with BID_DOES_NOT_FIT): the hot loan row is never locked across a round trip
-    await tx`
-      update bids set freeze_entry_id = ${posted.entryId}, contract_html = ${html}, contract_sha256 = ${sha}
-      where id = ${bidId}`;
     return {
       ok: true,
       bidId,
@@ -576,10 +784,16 @@ export async function placeBid(db: Db, deps: PlaceBidDeps, input: PlaceBidInput)
   });
   // the commit failed on the loan: everything rolled back (no bid, entry, custody or outbox row); say why
   if (placed === null) return await lateRefusal(db, loanId, amountFen, now);
-  if (!placed.ok || placed.replayed) return placed;
-  // whether this bid filled the loan: the trigger's "full" event names the bid that did
+  if (!placed.ok) return placed;
+  if (placed.replayed) {
+    await durabilityFence(db, placed.bidId);
+    return placed;
+  }
+  // durable before it is acknowledged (the transaction committed asynchronously), and whether this bid
+  // filled the loan (the trigger's "full" event names the bid that did): one statement
   const [{ filled }] = await db<{ filled: boolean }[]>`
     select exists (select 1 from loan_events where loan_id = ${loanId} and kind = 'full'
-      and detail ->> 'lastBidId' = ${placed.bidId}) as filled`;
+        and detail ->> 'lastBidId' = ${placed.bidId}) as filled,
+      pg_logical_emit_message(true, ${DURABLE_MESSAGE_PREFIX}, ${placed.bidId}) as fence`;
   return { ...placed, loanFull: filled };
 }

@@ -8,7 +8,10 @@
  *   per investor from its GET) on one loan the moment it opens, with 3× the demand it needs, at
  *   {@link CLIENTS} concurrent connections. Prints one line
  *   `rush: over-funded <fen> fen, accepted <n> bids/s, p99 <ms> ms, pgbench <tps> tps` (pgbench TPC-B at
- *   the same clients, in another fresh database).
+ *   the same clients, in another fresh database), and before it the CPU of the app and of its Postgres
+ *   backends (Linux `/proc`) per request and per accepted bid during the fill, then — after waiting up to
+ *   {@link DRAIN_SECONDS} for the background the bids leave (outbox relay, sandbox bank, callbacks) — per
+ *   accepted bid from the rush's start to its end.
  * - **hall**: `/loans` with 20 live listings, req/s and p99 at 64 connections (wrk) beside a Deno.serve
  *   hello world.
  *
@@ -44,6 +47,8 @@ const V8_FLAGS = Deno.env.get("RUSH_V8_FLAGS") === "none"
   ? ""
   : Deno.env.get("RUSH_V8_FLAGS") ?? startTaskV8Flags();
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? "8");
+/** How long the rush waits, after its last answer, for the background of the bids (outbox, bank) to end. */
+const DRAIN_SECONDS = Number(Deno.env.get("RUSH_DRAIN_SECONDS") ?? "90");
 const deno = Deno.execPath();
 
 async function admin(url: string, statement: string): Promise<void> {
@@ -123,10 +128,13 @@ async function pgbench(url: string, clients: number): Promise<number | null> {
   }
 }
 
-async function wrk(url: string): Promise<{ rps: number; p99: number; errors: string } | null> {
+async function wrk(
+  url: string,
+  seconds = SECONDS,
+): Promise<{ rps: number; requests: number; p99: number; errors: string } | null> {
   try {
     const out = await new Deno.Command("wrk", {
-      args: ["-t2", "-c64", `-d${SECONDS}s`, "--latency", "-H", "Accept-Encoding: gzip, br", url],
+      args: ["-t2", "-c64", `-d${seconds}s`, "--latency", "-H", "Accept-Encoding: gzip, br", url],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -143,6 +151,7 @@ async function wrk(url: string): Promise<{ rps: number; p99: number; errors: str
     };
     return {
       rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN),
+      requests: Number(/(\d+) requests in/.exec(text)?.[1] ?? NaN),
       p99: toMs(/\s99%\s+(\S+)/.exec(text)?.[1] ?? ""),
       errors: /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(text)?.[0] ?? "",
     };
@@ -159,6 +168,50 @@ async function cpuMicros(pid: number): Promise<number | null> {
   } catch {
     return null;
   }
+}
+
+/** CPU time (µs) so far of each Postgres backend serving database `name` (Linux `/proc`; empty elsewhere). */
+async function backendsCpuMicros(url: string, name: string): Promise<Map<number, number>> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const out = new Map<number, number>();
+  try {
+    const rows = await sql<{ pid: number }[]>`
+      select pid from pg_stat_activity where datname = ${name} and pid <> pg_backend_pid()`;
+    for (const r of rows) {
+      const us = await cpuMicros(r.pid);
+      if (us !== null) out.set(r.pid, us);
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  return out;
+}
+
+/** CPU used between two {@link backendsCpuMicros} (backends that ended meanwhile are missed). */
+function backendsCpuDelta(before: Map<number, number>, after: Map<number, number>): number | null {
+  if (after.size === 0) return null;
+  let total = 0;
+  for (const [pid, us] of after) total += us - (before.get(pid) ?? 0);
+  return total;
+}
+
+/**
+ * Samples the CPU time (µs, summed) of `pids` every {@link CPU_SAMPLE_MS} ms, so that the CPU of the fill
+ * (up to the last accepted bid) can be told from that of the refusals after it.
+ */
+const CPU_SAMPLE_MS = 50;
+function cpuSampler(pids: number[]): { latest: () => number | null; stop: () => void } {
+  let latest: number | null = null;
+  let stopped = false;
+  (async () => {
+    while (!stopped) {
+      let total = 0;
+      for (const pid of pids) total += (await cpuMicros(pid)) ?? 0;
+      latest = total;
+      await new Promise((r) => setTimeout(r, CPU_SAMPLE_MS));
+    }
+  })();
+  return { latest: () => latest, stop: () => stopped = true };
 }
 
 /** Users, money, assessments, disclosures, custody accounts, sessions and bid authorisations, set-based. */
@@ -300,7 +353,7 @@ export async function benchLending(baseUrl: string, only?: "rush" | "hall"): Pro
     console.log(
       `\nlending benches: ${sessions.length} investors set up in ${
         ((performance.now() - t0) / 1000).toFixed(1)
-      } s`,
+      } s (database ${dbName})`,
     );
     // RUSH_INSPECT=<port>: the app runs under the V8 inspector (to take a CPU profile of the rush)
     const inspect = Deno.env.get("RUSH_INSPECT");
@@ -342,12 +395,19 @@ export async function benchLending(baseUrl: string, only?: "rush" | "hall"): Pro
       }
       // the loan opens now
       await admin(url, `update loans set publish_at = now() where id = ${loanId}`);
+      const pgBefore = await backendsCpuMicros(baseUrl, dbName);
       const cpuBefore = await cpuMicros(app.pid);
+      const sampler = cpuSampler([app.pid]);
+      const pgSampler = cpuSampler([...pgBefore.keys()]);
+      const pgAtStart = [...pgBefore.values()].reduce((a, b) => a + b, 0);
       const latencies: number[] = [];
       let accepted = 0;
       let refused = 0;
       let errors = 0;
       let lastAccepted = 0;
+      // the app's and its Postgres backends' CPU when the last accepted bid was answered (the fill), sampled
+      let cpuAtFill: number | null = null;
+      let pgAtFill: number | null = null;
       const start = performance.now();
       await pool(tokens, CLIENTS, async (t) => {
         const began = performance.now();
@@ -369,6 +429,8 @@ export async function benchLending(baseUrl: string, only?: "rush" | "hall"): Pro
           if (res.status === 201 && body?.ok) {
             accepted++;
             lastAccepted = performance.now();
+            cpuAtFill = sampler.latest();
+            pgAtFill = pgSampler.latest();
           } else if (res.status === 409 && (body?.code === "loan_full" || body?.code === "over_remaining")) {
             refused++;
           } else errors++;
@@ -378,10 +440,31 @@ export async function benchLending(baseUrl: string, only?: "rush" | "hall"): Pro
       });
       const fillSeconds = ((lastAccepted || performance.now()) - start) / 1000;
       const cpuAfter = await cpuMicros(app.pid);
+      sampler.stop();
+      pgSampler.stop();
+      const pgCpu = backendsCpuDelta(pgBefore, await backendsCpuMicros(baseUrl, dbName));
       const sql = postgres(url, { max: 1, onnotice: () => {} });
       const [r] = await sql<{ bids: string; amount: string; funded: string; status: string }[]>`
         select coalesce((select sum(amount_fen) from bids where loan_id = l.id), 0)::text as bids,
           amount_fen::text as amount, funded_fen::text as funded, status from loans l where id = ${loanId}`;
+      // the background each accepted bid leaves (outbox relay: notification and custody freeze; the sandbox
+      // bank executing it and calling back): wait until it is all done, to count its CPU too
+      const drainStart = performance.now();
+      let drained = false;
+      while (performance.now() - drainStart < DRAIN_SECONDS * 1000) {
+        const [d] = await sql<{ busy: boolean }[]>`
+          select exists (select 1 from outbox_events where status = 'pending' and available_at <= now())
+            or exists (select 1 from sandbox_callbacks where delivered_at is null)
+            or exists (select 1 from custody_instructions where status in ('pending', 'submitted')) as busy`;
+        if (!d.busy) {
+          drained = true;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const drainSeconds = (performance.now() - drainStart) / 1000;
+      const cpuDrained = await cpuMicros(app.pid);
+      const pgDrained = backendsCpuDelta(pgBefore, await backendsCpuMicros(baseUrl, dbName));
       await sql.end({ timeout: 5 });
       const overFunded = BigInt(r.bids) - BigInt(r.amount);
       await admin(baseUrl, `create database ${tpcbDb}`);
@@ -394,6 +477,32 @@ export async function benchLending(baseUrl: string, only?: "rush" | "hall"): Pro
             cpuBefore === null || cpuAfter === null
               ? "n/a"
               : `${((cpuAfter - cpuBefore) / (accepted + refused + errors) / 1000).toFixed(2)} ms per request`
+          }, ${
+            cpuBefore === null || cpuAtFill === null || accepted === 0
+              ? "n/a"
+              : `${
+                ((cpuAtFill - cpuBefore) / accepted / 1000).toFixed(2)
+              } ms per accepted bid during the fill`
+          }; Postgres backends CPU ${
+            pgAtFill === null || accepted === 0
+              ? ""
+              : `${
+                ((pgAtFill - pgAtStart) / accepted / 1000).toFixed(2)
+              } ms per accepted bid during the fill, `
+          }${
+            pgCpu === null
+              ? "n/a"
+              : `${(pgCpu / (accepted + refused + errors) / 1000).toFixed(2)} ms per request`
+          }`,
+      );
+      console.log(
+        `  background ${drained ? "done" : "NOT done"} ${drainSeconds.toFixed(1)} s after the last answer; ` +
+          `from the rush's start to then, per accepted bid (its refusals, relay, bank and callbacks included): app CPU ${
+            cpuBefore === null || cpuDrained === null || accepted === 0
+              ? "n/a"
+              : `${((cpuDrained - cpuBefore) / accepted / 1000).toFixed(2)} ms`
+          }, Postgres backends CPU ${
+            pgDrained === null || accepted === 0 ? "n/a" : `${(pgDrained / accepted / 1000).toFixed(2)} ms`
           }`,
       );
       console.log(
@@ -421,17 +530,29 @@ export async function benchLending(baseUrl: string, only?: "rush" | "hall"): Pro
         stderr: "inherit",
       }).spawn();
       await waitFor(`http://127.0.0.1:${helloPort}/`);
+      // a short warm-up of each server first (JIT, the first renders), then the measured runs
+      await wrk(`http://127.0.0.1:${helloPort}/`, 2);
+      const helloCpuBefore = await cpuMicros(hello.pid);
       const h = await wrk(`http://127.0.0.1:${helloPort}/`);
+      const helloCpuAfter = await cpuMicros(hello.pid);
+      await wrk(`${base}/loans`, 2);
+      const cpuBefore = await cpuMicros(app.pid);
       const l = await wrk(`${base}/loans`);
+      const cpuAfter = await cpuMicros(app.pid);
       if (!h || !l) console.log("  wrk not installed: hall bench skipped");
       else {
+        const cpu = cpuBefore === null || cpuAfter === null
+          ? ""
+          : `, app CPU ${((cpuAfter - cpuBefore) / l.requests).toFixed(0)} µs/req`;
         console.log(
           `hall: /loans (20 live listings) ${l.rps.toFixed(0)} req/s, p99 ${
             l.p99.toFixed(2)
-          } ms ${l.errors}; ` +
-            `hello world ${h.rps.toFixed(0)} req/s, p99 ${h.p99.toFixed(2)} ms; ratio ${
-              (l.rps / h.rps).toFixed(2)
-            }`,
+          } ms${cpu} ${l.errors}; ` +
+            `hello world ${h.rps.toFixed(0)} req/s, p99 ${h.p99.toFixed(2)} ms${
+              helloCpuBefore === null || helloCpuAfter === null
+                ? ""
+                : `, CPU ${((helloCpuAfter - helloCpuBefore) / h.requests).toFixed(0)} µs/req`
+            }; ratio ${(l.rps / h.rps).toFixed(2)}`,
         );
       }
     }

@@ -132,6 +132,19 @@ appTest("bid API: each refusal is a JSON code with its status and moves nothing"
   await expect({ amountFen: 1.5, tradePassword: tp }, 400, "invalid_input");
   await expect({ amountFen: 100_000, amountYuan: "1000", tradePassword: tp }, 400, "invalid_input");
   await expect({ amountYuan: "abc", tradePassword: tp }, 400, "invalid_input");
+  // the body's shape, checked field by field (no schema on this path)
+  await expect([{ amountFen: 100_000 }], 400, "invalid_input");
+  await expect(null, 400, "invalid_input");
+  await expect({ amountFen: -100, tradePassword: tp }, 400, "invalid_input");
+  await expect({ amountFen: 10_000_000_001, tradePassword: tp }, 400, "invalid_input");
+  await expect({ amountFen: "0100", tradePassword: tp }, 400, "invalid_input");
+  await expect({ amountFen: null, tradePassword: tp }, 400, "invalid_input");
+  await expect({ amountYuan: 0, tradePassword: tp }, 400, "invalid_input");
+  await expect({ amountYuan: "1".repeat(31), tradePassword: tp }, 400, "invalid_input");
+  await expect({ amountFen: 100_000, tradePassword: "1".repeat(21) }, 400, "invalid_input");
+  await expect({ amountFen: 100_000, tradePassword: 123456 }, 400, "invalid_input");
+  // a string amount in fen is taken as such
+  await expect({ amountFen: "15000", tradePassword: tp }, 422, "not_multiple");
   const below = await expect({ amountYuan: "50", tradePassword: tp }, 422, "below_minimum");
   assert.equal(below.limitFen, 10_000);
   await expect({ amountFen: 15_000, tradePassword: tp }, 422, "not_multiple");

@@ -2,7 +2,9 @@
  * placeBid: a bid freezes the amount, raises the loan's funded amount, writes the contract, custody
  * instruction and notification in one transaction; every refusal changes nothing; the idempotency key
  * returns the first bid; newbie-only loans; a bid that no longer fits at commit (the deferred funding
- * trigger of 0017) leaves nothing; the loan fills exactly, also under 90 concurrent bidders.
+ * trigger of 0017, and of 0019 for a bid inserted signed) leaves nothing; a balance spent meanwhile is
+ * refused under the lock; the loan fills exactly, also under 90 concurrent bidders; the durability fence
+ * returns only once the WAL is flushed past it.
  */
 import assert from "node:assert/strict";
 import type { Db } from "../../../db/tx.ts";
@@ -10,7 +12,7 @@ import { auditLedger } from "../../../domain/ledger/audit.ts";
 import { userBalances } from "../../../domain/ledger/ledger.ts";
 import type { Fen } from "../../../domain/money/fen.ts";
 import { contractSha256 } from "../../../domain/lending/contract.ts";
-import { placeBid, type PlaceBidInput } from "../../../domain/lending/place_bid.ts";
+import { durabilityFence, placeBid, type PlaceBidInput } from "../../../domain/lending/place_bid.ts";
 import { dbTest, testDbKind } from "../../helpers/db.ts";
 import { insertLoan } from "../../helpers/lending.ts";
 import { testOutbox } from "../../helpers/outbox.ts";
@@ -318,6 +320,57 @@ dbTest(
 );
 
 dbTest(
+  "placeBid: two bids of one investor over the balance at once: the second is refused under the lock",
+  async (sql) => {
+    // both pass the check before the transaction (¥800 available, ¥600 each); the guarded ledger update of
+    // the second, under the investor's lock, finds ¥200 and rolls everything back
+    const inv = await bidReadyInvestor(sql, { balanceFen: 80_000n });
+    const { loanId } = await insertLoan(sql, { amountFen: 1_000_000n });
+    const session = await sessionWithBidAuthorisation(sql, inv.userId);
+    const both = await Promise.all(
+      [0, 1].map(() =>
+        placeBid(
+          sql,
+          deps,
+          bid(inv.userId, loanId, 60_000n, { tradePassword: undefined, sessionId: session }),
+        )
+      ),
+    );
+    assert.deepEqual(both.map((r) => r.ok ? "ok" : r.code).sort(), ["insufficient_funds", "ok"]);
+    assert.deepEqual(await userBalances(sql, inv.userId), {
+      availableFen: 20_000n,
+      frozenFen: 60_000n,
+      rewardFen: 0n,
+    });
+    const [row] = await sql<{ bids: string; custody: string; used: string }[]>`
+      select (select count(*) from bids where investor_id = ${inv.userId})::text as bids,
+        (select count(*) from custody_instructions where user_id = ${inv.userId})::text as custody,
+        (select sum(used_fen) from bid_authorisations where user_id = ${inv.userId})::text as used`;
+    assert.deepEqual({ ...row }, { bids: "1", custody: "1", used: "60000" });
+    assert.deepEqual(await auditLedger(sql, { userIds: [inv.userId] }), []);
+  },
+);
+
+dbTest("placeBid: a bid inserted already signed funds its loan at commit too (0019)", async (sql) => {
+  const inv = await bidReadyInvestor(sql);
+  const { loanId } = await insertLoan(sql, { amountFen: 100_000n, fundedFen: 80_000n });
+  const insert = (amountFen: bigint, sha: string | null) =>
+    sql.begin(async (tx) => {
+      await tx`
+        insert into bids (loan_id, investor_id, amount_fen, idempotency_key, contract_sha256)
+        values (${loanId}, ${inv.userId}, ${amountFen}, ${crypto.randomUUID()}, ${sha})`;
+      const [l] = await tx`select funded_fen::text as f from loans where id = ${loanId}`;
+      assert.equal(l.f, "80000", "deferred: not inside the transaction");
+    }).then(() => "committed", (e: { code?: string }) => e.code ?? String(e));
+  const signed = "1".repeat(64);
+  assert.equal(await insert(30_000n, signed), "LB001");
+  assert.equal(await insert(10_000n, null), "committed");
+  assert.equal(await insert(10_000n, signed), "committed");
+  const [loan] = await sql`select funded_fen::text as funded, bid_count as n from loans where id = ${loanId}`;
+  assert.deepEqual({ ...loan }, { funded: "90000", n: 1 });
+});
+
+dbTest(
   "placeBid postgres: 90 concurrent bidders over 3× the demand fill the loan exactly; refused bids leave nothing",
   async (sql) => {
     const bidders = 90;
@@ -363,6 +416,26 @@ dbTest(
       }
     }
     assert.deepEqual(await auditLedger(sql, { userIds: investors.map((u) => u.userId) }), []);
+  },
+  { ignore: testDbKind !== "postgres" },
+);
+
+dbTest(
+  "placeBid postgres: the durability fence returns only once the WAL is flushed past it (also side by side)",
+  async (sql) => {
+    // test databases commit asynchronously (tests/run.ts); the fence runs as deployed: synchronous_commit on
+    const conns = await Promise.all(Array.from({ length: 4 }, () => sql.reserve()));
+    try {
+      for (const c of conns) await c`set synchronous_commit = on`;
+      const lsns = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => durabilityFence(conns[i % conns.length], `test-${i}`)),
+      );
+      const [{ flushed }] = await conns[0]<{ flushed: boolean }[]>`
+        select pg_current_wal_flush_lsn() >= max(l::pg_lsn) as flushed from unnest(${lsns}::text[]) as l`;
+      assert.equal(flushed, true, lsns.join(" "));
+    } finally {
+      for (const c of conns) c.release();
+    }
   },
   { ignore: testDbKind !== "postgres" },
 );
