@@ -31,7 +31,7 @@ import { createPiiCipher, type PiiCipher } from "./domain/accounts/pii.ts";
 import type { Gateways } from "./domain/gateways/mod.ts";
 import { createOutbox, type Outbox } from "./db/outbox.ts";
 import { createGateways } from "./integrations/gateways.ts";
-import { batchedWake, enqueueOutboxWake } from "./jobs/outbox_relay.ts";
+import { enqueueOutboxWake } from "./jobs/outbox_relay.ts";
 import { AVATAR_UPLOAD_BODY_MAX_BYTES, AVATAR_UPLOAD_PATH } from "./domain/accounts/profile.ts";
 import { VIDEO_UPLOAD_BODY_LIMIT, VIDEO_UPLOAD_PATH } from "./domain/identity/video.ts";
 import { DOCUMENT_UPLOAD_BODY_LIMIT, DOCUMENT_UPLOAD_PATH } from "./domain/borrowing/documents.ts";
@@ -80,8 +80,7 @@ export function createServices(
     piiHashKey: base.config.piiHashKey,
   });
   const gateways = createGateways(base.config, base.sql);
-  // commits arriving while a wake-up is being enqueued share the next one (one KV message per burst)
-  const outbox = createOutbox({ box: pii, wake: batchedWake((ids) => enqueueOutboxWake(base.kv, ids)) });
+  const outbox = createOutbox({ box: pii, wake: (ids) => enqueueOutboxWake(base.kv, ids) });
   return { ...base, pii, gateways, outbox };
 }
 

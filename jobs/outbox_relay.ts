@@ -214,33 +214,6 @@ export async function enqueueOutboxWake(kv: Deno.Kv, ids: readonly string[]): Pr
   }
 }
 
-/**
- * Batch wake-ups while one is being sent: the first call sends at once; ids of calls arriving while a send
- * is in flight wait and go out together in the next one (each caller's promise settles with the send that
- * carries its ids). Under a burst of commits (a funding rush) that is one KV enqueue per round trip instead
- * of one per commit; alone, a call is sent without delay.
- */
-export function batchedWake(
-  send: (ids: readonly string[]) => Promise<void>,
-): (ids: readonly string[]) => Promise<void> {
-  let pending: string[] = [];
-  let queued: Promise<void> | null = null;
-  let inFlight: Promise<void> = Promise.resolve();
-  return (ids) => {
-    for (const id of ids) pending.push(id);
-    if (queued) return queued;
-    const next = inFlight.catch(() => {}).then(() => {
-      const batch = pending;
-      pending = [];
-      queued = null;
-      return send(batch);
-    });
-    queued = next;
-    inFlight = next;
-    return next;
-  };
-}
-
 /** The KV queue handler for wake-ups: deliver exactly the events named (those still due). */
 export function outboxWakeHandler(relay: OutboxRelay): QueueHandler {
   return defineQueueHandler({

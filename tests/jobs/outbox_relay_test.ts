@@ -3,12 +3,7 @@ import { createOutbox } from "../../db/outbox.ts";
 import { transaction } from "../../db/tx.ts";
 import type { SmsGateway } from "../../domain/gateways/sms.ts";
 import { createGateways } from "../../integrations/gateways.ts";
-import {
-  batchedWake,
-  createOutboxRelay,
-  RELAY_BACKOFF_MS,
-  RELAY_MAX_ATTEMPTS,
-} from "../../jobs/outbox_relay.ts";
+import { createOutboxRelay, RELAY_BACKOFF_MS, RELAY_MAX_ATTEMPTS } from "../../jobs/outbox_relay.ts";
 import { outboxTopicHandlers } from "../../jobs/outbox_topics.ts";
 import { dbTest, randomPhone, testDbKind } from "../helpers/db.ts";
 import { testCipher } from "../helpers/forms.ts";
@@ -271,33 +266,3 @@ dbTest(
   },
   { ignore: testDbKind !== "postgres" },
 );
-
-Deno.test("batchedWake: alone at once; while a send is in flight, later ids share the next send", async () => {
-  const sent: string[][] = [];
-  const gates: (() => void)[] = [];
-  const wake = batchedWake((ids) => {
-    sent.push([...ids]);
-    return new Promise<void>((resolve) => gates.push(resolve));
-  });
-  const first = wake(["1"]);
-  await Promise.resolve();
-  await Promise.resolve();
-  assert.deepEqual(sent, [["1"]], "the first call is sent without waiting");
-  const second = wake(["2"]);
-  const third = wake(["3", "4"]);
-  assert.equal(second, third, "calls during a send share the next one");
-  await Promise.resolve();
-  assert.equal(sent.length, 1, "nothing more while the first send is in flight");
-  gates[0]();
-  await first;
-  for (let i = 0; i < 5 && sent.length < 2; i++) await Promise.resolve();
-  assert.deepEqual(sent, [["1"], ["2", "3", "4"]]);
-  gates[1]();
-  await third;
-  // a failed send rejects its callers and does not stop the next one
-  const failing = batchedWake((ids) =>
-    ids.includes("x") ? Promise.reject(new Error("kv down")) : Promise.resolve()
-  );
-  await assert.rejects(failing(["x"]), /kv down/);
-  await failing(["y"]);
-});
