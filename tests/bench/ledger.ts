@@ -5,30 +5,15 @@
  * pgbench's TPC-B-like script at the same client counts in a database of its own, printed as a ratio.
  * Prints figures; never fails on time.
  */
-import postgres from "postgres";
 import { migrate } from "../../db/migrate.ts";
 import { transaction } from "../../db/tx.ts";
 import { postEntry } from "../../domain/ledger/ledger.ts";
 import { openDatabase } from "../../db/connection.ts";
+import { admin, withDatabase } from "./bench_util.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? "8");
 const CLIENTS = [8, 64] as const;
 const USERS = 10_000;
-
-async function admin(url: string, statement: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe(statement);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 async function ledgerTransfers(url: string, clients: number): Promise<number> {
   const db = await openDatabase({ databaseUrl: url, dataDir: "memory://", maxConnections: clients });

@@ -20,6 +20,7 @@ import { benchLedger } from "./ledger.ts";
 import { benchPageWeight, printPeakRss } from "./page_weight.ts";
 import { benchLending } from "./rush.ts";
 import { benchSettlement } from "./settlement.ts";
+import { cpuMicros, freePort } from "./bench_util.ts";
 
 // `deno task bench settle`: only the settlement bench (real Postgres), then exit
 if (Deno.args[0] === "settle") {
@@ -40,13 +41,6 @@ const DURATION_S = Number(Deno.env.get("BENCH_SECONDS") ?? "8");
 const CONNECTIONS = 64;
 /** Runs of each compression variant, alternating, so that a busy moment does not favour one of them. */
 const COMPRESSION_ROUNDS = Number(Deno.env.get("BENCH_COMPRESSION_ROUNDS") ?? "3");
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -110,21 +104,6 @@ async function wrk(url: string, acceptEncoding = "gzip, br"): Promise<WrkResult 
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;
-  }
-}
-
-/**
- * CPU time (user + system, all threads) a process has used so far, in microseconds, from
- * `/proc/<pid>/stat` (Linux); null elsewhere. Unlike wall time it barely moves when other programs
- * share the machine, so per-request CPU is the steadier figure on a busy box.
- */
-async function cpuMicros(pid: number): Promise<number | null> {
-  try {
-    const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
-    // after "pid (comm) ", utime and stime are fields 12 and 13 (0-based), in clock ticks of 10 ms
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return null;
   }
 }
 

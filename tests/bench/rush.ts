@@ -25,6 +25,7 @@ import { createPiiCipher } from "../../domain/accounts/pii.ts";
 import { hashSessionId } from "../../domain/accounts/session.ts";
 import { RISK_DISCLOSURE_VERSION } from "../../domain/investor/risk_disclosure.ts";
 import { printPeakRss } from "./page_weight.ts";
+import { admin, cpuMicros, freePort, withDatabase } from "./bench_util.ts";
 
 const INVESTORS = Number(Deno.env.get("RUSH_INVESTORS") ?? "5000");
 const CLIENTS = Number(Deno.env.get("RUSH_CLIENTS") ?? "64");
@@ -50,28 +51,6 @@ const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? "8");
 /** How long the rush waits, after its last answer, for the background of the bids (outbox, bank) to end. */
 const DRAIN_SECONDS = Number(Deno.env.get("RUSH_DRAIN_SECONDS") ?? "90");
 const deno = Deno.execPath();
-
-async function admin(url: string, statement: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe(statement);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -155,16 +134,6 @@ async function wrk(
       p99: toMs(/\s99%\s+(\S+)/.exec(text)?.[1] ?? ""),
       errors: /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(text)?.[0] ?? "",
     };
-  } catch {
-    return null;
-  }
-}
-
-/** CPU time (user + system) a process has used so far, in µs (Linux `/proc`); null elsewhere. */
-async function cpuMicros(pid: number): Promise<number | null> {
-  try {
-    const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
   } catch {
     return null;
   }

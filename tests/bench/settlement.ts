@@ -16,38 +16,13 @@ import { migrate } from "../../db/migrate.ts";
 import { openDatabase } from "../../db/connection.ts";
 import { createOutbox } from "../../db/outbox.ts";
 import { settleDay } from "../../domain/lending/settlement.ts";
+import { admin, cpuMicros, withDatabase } from "./bench_util.ts";
 
 const LOANS = Number(Deno.env.get("SETTLE_BENCH_LOANS") ?? "10000");
 const CLAIMS = Number(Deno.env.get("SETTLE_BENCH_CLAIMS") ?? "100");
 const INVESTORS = Number(Deno.env.get("SETTLE_BENCH_INVESTORS") ?? "1000");
 const CHUNK = Number(Deno.env.get("SETTLE_BENCH_CHUNK") ?? "500");
 const DAY = "2001-01-15";
-
-async function admin(url: string, statement: string): Promise<void> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe(statement);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-/** CPU time (user + system) a process has used so far, in µs (Linux `/proc`); null elsewhere. */
-async function cpuMicros(pid: number): Promise<number | null> {
-  try {
-    const fields = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
-    // after "pid (comm) ", utime and stime are fields 12 and 13 (0-based), in clock ticks of 10 ms
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return null;
-  }
-}
 
 /** The client backends serving `db` (its pool's connections), as Postgres pids. */
 async function backendPids(baseUrl: string, name: string): Promise<number[]> {
