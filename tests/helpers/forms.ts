@@ -246,17 +246,23 @@ const SMS_WAIT_MS = 5_000;
 /**
  * The code of the latest SMS sent to `phone`: delivers the due SMS events until none is due any more (the
  * app's relay, woken through KV, may hold one under its lease for a moment), then reads the sandbox
- * record. Fails when there is none, or when SMS stay due for {@link SMS_WAIT_MS}.
+ * record. Fails when there is none, or when SMS nobody holds stay due for {@link SMS_WAIT_MS}.
  */
 export async function latestSmsCode(sql: Db, phone: string): Promise<string> {
   const deadline = Date.now() + SMS_WAIT_MS;
   for (;;) {
-    const due = await sql<{ id: string }[]>`
-      select id::text as id from outbox_events
+    const due = await sql<{ id: string; held: boolean }[]>`
+      select id::text as id, coalesce(claimed_until > now(), false) as held from outbox_events
       where topic = 'sms.send' and status = 'pending' and available_at <= now() order by id limit 200`;
     if (due.length === 0) break;
-    assert.ok(Date.now() < deadline, "SMS still waiting in the outbox");
-    await deliverOutbox(sql, due.map((r) => r.id));
+    const free = due.filter((r) => !r.held).map((r) => r.id);
+    if (Date.now() >= deadline) {
+      // one still held after the wait is under the lease of a relay that is gone (another test file's app,
+      // in the shared Postgres database): not this test's to wait for; one nobody holds is
+      assert.equal(free.length, 0, "SMS still waiting in the outbox");
+      break;
+    }
+    if (free.length > 0) await deliverOutbox(sql, free);
     await new Promise((r) => setTimeout(r, 25));
   }
   const [row] = await sql<{ body: string }[]>`
