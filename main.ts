@@ -28,6 +28,7 @@ import { sessionBinding, sessions } from "./session_middleware.ts";
 import { databaseUnavailable } from "./unavailable_middleware.ts";
 import { type SecurityEventSink, securityLogFor, stdoutSecuritySink } from "./domain/shared/security_log.ts";
 import { createPiiCipher, type PiiCipher } from "./domain/accounts/pii.ts";
+import { sessionCookieName } from "./domain/accounts/session.ts";
 import type { Gateways } from "./domain/gateways/mod.ts";
 import { createOutbox, type Outbox } from "./db/outbox.ts";
 import { createGateways } from "./integrations/gateways.ts";
@@ -44,10 +45,20 @@ function uploadBodyLimit(url: URL): number | undefined {
   return undefined;
 }
 
-/** No user or staff session cookie (under either name): a visitor every shared page is the same for. */
+/** Any session cookie (user or staff, plain or `__Host-` name, as sessionCookieName makes them) in a header. */
+const SESSION_COOKIE = new RegExp(
+  `(?:^|;)\\s*(?:${
+    (["user", "staff"] as const).flatMap((kind) =>
+      [false, true].map((secure) => sessionCookieName(kind, secure))
+    )
+      .join("|")
+  })=`,
+);
+
+/** No user or staff session cookie: a visitor every shared page is the same for. */
 function withoutSession(req: Request): boolean {
   const cookie = req.headers.get("cookie");
-  return cookie === null || !/(?:^|;)\s*(?:__Host-)?(?:staff_)?sid=/.test(cookie);
+  return cookie === null || !SESSION_COOKIE.test(cookie);
 }
 
 /** The process-wide parts every request and job shares, built once by {@link createServices}. */
