@@ -32,7 +32,8 @@ import { sessionCookieName } from "./domain/accounts/session.ts";
 import type { Gateways } from "./domain/gateways/mod.ts";
 import { createOutbox, type Outbox } from "./db/outbox.ts";
 import { createGateways } from "./integrations/gateways.ts";
-import { enqueueOutboxWake } from "./jobs/outbox_relay.ts";
+import { createForegroundGauge, type ForegroundGauge } from "./jobs/foreground.ts";
+import { type OutboxWaker, outboxWakerFor } from "./jobs/outbox_relay.ts";
 import { AVATAR_UPLOAD_BODY_MAX_BYTES, AVATAR_UPLOAD_PATH } from "./domain/accounts/profile.ts";
 import { VIDEO_UPLOAD_BODY_LIMIT, VIDEO_UPLOAD_PATH } from "./domain/identity/video.ts";
 import { DOCUMENT_UPLOAD_BODY_LIMIT, DOCUMENT_UPLOAD_PATH } from "./domain/borrowing/documents.ts";
@@ -73,6 +74,10 @@ export interface Services {
   gateways: Gateways;
   /** Where commands publish side effects; wakes the relay through the KV queue after each commit. */
   outbox: Outbox;
+  /** Gathers the outbox's wake-ups (one KV message on its way at a time; one per KV store). */
+  outboxWaker: OutboxWaker;
+  /** The requests in flight (every request is counted): background work waits for a lull. */
+  foreground: ForegroundGauge;
 }
 
 /**
@@ -91,8 +96,9 @@ export function createServices(
     piiHashKey: base.config.piiHashKey,
   });
   const gateways = createGateways(base.config, base.sql);
-  const outbox = createOutbox({ box: pii, wake: (ids) => enqueueOutboxWake(base.kv, ids) });
-  return { ...base, pii, gateways, outbox };
+  const outboxWaker = outboxWakerFor(base.kv);
+  const outbox = createOutbox({ box: pii, wake: (ids) => outboxWaker.wake(ids) });
+  return { ...base, pii, gateways, outbox, outboxWaker, foreground: createForegroundGauge() };
 }
 
 /** What {@link createApp} needs. */
@@ -130,6 +136,16 @@ export function createApp(deps: AppDeps): App<State> {
       : undefined,
   });
   app.front(shared.answer);
+  // every request through the chain counts as foreground (the relay waits while many are in flight)
+  const { foreground } = deps;
+  app.use(async (ctx) => {
+    foreground.enter();
+    try {
+      return await ctx.next();
+    } finally {
+      foreground.leave();
+    }
+  });
   app.use(requestLog({ log }));
   app.use(shared.keep);
   app.use(securityHeaders({ hsts: deps.config.env === "production" }));

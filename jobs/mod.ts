@@ -37,7 +37,7 @@ export interface JobsHandle {
 /** The relay of this app: every outbox topic's handler over the deps' database and gateways. */
 export function createAppRelay(deps: JobDeps): OutboxRelay {
   return createOutboxRelay(
-    { db: deps.sql, box: deps.pii },
+    { db: deps.sql, box: deps.pii, foreground: deps.foreground },
     outboxTopicHandlers({
       db: deps.sql,
       gateways: deps.gateways,
@@ -55,7 +55,7 @@ export function createAppRelay(deps: JobDeps): OutboxRelay {
  */
 export function startJobs(deps: JobDeps): JobsHandle {
   const relay = createAppRelay(deps);
-  const handlers: QueueHandler[] = [outboxWakeHandler(relay), loanReminderQueueHandler];
+  const handlers: QueueHandler[] = [outboxWakeHandler(relay, deps.outboxWaker), loanReminderQueueHandler];
   const queueDone = startQueueConsumer(deps, handlers);
   const abort = new AbortController();
   if (deps.config.env !== "test") {

@@ -15,6 +15,7 @@ import { z } from "zod";
 import type { OutboxJson, SecretBox } from "../db/outbox.ts";
 import type { Db } from "../db/tx.ts";
 import { errorText, logJob } from "./deps.ts";
+import type { ForegroundGauge } from "./foreground.ts";
 import { DEFAULT_BACKOFF_MS, defineQueueHandler, enqueue, type QueueHandler } from "./queue.ts";
 
 /** Events claimed per round. */
@@ -85,7 +86,14 @@ interface ClaimedRow {
 
 /** Build a relay over `db` with the given topic handlers. */
 export function createOutboxRelay(
-  deps: { db: Db; box: SecretBox; now?: () => Date; leaseMs?: number },
+  deps: {
+    db: Db;
+    box: SecretBox;
+    now?: () => Date;
+    leaseMs?: number;
+    /** Each round first waits for a lull in the process's requests (see jobs/foreground.ts). */
+    foreground?: ForegroundGauge;
+  },
   handlers: readonly TopicHandler[],
 ): OutboxRelay {
   const byTopic = new Map<string, TopicHandler>();
@@ -184,6 +192,7 @@ export function createOutboxRelay(
       const ids = options.ids ? options.ids.slice(0, RELAY_WAKE_MAX_IDS) : null;
       if (ids !== null && ids.length === 0) return report;
       for (let round = 0; round < RELAY_MAX_ROUNDS; round++) {
+        if (deps.foreground) await deps.foreground.quiet();
         const token = crypto.randomUUID();
         const rows = await claim(ids, token);
         report.claimed += rows.length;
@@ -203,9 +212,84 @@ const wakeSchema = z.object({ ids: z.array(idSchema).min(1).max(RELAY_WAKE_MAX_I
 /** The wake-up message: its type, schema and retry schedule (the handler is built per relay). */
 const WAKE_MESSAGE = { type: OUTBOX_WAKE_TYPE, schema: wakeSchema, backoffMs: DEFAULT_BACKOFF_MS };
 
+/** How long a wake-up message may be on its way before another is sent for the ids gathered meanwhile. */
+export const WAKE_COALESCE_MAX_MS = 1_000;
+/** Most ids gathered for the next wake-up (past it the catch-up poll finds the rest). */
+export const WAKE_PENDING_MAX_IDS = 20_000;
+
 /**
- * Wake the relay for `ids` (events that just committed) through the KV queue; for the outbox's `wake`
- * option. At most {@link RELAY_WAKE_MAX_IDS} ids per message.
+ * Wakes the relay of this process through the KV queue for events just committed — one message at a time:
+ * while a message is on its way (enqueued, not yet handled here), the ids of later commits join it
+ * instead of each commit writing its own message (a funding rush commits hundreds of bids a second; one
+ * message per bid costs four KV writes and a relay call each). The handler {@link take}s them all.
+ */
+export interface OutboxWaker {
+  /** For the outbox's `wake` option: `ids` committed just now. */
+  wake(ids: readonly string[]): Promise<void>;
+  /** The ids to deliver for a received message: its own and every id gathered since (cleared). */
+  take(messageIds: readonly string[]): string[];
+  /** Ids taken but not delivered (the delivery failed): gathered again for the message's redelivery. */
+  putBack(ids: readonly string[]): void;
+}
+
+/**
+ * A waker over `kv`. If a message is not handled here within {@link WAKE_COALESCE_MAX_MS} (another process
+ * sharing the KV store took it, or it was lost), the next commit sends a new one carrying every gathered
+ * id; ids beyond {@link WAKE_PENDING_MAX_IDS} are left to the catch-up poll.
+ */
+export function createOutboxWaker(kv: Deno.Kv, now: () => number = Date.now): OutboxWaker {
+  let pending = new Set<string>();
+  /** When the message on its way was sent (ms), or null. */
+  let sentAtMs: number | null = null;
+  return {
+    async wake(ids) {
+      for (const id of ids) {
+        if (pending.size >= WAKE_PENDING_MAX_IDS) break;
+        pending.add(id);
+      }
+      if (sentAtMs !== null && now() - sentAtMs < WAKE_COALESCE_MAX_MS) return;
+      sentAtMs = now();
+      const carried = [...pending].slice(0, RELAY_WAKE_MAX_IDS);
+      try {
+        await enqueue(kv, WAKE_MESSAGE, { ids: carried }, {
+          dedupeKey: `outbox:${carried[0]}+${carried.length}`,
+        });
+      } catch (error) {
+        sentAtMs = null;
+        throw error;
+      }
+    },
+    take(messageIds) {
+      sentAtMs = null;
+      const all = new Set(messageIds);
+      for (const id of pending) all.add(id);
+      pending = new Set();
+      return [...all];
+    },
+    putBack(ids) {
+      for (const id of ids) {
+        if (pending.size >= WAKE_PENDING_MAX_IDS) break;
+        pending.add(id);
+      }
+    },
+  };
+}
+
+const wakers = new WeakMap<Deno.Kv, OutboxWaker>();
+
+/**
+ * The one {@link OutboxWaker} of this process for `kv`: every outbox writing to a KV store shares it, so
+ * whichever consumer of that store receives the message takes every id gathered.
+ */
+export function outboxWakerFor(kv: Deno.Kv): OutboxWaker {
+  let waker = wakers.get(kv);
+  if (!waker) wakers.set(kv, waker = createOutboxWaker(kv));
+  return waker;
+}
+
+/**
+ * Wake the relay for `ids` through the KV queue, one message per {@link RELAY_WAKE_MAX_IDS} ids (without
+ * gathering: what a process without a {@link OutboxWaker} uses).
  */
 export async function enqueueOutboxWake(kv: Deno.Kv, ids: readonly string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += RELAY_WAKE_MAX_IDS) {
@@ -214,12 +298,24 @@ export async function enqueueOutboxWake(kv: Deno.Kv, ids: readonly string[]): Pr
   }
 }
 
-/** The KV queue handler for wake-ups: deliver exactly the events named (those still due). */
-export function outboxWakeHandler(relay: OutboxRelay): QueueHandler {
+/**
+ * The KV queue handler for wake-ups: deliver exactly the events named (those still due) — with a
+ * `waker`, also every id it gathered since its message was sent.
+ */
+export function outboxWakeHandler(relay: OutboxRelay, waker?: OutboxWaker): QueueHandler {
   return defineQueueHandler({
     ...WAKE_MESSAGE,
     async handle(_ctx, { ids }) {
-      await relay.deliver({ ids });
+      const all = waker ? waker.take(ids) : ids;
+      try {
+        for (let i = 0; i < all.length; i += RELAY_WAKE_MAX_IDS) {
+          await relay.deliver({ ids: all.slice(i, i + RELAY_WAKE_MAX_IDS) });
+        }
+      } catch (error) {
+        // KV redelivers this message after its back-off; the ids it gathered go with it again
+        waker?.putBack(all);
+        throw error;
+      }
     },
   }) as QueueHandler;
 }

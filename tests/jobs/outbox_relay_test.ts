@@ -5,6 +5,11 @@ import type { SmsGateway } from "../../domain/gateways/sms.ts";
 import { createGateways } from "../../integrations/gateways.ts";
 import { createOutboxRelay, RELAY_BACKOFF_MS, RELAY_MAX_ATTEMPTS } from "../../jobs/outbox_relay.ts";
 import { outboxTopicHandlers } from "../../jobs/outbox_topics.ts";
+import {
+  createForegroundGauge,
+  FOREGROUND_BUSY_REQUESTS,
+  type ForegroundGauge,
+} from "../../jobs/foreground.ts";
 import { dbTest, randomPhone, testDbKind } from "../helpers/db.ts";
 import { testCipher } from "../helpers/forms.ts";
 import { testOutbox } from "../helpers/outbox.ts";
@@ -31,7 +36,11 @@ function countingSms(sql: Sql, options: { failFirst?: number } = {}) {
   return { gateway, calls };
 }
 
-function relayWith(sql: Sql, sms: SmsGateway, extra: { now?: () => Date; leaseMs?: number } = {}) {
+function relayWith(
+  sql: Sql,
+  sms: SmsGateway,
+  extra: { now?: () => Date; leaseMs?: number; foreground?: ForegroundGauge } = {},
+) {
   const gateways = { ...createGateways(testConfig, sql), sms };
   return createOutboxRelay(
     { db: sql, box: testCipher, ...extra },
@@ -266,3 +275,18 @@ dbTest(
   },
   { ignore: testDbKind !== "postgres" },
 );
+
+dbTest("relay: a round waits while the process is busy with requests, then delivers", async (sql) => {
+  const phone = randomPhone();
+  await publishSms(sql, phone);
+  const foreground = createForegroundGauge();
+  for (let i = 0; i < FOREGROUND_BUSY_REQUESTS; i++) foreground.enter();
+  const relay = relayWith(sql, countingSms(sql).gateway, { foreground });
+  const delivering = relay.deliver();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await sandboxCount(sql, phone), 0, "nothing sent while requests are in flight");
+  foreground.leave();
+  const report = await delivering;
+  assert.ok(report.done >= 1);
+  assert.equal(await sandboxCount(sql, phone), 1);
+});

@@ -203,7 +203,7 @@ dbTest(
   async (sql) => {
     const deps = await makeDeps(sql);
     const user = await insertUser(sql, { email: `u${uniq()}@example.com` });
-    const consumer = startQueueConsumer(deps, [outboxWakeHandler(createAppRelay(deps))]);
+    const consumer = startQueueConsumer(deps, [outboxWakeHandler(createAppRelay(deps), deps.outboxWaker)]);
     try {
       await transaction(sql, (tx) => notify(tx, deps.outbox, { userId: user.id, kind: "welcome" }));
       const row = await waitFor("the welcome message", async () => {
