@@ -37,16 +37,25 @@ const CLIENTS = Number(Deno.env.get("RUSH_CLIENTS") ?? "64");
 const POOL = Number(Deno.env.get("RUSH_POOL") ?? String(Math.min(CLIENTS, 32)));
 const BID_FEN = 10_000n;
 
-/** The `--v8-flags=…` of the `start` task in deno.json: the benches run the app as it is deployed. */
-function startTaskV8Flags(): string {
+/** The `start` task's `deno run` flags for main.ts (deno.json), besides `-A` and `--v8-flags`. */
+function startTaskRunFlags(): { v8: string; other: string[] } {
   const config = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url))) as {
     tasks: Record<string, string>;
   };
-  return /--v8-flags=(\S+)/.exec(config.tasks.start)?.[1] ?? "";
+  const run = /deno run ((?:-\S+ )+)main\.ts/.exec(config.tasks.start)?.[1].trim().split(/\s+/) ?? [];
+  return {
+    v8: run.find((f) => f.startsWith("--v8-flags="))?.slice("--v8-flags=".length) ?? "",
+    other: run.filter((f) => f !== "-A" && !f.startsWith("--v8-flags=")),
+  };
 }
+/** The benches run the app as `deno task start` does: its V8 flags (RUSH_V8_FLAGS to compare others; "none": none) … */
 const V8_FLAGS = Deno.env.get("RUSH_V8_FLAGS") === "none"
   ? ""
-  : Deno.env.get("RUSH_V8_FLAGS") ?? startTaskV8Flags();
+  : Deno.env.get("RUSH_V8_FLAGS") ?? startTaskRunFlags().v8;
+/** … and its other run flags (e.g. `--no-code-cache`; RUSH_RUN_FLAGS, space-separated, to compare others). */
+const RUN_FLAGS = Deno.env.get("RUSH_RUN_FLAGS") !== undefined
+  ? Deno.env.get("RUSH_RUN_FLAGS")!.split(/\s+/).filter(Boolean)
+  : startTaskRunFlags().other;
 const SECONDS = Number(Deno.env.get("BENCH_SECONDS") ?? "8");
 /** How long the rush waits, after its last answer, for the background of the bids (outbox, bank) to end. */
 const DRAIN_SECONDS = Number(Deno.env.get("RUSH_DRAIN_SECONDS") ?? "90");
@@ -330,7 +339,8 @@ export async function benchLending(baseUrl: string, only?: "rush" | "hall"): Pro
       args: [
         "run",
         ...(inspect ? [`--inspect=127.0.0.1:${inspect}`] : []),
-        // the V8 flags `deno task start` runs the app with (RUSH_V8_FLAGS to compare others; "none": none)
+        // the flags `deno task start` runs the app with
+        ...RUN_FLAGS,
         ...(V8_FLAGS ? [`--v8-flags=${V8_FLAGS}`] : []),
         "-A",
         "main.ts",
@@ -530,7 +540,7 @@ export async function benchLending(baseUrl: string, only?: "rush" | "hall"): Pro
     if (app) {
       await printPeakRss(
         app.pid,
-        `lending app (${only ?? "rush and hall"}, real Postgres, V8 flags ${V8_FLAGS || "none"})`,
+        `lending app (${only ?? "rush and hall"}, real Postgres, ${[...RUN_FLAGS, `V8 flags ${V8_FLAGS || "none"}`].join(", ")})`,
       );
     }
     app?.kill("SIGTERM");
