@@ -6,6 +6,7 @@
  * always check the trade password afresh. Changing the trade password closes every open window.
  * @module
  */
+import type postgres from "postgres";
 import { type Db, type Queryable, transaction, type Tx } from "../../db/tx.ts";
 import type { Fen } from "../money/fen.ts";
 import { hashSessionId } from "./session.ts";
@@ -149,6 +150,22 @@ export type ConsumeBidAuthorisationResult =
   | { ok: false; code: "no_authorisation" | "exceeds_cap" | "invalid_amount" };
 
 /**
+ * The statement that takes `amountFen` from authorisation `id` — never past its cap, only while it is open
+ * and unexpired at `now` — returning `cap_fen - used_fen as remaining` (no row: it did not fit). A
+ * fragment: {@link consumeBidAuthorisation} awaits it; placeBid embeds it in its one write statement.
+ */
+export function useBidAuthorisation(
+  tx: Tx,
+  use: { id: string; amountFen: Fen; now: Date },
+): postgres.PendingQuery<{ id: string; remaining: bigint }[]> {
+  return tx<{ id: string; remaining: bigint }[]>`
+    update bid_authorisations set used_fen = used_fen + ${use.amountFen}
+    where id = ${use.id} and closed_at is null and expires_at > ${use.now}
+      and used_fen + ${use.amountFen} <= cap_fen
+    returning id, cap_fen - used_fen as remaining`;
+}
+
+/**
  * Use `amountFen` of the session's open window, inside the bid's transaction (rolled back with it). One
  * conditional update (`used_fen + amount <= cap_fen`, open, not expired), so concurrent bids can never
  * together exceed the cap.
@@ -170,11 +187,7 @@ export async function consumeBidAuthorisation(
       and expires_at > ${now}
     order by id desc limit 1`;
   if (!open) return { ok: false, code: "no_authorisation" };
-  const [row] = await tx<{ remaining: bigint }[]>`
-    update bid_authorisations set used_fen = used_fen + ${input.amountFen}
-    where id = ${open.id} and closed_at is null and expires_at > ${now}
-      and used_fen + ${input.amountFen} <= cap_fen
-    returning cap_fen - used_fen as remaining`;
+  const [row] = await useBidAuthorisation(tx, { id: open.id, amountFen: input.amountFen, now });
   if (!row) return { ok: false, code: "exceeds_cap" };
   return { ok: true, authorisationId: open.id, remainingFen: BigInt(row.remaining) };
 }

@@ -12,6 +12,7 @@
  * marketing account).
  * @module
  */
+import type postgres from "postgres";
 import { z } from "zod";
 import type { Outbox } from "../../db/outbox.ts";
 import { type Db, type Queryable, transaction, type Tx } from "../../db/tx.ts";
@@ -136,6 +137,21 @@ export type InviteeMilestoneResult =
 const milestoneSchema = z.enum(REFERRAL_MILESTONES);
 
 /**
+ * The statement that records `milestone` for `inviteeId` (once: a repeat does nothing), returning the
+ * invitee's id when it was new. A fragment: {@link onInviteeMilestone} awaits it; placeBid embeds it in
+ * its one write statement for an investor without inviter (nobody to reward).
+ */
+export function recordMilestone(
+  tx: Tx,
+  m: { inviteeId: string; milestone: ReferralMilestone },
+): postgres.PendingQuery<{ invitee_id: string }[]> {
+  return tx<{ invitee_id: string }[]>`
+    insert into referral_milestones (invitee_id, milestone) values (${m.inviteeId}, ${m.milestone})
+    on conflict do nothing
+    returning invitee_id`;
+}
+
+/**
  * An invitee reached a milestone: call it inside the transaction that makes it happen (identity
  * verified, first top-up credited, first bid placed) — calling it on later top-ups or bids is harmless.
  * Records the milestone (for the inviter's list) and, when the invitee was invited, the inviter's account
@@ -151,9 +167,7 @@ export async function onInviteeMilestone(
   input: { inviteeId: string; milestone: ReferralMilestone },
 ): Promise<InviteeMilestoneResult> {
   const milestone = milestoneSchema.parse(input.milestone);
-  await tx`
-    insert into referral_milestones (invitee_id, milestone) values (${input.inviteeId}, ${milestone})
-    on conflict do nothing`;
+  await recordMilestone(tx, { inviteeId: input.inviteeId, milestone });
   const [invitee] = await tx<{ inviterId: string | null; inviterStatus: string | null }[]>`
     select u.invited_by as "inviterId", i.status as "inviterStatus"
     from users u left join users i on i.id = u.invited_by where u.id = ${input.inviteeId}`;

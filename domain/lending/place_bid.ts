@@ -38,17 +38,18 @@
  */
 import type { Outbox } from "../../db/outbox.ts";
 import { type Db, type Queryable, transaction, type Tx } from "../../db/tx.ts";
-import { BID_AUTH_MESSAGES } from "../accounts/bid_authorisation.ts";
+import { BID_AUTH_MESSAGES, useBidAuthorisation } from "../accounts/bid_authorisation.ts";
 import { hashSessionId } from "../accounts/session.ts";
 import { checkTradePassword, tradePasswordErrorMessage } from "../accounts/trade_password.ts";
 import type { InvestorBidPermission } from "../investor/risk_assessment.ts";
 import { RISK_DISCLOSURE_VERSION } from "../investor/risk_disclosure.ts";
 import type { LoanGrade, RiskLevel } from "../investor/risk_questionnaire.ts";
-import { onInviteeMilestone } from "../investor/referral.ts";
+import { onInviteeMilestone, recordMilestone } from "../investor/referral.ts";
+import { ownTransferCtes } from "../ledger/own_transfer.ts";
 import { notify } from "../messaging/notifications.ts";
 import type { Fen } from "../money/fen.ts";
 import { formatFen } from "../money/format.ts";
-import { createCustodyInstructionEvent } from "../payments/custody_instruction.ts";
+import { createCustodyInstructionEvent, insertCustodyInstruction } from "../payments/custody_instruction.ts";
 import { isId } from "../shared/ids.ts";
 import { contractSha256, maskedUserLabel, renderContractHtml } from "./contract.ts";
 import type { RepaymentMethod } from "./schedule.ts";
@@ -511,18 +512,14 @@ interface Written {
 }
 
 /**
- * The bid's writes in ONE statement (data-modifying CTEs, one snapshot, one round trip): the `bid_freeze`
- * journal entry — user_available −x, user_frozen +x, each balance row moved under its row lock and never
- * below zero, each line with the balance after it, as `postEntry` (domain/ledger/ledger.ts) posts an
- * entry —, the bid row, signed (its contract and SHA-256) and carrying its freeze entry — inserting it
- * signed queues the deferred funding trigger (db/migrations/0017_bid_funding.sql, 0019) —, the custody
- * `freeze` instruction on the investor's open sub-account (as `createCustodyInstruction`,
- * domain/payments/custody_instruction.ts, for a new reference), the bid authorisation's `used_fen` (the
- * conditional update of `consumeBidAuthorisation`: never past its cap, open and unexpired) and the
- * referral milestone `first_bid` (as `onInviteeMilestone` records it for an investor without inviter).
- * Each part is guarded (the entry only when both balances moved, the lines and the bid only with the
- * entry): the caller reads the counts and rolls the whole transaction back when one is short. Keep in step
- * with the named functions.
+ * The bid's writes in ONE statement (data-modifying CTEs, one snapshot, one round trip), each part the
+ * statement its own module writes it with: the `bid_freeze` journal entry (available → frozen,
+ * `ownTransferCtes` of the ledger: what `postEntry` posts), the bid row, signed (its contract and
+ * SHA-256) and carrying its freeze entry — inserting it signed queues the deferred funding trigger
+ * (db/migrations/0017_bid_funding.sql, 0019) —, the custody `freeze` instruction on the investor's open
+ * sub-account (`insertCustodyInstruction`), the bid authorisation's use (`useBidAuthorisation`) and the
+ * referral milestone `first_bid` for an investor without inviter (`recordMilestone`). The bid is written
+ * only with the entry; the caller reads the counts and rolls the whole transaction back when one is short.
  */
 async function writeBid(
   tx: Tx,
@@ -545,54 +542,43 @@ async function writeBid(
     contractSha256: string;
   },
 ): Promise<Written> {
-  const minus = -w.amountFen;
+  const ledger = ownTransferCtes(tx, {
+    userId: w.investorId,
+    fromKind: "user_available",
+    toKind: "user_frozen",
+    amountFen: w.amountFen,
+    businessType: "bid_freeze",
+    reference: `bid:${w.bidId}`,
+    idempotencyKey: `bid_freeze:${w.bidId}`,
+    memo: w.memo,
+  });
+  const custody = insertCustodyInstruction(tx, {
+    id: w.instructionId,
+    kind: "freeze",
+    userId: w.investorId,
+    amountFen: w.amountFen,
+    reference: `bid:${w.bidId}`,
+    idempotencyKey: `freeze:bid:${w.bidId}`,
+  });
+  const authorised = w.authorisationId === null
+    ? tx`select null::bigint as id where false`
+    : useBidAuthorisation(tx, { id: w.authorisationId, amountFen: w.amountFen, now: w.now });
+  const milestone = w.milestone
+    ? recordMilestone(tx, { inviteeId: w.investorId, milestone: "first_bid" })
+    : tx`select null::bigint as invitee_id where false`;
   const [row] = await tx<
     { accounts: bigint; lines: bigint; bids: bigint; custody: bigint; authorised: bigint }[]
   >`
-    with u as (
-      update ledger_accounts a set balance_fen = a.balance_fen + v.delta
-      from (values ('user_available', ${minus}::bigint), ('user_frozen', ${w.amountFen}::bigint)) as v(kind, delta)
-      where a.owner_user_id = ${w.investorId} and a.kind = v.kind and a.balance_fen + v.delta >= 0
-      returning a.id, a.kind, a.balance_fen
-    ), e as (
-      insert into journal_entries (business_type, reference, idempotency_key, memo)
-      select 'bid_freeze', ${"bid:" + w.bidId}, ${"bid_freeze:" + w.bidId}, ${w.memo}
-      where (select count(*) from u) = 2
-      returning id
-    ), l as (
-      insert into journal_lines (entry_id, account_id, amount_fen, balance_after_fen)
-      select e.id, u.id, case when u.kind = 'user_available' then ${minus}::bigint else ${w.amountFen}::bigint end,
-        u.balance_fen
-      from e cross join u
-      order by u.kind = 'user_frozen'
-      returning id
-    ), b as (
+    with ${ledger}, b as (
       insert into bids (id, loan_id, investor_id, amount_fen, idempotency_key, channel, created_at, freeze_entry_id,
         contract_html, contract_sha256)
       overriding system value
       select ${w.bidId}, ${w.loanId}, ${w.investorId}, ${w.amountFen}, ${w.idempotencyKey}, ${w.channel}, ${w.now},
-        e.id, ${w.contractHtml}, ${w.contractSha256}
-      from e
+        ledger_entry.id, ${w.contractHtml}, ${w.contractSha256}
+      from ledger_entry
       returning id
-    ), c as (
-      insert into custody_instructions (id, kind, user_id, account_no, amount_fen, reference, idempotency_key)
-      overriding system value
-      select ${w.instructionId}, 'freeze', ${w.investorId}, account_no, ${w.amountFen}, ${"bid:" + w.bidId},
-        ${"freeze:bid:" + w.bidId}
-      from custody_accounts where user_id = ${w.investorId} and status = 'open'
-      returning id
-    ), a as (
-      update bid_authorisations set used_fen = used_fen + ${w.amountFen}
-      where id = ${w.authorisationId} and closed_at is null and expires_at > ${w.now}
-        and used_fen + ${w.amountFen} <= cap_fen
-      returning id
-    ), m as (
-      insert into referral_milestones (invitee_id, milestone)
-      select ${w.investorId}, 'first_bid' where ${w.milestone}
-      on conflict do nothing
-      returning invitee_id
-    )
-    select (select count(*) from u) as accounts, (select count(*) from l) as lines,
+    ), c as (${custody}), a as (${authorised}), m as (${milestone})
+    select (select count(*) from ledger_moved) as accounts, (select count(*) from ledger_lines) as lines,
       (select count(*) from b) as bids, (select count(*) from c) as custody,
       (select count(*) from a) as authorised`;
   return {

@@ -16,6 +16,7 @@
  *      instruction is only marked confirmed (a failure shows in the daily reconciliation).
  * @module
  */
+import type postgres from "postgres";
 import { createOutbox, type Outbox } from "../../db/outbox.ts";
 import { type Db, type Queryable, transaction, type Tx } from "../../db/tx.ts";
 import type { CustodyCallbackBody, CustodyGateway, CustodyInstructionKind } from "../gateways/custody.ts";
@@ -67,6 +68,37 @@ export async function openCustodyAccountNo(db: Queryable, userId: string): Promi
 }
 
 /**
+ * The statement that writes a new instruction on `userId`'s OPEN sub-account, returning its id — no row
+ * when the user has no open sub-account or the key exists already. `id` may be taken beforehand from the
+ * table's identity sequence (placeBid does, to publish the instruction's event in the same round trip);
+ * else the sequence gives it here. Writes no outbox event: see {@link createCustodyInstructionEvent}. A
+ * fragment: {@link createCustodyInstruction} awaits it; placeBid embeds it in its one write statement.
+ */
+export function insertCustodyInstruction(
+  tx: Tx,
+  i: {
+    id?: string;
+    kind: CustodyInstructionKind;
+    userId: string;
+    counterpartyAccountNo?: string | null;
+    amountFen: Fen;
+    reference: string;
+    idempotencyKey: string;
+  },
+): postgres.PendingQuery<{ id: string }[]> {
+  return tx<{ id: string }[]>`
+    insert into custody_instructions
+      (id, kind, user_id, account_no, counterparty_account_no, amount_fen, reference, idempotency_key)
+    overriding system value
+    select coalesce(${i.id ?? null}::bigint, nextval(pg_get_serial_sequence('custody_instructions', 'id'))),
+      ${i.kind}, ${i.userId}, account_no, ${i.counterpartyAccountNo ?? null}, ${i.amountFen}, ${i.reference},
+      ${i.idempotencyKey}
+    from custody_accounts where user_id = ${i.userId} and status = 'open'
+    on conflict (idempotency_key) do nothing
+    returning id`;
+}
+
+/**
  * Write one instruction and its outbox event inside the caller's transaction. Pass the app's outbox in
  * `deps` (it wakes the relay after the commit); without it the event is written the same way and found by
  * the relay's catch-up poll.
@@ -89,24 +121,25 @@ export async function createCustodyInstruction(
     { id: string }[]
   >`select id from custody_instructions where idempotency_key = ${key}`;
   if (prior) return { ok: true, instructionId: prior.id, replayed: true };
-  const accountNo = await openCustodyAccountNo(tx, input.userId);
-  if (!accountNo) return { ok: false, code: "no_custody_account" };
   let counterparty: string | null = null;
   if (input.kind === "transfer") {
     counterparty = await openCustodyAccountNo(tx, input.counterpartyUserId!);
     if (!counterparty) return { ok: false, code: "no_custody_account" };
   }
-  const [row] = await tx<{ id: string }[]>`
-    insert into custody_instructions
-      (kind, user_id, account_no, counterparty_account_no, amount_fen, reference, idempotency_key)
-    values (${input.kind}, ${input.userId}, ${accountNo}, ${counterparty}, ${input.amountFen}, ${input.reference},
-            ${key})
-    on conflict (idempotency_key) do nothing
-    returning id`;
+  const [row] = await insertCustodyInstruction(tx, {
+    kind: input.kind,
+    userId: input.userId,
+    counterpartyAccountNo: counterparty,
+    amountFen: input.amountFen,
+    reference: input.reference,
+    idempotencyKey: key,
+  });
   if (!row) {
+    // no open sub-account, or the key was written meanwhile by a concurrent command that committed first
     const [raced] = await tx<
       { id: string }[]
     >`select id from custody_instructions where idempotency_key = ${key}`;
+    if (!raced) return { ok: false, code: "no_custody_account" };
     return { ok: true, instructionId: raced.id, replayed: true };
   }
   await createCustodyInstructionEvent(tx, row.id, deps);

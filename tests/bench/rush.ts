@@ -540,7 +540,9 @@ export async function benchLending(baseUrl: string, only?: "rush" | "hall"): Pro
     if (app) {
       await printPeakRss(
         app.pid,
-        `lending app (${only ?? "rush and hall"}, real Postgres, ${[...RUN_FLAGS, `V8 flags ${V8_FLAGS || "none"}`].join(", ")})`,
+        `lending app (${only ?? "rush and hall"}, real Postgres, ${
+          [...RUN_FLAGS, `V8 flags ${V8_FLAGS || "none"}`].join(", ")
+        })`,
       );
     }
     app?.kill("SIGTERM");
