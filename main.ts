@@ -33,7 +33,7 @@ import type { Gateways } from "./domain/gateways/mod.ts";
 import { createOutbox, type Outbox } from "./db/outbox.ts";
 import { createGateways } from "./integrations/gateways.ts";
 import { createForegroundGauge, type ForegroundGauge } from "./jobs/foreground.ts";
-import { type OutboxWaker, outboxWakerFor } from "./jobs/outbox_relay.ts";
+import { outboxWakerFor } from "./jobs/outbox_relay.ts";
 import { AVATAR_UPLOAD_BODY_MAX_BYTES, AVATAR_UPLOAD_PATH } from "./domain/accounts/profile.ts";
 import { VIDEO_UPLOAD_BODY_LIMIT, VIDEO_UPLOAD_PATH } from "./domain/identity/video.ts";
 import { DOCUMENT_UPLOAD_BODY_LIMIT, DOCUMENT_UPLOAD_PATH } from "./domain/borrowing/documents.ts";
@@ -74,8 +74,6 @@ export interface Services {
   gateways: Gateways;
   /** Where commands publish side effects; wakes the relay through the KV queue after each commit. */
   outbox: Outbox;
-  /** Gathers the outbox's wake-ups (one KV message on its way at a time; one per KV store). */
-  outboxWaker: OutboxWaker;
   /** The requests in flight (every request is counted): background work waits for a lull. */
   foreground: ForegroundGauge;
 }
@@ -96,9 +94,10 @@ export function createServices(
     piiHashKey: base.config.piiHashKey,
   });
   const gateways = createGateways(base.config, base.sql);
-  const outboxWaker = outboxWakerFor(base.kv);
-  const outbox = createOutbox({ box: pii, wake: (ids) => outboxWaker.wake(ids) });
-  return { ...base, pii, gateways, outbox, outboxWaker, foreground: createForegroundGauge() };
+  // the outbox's wake-ups gathered per KV store (one message on its way at a time; jobs/outbox_relay.ts)
+  const waker = outboxWakerFor(base.kv);
+  const outbox = createOutbox({ box: pii, wake: (ids) => waker.wake(ids) });
+  return { ...base, pii, gateways, outbox, foreground: createForegroundGauge() };
 }
 
 /** What {@link createApp} needs. */

@@ -8,7 +8,6 @@ import type { Db } from "../db/tx.ts";
 import type { PiiCipher } from "../domain/accounts/pii.ts";
 import type { Gateways } from "../domain/gateways/mod.ts";
 import type { ForegroundGauge } from "./foreground.ts";
-import type { OutboxWaker } from "./outbox_relay.ts";
 
 /** Dependencies of queue handlers and cron jobs. */
 export interface JobDeps {
@@ -19,8 +18,6 @@ export interface JobDeps {
   pii: PiiCipher;
   gateways: Gateways;
   outbox: Outbox;
-  /** Gathers the outbox's wake-ups into one KV message at a time (absent: one message per commit). */
-  outboxWaker?: OutboxWaker;
   /** The process's requests in flight: the relay waits for a lull before each round. */
   foreground?: ForegroundGauge;
 }

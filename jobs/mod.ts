@@ -5,7 +5,13 @@
 import { auditAnchorJob } from "./audit_anchor.ts";
 import { type CronJob, startCrons } from "./cron.ts";
 import type { JobDeps } from "./deps.ts";
-import { createOutboxRelay, type OutboxRelay, outboxWakeHandler, startOutboxPoll } from "./outbox_relay.ts";
+import {
+  createOutboxRelay,
+  type OutboxRelay,
+  outboxWakeHandler,
+  outboxWakerFor,
+  startOutboxPoll,
+} from "./outbox_relay.ts";
 import { outboxTopicHandlers } from "./outbox_topics.ts";
 import { piiReencryptJob } from "./pii_reencrypt.ts";
 import { purgeExpiredJob } from "./purge_expired.ts";
@@ -55,7 +61,10 @@ export function createAppRelay(deps: JobDeps): OutboxRelay {
  */
 export function startJobs(deps: JobDeps): JobsHandle {
   const relay = createAppRelay(deps);
-  const handlers: QueueHandler[] = [outboxWakeHandler(relay, deps.outboxWaker), loanReminderQueueHandler];
+  const handlers: QueueHandler[] = [
+    outboxWakeHandler(relay, outboxWakerFor(deps.kv)),
+    loanReminderQueueHandler,
+  ];
   const queueDone = startQueueConsumer(deps, handlers);
   const abort = new AbortController();
   if (deps.config.env !== "test") {

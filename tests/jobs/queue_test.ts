@@ -14,7 +14,7 @@ import {
 import { transaction } from "../../db/tx.ts";
 import { notify } from "../../domain/messaging/notifications.ts";
 import { createAppRelay } from "../../jobs/mod.ts";
-import { OUTBOX_WAKE_TYPE, outboxWakeHandler } from "../../jobs/outbox_relay.ts";
+import { OUTBOX_WAKE_TYPE, outboxWakeHandler, outboxWakerFor } from "../../jobs/outbox_relay.ts";
 import { testOutbox } from "../helpers/outbox.ts";
 import { dbTest } from "../helpers/db.ts";
 import { insertUser, makeDeps, uniq, waitFor } from "./fixtures.ts";
@@ -203,7 +203,9 @@ dbTest(
   async (sql) => {
     const deps = await makeDeps(sql);
     const user = await insertUser(sql, { email: `u${uniq()}@example.com` });
-    const consumer = startQueueConsumer(deps, [outboxWakeHandler(createAppRelay(deps), deps.outboxWaker)]);
+    const consumer = startQueueConsumer(deps, [
+      outboxWakeHandler(createAppRelay(deps), outboxWakerFor(deps.kv)),
+    ]);
     try {
       await transaction(sql, (tx) => notify(tx, deps.outbox, { userId: user.id, kind: "welcome" }));
       const row = await waitFor("the welcome message", async () => {
