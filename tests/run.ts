@@ -5,6 +5,10 @@
  * `postgres` maintenance database, so the database named in the URL need not exist; dropped after), so
  * tests never touch existing data. Extra arguments are passed to `deno test` (e.g. a folder).
  *
+ * On the embedded database `TEST_JOBS` (default 1) `deno test` processes run at once, each on one slice
+ * of the files at a time (`--shard`; every test process has its own database there, so files do not meet);
+ * a slice's output is printed whole when it ends. On Postgres (one database for all files) there is one.
+ *
  * A watchdog bounds each test: one that runs longer than `TEST_TIMEOUT_SECONDS` (default 120), or a
  * start-up (type check, module loading) longer than `TEST_STARTUP_TIMEOUT_SECONDS` (default 300), stops
  * the run, names the test and counts as failed. SIGINT/SIGTERM (e.g. CI's `timeout`) do the same.
@@ -24,6 +28,9 @@ import {
   isCI,
   looksLikeBrowserTest,
   maintenanceUrl,
+  mergeOutputs,
+  parseJobs,
+  shardArgs,
   type Verdict,
 } from "./run_summary.ts";
 
@@ -54,7 +61,7 @@ let stopTests: ((why: string) => void) | null = null;
 let cleanUp: () => Promise<void> = () => Promise.resolve();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => {
-    if (stopTests) return stopTests(`interrupted by ${signal} during ${output.describeCurrent()}`);
+    if (stopTests) return stopTests(`interrupted by ${signal} during ${describeRunning()}`);
     cleanUp().finally(() => finish(failedBeforeTests(`interrupted by ${signal} before the tests ran`)));
   });
 }
@@ -108,16 +115,41 @@ if (baseUrl) {
   console.log("tests: embedded PGlite (in memory, each test process from one migrated copy)");
 }
 
-const output = new DenoTestOutput();
-let exitCode: number | null = null;
+// Files share one database on Postgres; `--shard`/`--parallel` of the caller's own are left alone.
+const jobs = baseUrl || passThrough.some((a) => /^--(shard|parallel)\b/.test(a))
+  ? 1
+  : parseJobs(Deno.env.get("TEST_JOBS"));
+const slices = shardArgs(jobs);
+if (jobs > 1) {
+  console.log(`tests: ${jobs} deno test processes at once, ${slices.length} slices of the files (TEST_JOBS)`);
+}
+
+/** A `deno test` process: its slice of the files, its output as read so far, its exit code once it ended. */
+interface TestRun {
+  label: string;
+  output: DenoTestOutput;
+  child: Deno.ChildProcess | null;
+  exitCode: number | null;
+}
+const runs: TestRun[] = slices.map((args) => ({
+  label: args.length ? `slice ${args[0].slice("--shard=".length)}` : "",
+  output: new DenoTestOutput(),
+  child: null,
+  exitCode: null,
+}));
 let stopped: string | null = null;
+/** The processes running now (for a signal's message). */
+let activeRuns: ReadonlySet<TestRun> = new Set();
 try {
-  exitCode = await runTests(["test", "-A", "--permit-no-files", ...passThrough]);
+  await runAll();
 } finally {
   stopTests = null;
   await cleanUp();
 }
 
+const output = mergeOutputs(runs.map((r) => r.output));
+// the first failing process's exit code (all of them ran to the end unless `stopped`)
+const exitCode = runs.find((r) => r.exitCode !== 0)?.exitCode ?? 0;
 finish(computeVerdict({
   output,
   exitCode: stopped ? null : exitCode,
@@ -127,38 +159,58 @@ finish(computeVerdict({
   isBrowserFile,
 }));
 
-/** Runs `deno test` in its own process group, echoing and parsing its output, under the watchdog. */
-async function runTests(args: string[]): Promise<number> {
-  const child = new Deno.Command(deno, {
-    args,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-    detached: true, // its own process group, so a hang can be killed with everything it started
-  }).spawn();
+/**
+ * Runs every slice under one watchdog, `jobs` at a time. The first slice runs alone until its tests start,
+ * so the type check (of all the files, cached for the slices after it) is done once; when it fails before
+ * any test (a type error, no summary), the other slices are not run (the missing summaries fail the run).
+ */
+async function runAll(): Promise<void> {
+  const active = new Set<TestRun>();
   const stop = (why: string) => {
     if (stopped) return;
     stopped = why;
     console.log(`\ntests: ${why} — stopping deno test`);
-    killRun(child.pid);
+    for (const run of active) if (run.child) killGroup(run.child.pid);
+    killMarked();
   };
   stopTests = stop;
   const watchdog = setInterval(() => {
-    const limit = output.phase === "startup" ? startupTimeoutMs : testTimeoutMs;
-    const elapsed = Date.now() - output.phaseSince;
-    if (elapsed > limit) {
-      stop(
-        `TIMEOUT after ${Math.round(elapsed / 1000)}s (limit ${limit / 1000}s): ${output.describeCurrent()}`,
-      );
+    for (const run of active) {
+      const out = run.output;
+      const limit = out.phase === "startup" ? startupTimeoutMs : testTimeoutMs;
+      const elapsed = Date.now() - out.phaseSince;
+      if (elapsed > limit) {
+        return stop(
+          `TIMEOUT after ${Math.round(elapsed / 1000)}s (limit ${limit / 1000}s): ${describeRun(run)}`,
+        );
+      }
     }
   }, 1000);
+  activeRuns = active;
   try {
-    await Promise.all([
-      pump(child.stdout, Deno.stdout, (text) => output.push(text)),
-      pump(child.stderr, Deno.stderr, (text) => output.pushStderr(text)),
-    ]);
-    output.end();
-    return (await child.status).code;
+    let next = 0;
+    const worker = async () => {
+      while (next < runs.length && !stopped) {
+        const i = next++;
+        const run = runs[i];
+        active.add(run);
+        try {
+          await runTests(run, slices[i], jobs === 1);
+        } finally {
+          active.delete(run);
+        }
+        // the first slice failed before any test (a type error): the others would fail the same way
+        if (i === 0 && run.exitCode !== 0 && run.output.phase === "startup" && !run.output.summary) {
+          next = runs.length;
+        }
+      }
+    };
+    const first = runs[0];
+    const firstDone = worker();
+    while (jobs > 1 && first.output.phase === "startup" && first.exitCode === null && !stopped) {
+      await delay(200);
+    }
+    await Promise.all([firstDone, ...Array.from({ length: jobs - 1 }, worker)]);
   } finally {
     clearInterval(watchdog);
     const leftovers = killMarked();
@@ -168,6 +220,61 @@ async function runTests(args: string[]): Promise<number> {
   }
 }
 
+/**
+ * Runs one `deno test` in its own process group, parsing its output as it comes: echoed live when it runs
+ * alone, else kept and printed whole when it ends (so slices do not mix their lines).
+ */
+async function runTests(run: TestRun, extra: string[], live: boolean): Promise<void> {
+  const started = Date.now();
+  run.output = new DenoTestOutput(started);
+  const child = new Deno.Command(deno, {
+    args: ["test", "-A", "--permit-no-files", ...extra, ...passThrough],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+    detached: true, // its own process group, so a hang can be killed with everything it started
+  }).spawn();
+  run.child = child;
+  const kept: Uint8Array[] = [];
+  const keptErr: Uint8Array[] = [];
+  const sink = (target: typeof Deno.stdout, store: Uint8Array[]) =>
+    live ? target : { write: (p: Uint8Array) => (store.push(p.slice()), Promise.resolve(p.length)) };
+  try {
+    await Promise.all([
+      pump(child.stdout, sink(Deno.stdout, kept), (text) => run.output.push(text)),
+      pump(child.stderr, sink(Deno.stderr, keptErr), (text) => run.output.pushStderr(text)),
+    ]);
+    run.output.end();
+    run.exitCode = (await child.status).code;
+  } finally {
+    if (!live) {
+      const took = Math.round((Date.now() - started) / 1000);
+      console.log(`tests: ${run.label} (${took}s, exit code ${run.exitCode ?? "none"}):`);
+      for (const p of keptErr) await writeAll(Deno.stderr, p);
+      for (const p of kept) await writeAll(Deno.stdout, p);
+    }
+  }
+}
+
+/** What one process is doing, in words, with its slice when there are several. */
+function describeRun(run: TestRun): string {
+  return run.label ? `${run.label}: ${run.output.describeCurrent()}` : run.output.describeCurrent();
+}
+
+/** What every running process is doing, in words. */
+function describeRunning(): string {
+  const now = [...activeRuns];
+  return now.length ? now.map(describeRun).join("; ") : "no test (between slices)";
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function writeAll(sink: { write(p: Uint8Array): Promise<number> }, p: Uint8Array): Promise<void> {
+  for (let off = 0; off < p.length;) off += await sink.write(p.subarray(off));
+}
+
 async function pump(
   stream: ReadableStream<Uint8Array>,
   sink: { write(p: Uint8Array): Promise<number> },
@@ -175,18 +282,17 @@ async function pump(
 ): Promise<void> {
   const decoder = new TextDecoder();
   for await (const chunk of stream) {
-    for (let off = 0; off < chunk.length;) off += await sink.write(chunk.subarray(off));
+    await writeAll(sink, chunk);
     onText(decoder.decode(chunk, { stream: true }));
   }
   onText(decoder.decode());
 }
 
-/** Kills the `deno test` process group, then anything else of this run (e.g. Chromium, detached). */
-function killRun(pid: number): void {
+/** Kills a `deno test` process group (the rest of the run, e.g. detached Chromium: {@link killMarked}). */
+function killGroup(pid: number): void {
   try {
     Deno.kill(-pid, "SIGKILL");
   } catch { /* already gone */ }
-  killMarked();
 }
 
 /** Kills every process whose environment carries this run's id; returns how many. */

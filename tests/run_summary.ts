@@ -240,6 +240,69 @@ export class DenoTestOutput {
   }
 }
 
+/**
+ * One reading of several `deno test` runs that together cover the files (`--shard=i/n`, one process each):
+ * counts and names summed in order; the summary only when every run printed one (a run that crashed, was
+ * stopped or never started leaves it `null`, so the totals fall back to the per-test lines and count as
+ * failed); `only:` when any run saw it.
+ */
+export function mergeOutputs(outputs: readonly DenoTestOutput[]): DenoTestOutput {
+  const merged = new DenoTestOutput(0);
+  let summary: DenoSummary | null = outputs.length > 0
+    ? {
+      ok: true,
+      passed: 0,
+      passedSteps: 0,
+      failed: 0,
+      failedSteps: 0,
+      ignored: 0,
+      ignoredSteps: 0,
+      filteredOut: 0,
+    }
+    : null;
+  for (const out of outputs) {
+    const s = out.summary;
+    if (summary && s) {
+      summary = {
+        ok: summary.ok && s.ok,
+        passed: summary.passed + s.passed,
+        passedSteps: summary.passedSteps + s.passedSteps,
+        failed: summary.failed + s.failed,
+        failedSteps: summary.failedSteps + s.failedSteps,
+        ignored: summary.ignored + s.ignored,
+        ignoredSteps: summary.ignoredSteps + s.ignoredSteps,
+        filteredOut: summary.filteredOut + s.filteredOut,
+      };
+    } else summary = null;
+    merged.counted.passed += out.counted.passed;
+    merged.counted.failed += out.counted.failed;
+    merged.counted.ignored += out.counted.ignored;
+    merged.counted.ignoredSteps += out.counted.ignoredSteps;
+    merged.ignored.push(...out.ignored);
+    merged.failed.push(...out.failed);
+    merged.onlyUsed ||= out.onlyUsed;
+  }
+  merged.summary = summary;
+  return merged;
+}
+
+/**
+ * The `--shard` arguments that split the test files among `jobs` processes: `jobs` × `perJob` contiguous
+ * slices of deno's sorted file list (deno finds the files and type-checks all of them in every slice, so
+ * none is lost), handed out one at a time to whichever process is free; one slice, no argument, for 1 job.
+ */
+export function shardArgs(jobs: number, perJob = 8): string[][] {
+  if (jobs <= 1) return [[]];
+  const count = jobs * perJob;
+  return Array.from({ length: count }, (_, i) => [`--shard=${i + 1}/${count}`]);
+}
+
+/** The number of `deno test` processes to run at once: `TEST_JOBS` (a whole number ≥ 1), else 1. */
+export function parseJobs(value: string | undefined): number {
+  const n = Number((value ?? "").trim() || "1");
+  return Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
 /** Whether a test file drives a browser (its skipping is never acceptable in CI). */
 export function looksLikeBrowserTest(path: string, source: string): boolean {
   return /(^|\/)e2e\//.test(path) || /puppeteer|helpers\/browser\.ts/.test(source);

@@ -1,6 +1,7 @@
 /**
  * `tests/run_summary.ts`: reading `deno test` output (colours, steps, ignored, filtered, missing summary,
- * a hang) and the honest `N passed, N failed, N skipped` with its exit code, in and out of CI.
+ * a hang) and the honest `N passed, N failed, N skipped` with its exit code, in and out of CI; the same over
+ * several `deno test` processes, one slice of the files each (`--shard`).
  */
 import assert from "node:assert/strict";
 import {
@@ -12,8 +13,11 @@ import {
   isCI,
   looksLikeBrowserTest,
   maintenanceUrl,
+  mergeOutputs,
+  parseJobs,
   parseSummaryLine,
   type RunFacts,
+  shardArgs,
   stripAnsi,
 } from "./run_summary.ts";
 
@@ -321,26 +325,131 @@ Deno.test("run summary: helpers — browser files, maintenance URL, refs, failur
   assert.equal(before.exitCode, 1);
 });
 
-/** Runs the installed `deno test` on `files` in a scratch folder and reads its real output. */
-async function realRun(files: Record<string, string>): Promise<{ out: DenoTestOutput; code: number }> {
+Deno.test("run summary: TEST_JOBS and the slices — one process, no --shard; n processes, 8n slices", () => {
+  for (const v of [undefined, "", " ", "0", "-1", "1.5", "two", "1"]) assert.equal(parseJobs(v), 1, `${v}`);
+  assert.equal(parseJobs("2"), 2);
+  assert.equal(parseJobs(" 3 "), 3);
+  assert.deepEqual(shardArgs(1), [[]]);
+  const two = shardArgs(2);
+  assert.equal(two.length, 16);
+  assert.deepEqual(two[0], ["--shard=1/16"]);
+  assert.deepEqual(two[15], ["--shard=16/16"]);
+  assert.deepEqual(shardArgs(3, 2).map((a) => a.join()), [1, 2, 3, 4, 5, 6].map((i) => `--shard=${i}/6`));
+});
+
+/** Two slices of one run: a pass and a Postgres-only ignore; a failure and an ignored step (browser file). */
+const SLICE_A = [
+  "running 2 tests from ./tests/a_test.ts",
+  "passes ... ok (1ms)",
+  "race (postgres only): two at once ... ignored (0ms)",
+  "",
+  "ok | 1 passed | 0 failed | 1 ignored (5ms)",
+].join("\n");
+const SLICE_B = [
+  "running 2 tests from ./tests/e2e/b_test.ts",
+  "steps ...",
+  "  off ... ignored (0ms)",
+  "steps ... ok (3ms)",
+  "fails ... FAILED (2ms)",
+  "",
+  " ERRORS ",
+  "",
+  "fails => ./tests/e2e/b_test.ts:1:6",
+  "error: Error: boom",
+  "",
+  " FAILURES ",
+  "",
+  "fails => ./tests/e2e/b_test.ts:1:6",
+  "",
+  "FAILED | 1 passed | 1 failed | 0 ignored (1 step) | 2 filtered out (9ms)",
+].join("\n");
+
+Deno.test("run summary: slices are summed — counts, names with their files, filtered out, `only:`", () => {
+  const empty = parse("ok | 0 passed | 0 failed (0ms)\n");
+  const merged = mergeOutputs([parse(SLICE_A), empty, parse(SLICE_B)]);
+  assert.deepEqual(merged.summary, {
+    ok: false,
+    passed: 2,
+    passedSteps: 0,
+    failed: 1,
+    failedSteps: 0,
+    ignored: 1,
+    ignoredSteps: 1,
+    filteredOut: 2,
+  });
+  assert.deepEqual(merged.counted, { passed: 2, failed: 1, ignored: 1, ignoredSteps: 1 });
+  assert.deepEqual(merged.ignored.map(describeRef), [
+    './tests/a_test.ts › "race (postgres only): two at once"',
+    './tests/e2e/b_test.ts › "steps" › "off"',
+  ]);
+  assert.deepEqual(merged.failed.map(describeRef), ['./tests/e2e/b_test.ts › "fails"']);
+  assert.equal(merged.onlyUsed, false);
+  const v = verdict({ output: merged, exitCode: 1 });
+  assert.equal(formatSummary(v), "2 passed, 1 failed, 2 skipped");
+  assert.equal(v.filteredOut, 2);
+  // CI: the Postgres-only ignore is allowed on the embedded database, the browser file's ignored step is not
+  const isBrowserFile = (f: string | null) => /e2e/.test(f ?? "");
+  const inCi = verdict({ output: merged, exitCode: 1, ci: true, isBrowserFile });
+  assert.equal(formatSummary(inCi), "2 passed, 2 failed, 1 skipped");
+  assert.match(inCi.problems[0], /b_test\.ts › "steps" › "off"/);
+
+  const onlyNotice = `error: Test failed because the "only" option was used\n`;
+  const only = mergeOutputs([
+    parse(SLICE_A),
+    parse("ok | 1 passed | 0 failed | 1 filtered out (1ms)\n", onlyNotice),
+  ]);
+  assert.equal(only.onlyUsed, true);
+  assert.match(verdict({ output: only, exitCode: 1 }).problems[0], /only/);
+});
+
+Deno.test("run summary: a slice without its summary (crashed, stopped, never run) fails the whole run", () => {
+  const crashed = parse("running 2 tests from ./tests/c_test.ts\na ... ok (1ms)\nb ...");
+  const neverRan = new DenoTestOutput(0);
+  for (const slices of [[parse(SLICE_A), crashed], [parse(SLICE_A), neverRan], [crashed], []]) {
+    const merged = mergeOutputs(slices);
+    assert.equal(merged.summary, null);
+    const v = verdict({ output: merged, exitCode: 134 });
+    assert.equal(v.exitCode, 1);
+    assert.match(v.problems[0], /no summary line/);
+  }
+  const v = verdict({ output: mergeOutputs([parse(SLICE_A), crashed]), exitCode: 134 });
+  assert.equal(formatSummary(v), "2 passed, 1 failed, 1 skipped", "counted from the lines, +1 failed");
+});
+
+/** Writes `files` into a scratch folder, runs `use` with it, removes it. */
+async function inScratch<T>(files: Record<string, string>, use: (dir: string) => Promise<T>): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "run_summary_" });
   try {
-    for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(`${dir}/${name}`, text);
-    const res = await new Deno.Command(Deno.execPath(), {
-      args: ["test", "--no-config", "--no-lock", "-A", "."],
-      cwd: dir,
-      env: { RUST_BACKTRACE: "0" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const out = new DenoTestOutput();
-    out.push(new TextDecoder().decode(res.stdout));
-    out.pushStderr(new TextDecoder().decode(res.stderr));
-    out.end();
-    return { out, code: res.code };
+    for (const [name, text] of Object.entries(files)) {
+      const folder = name.slice(0, name.lastIndexOf("/") + 1);
+      if (folder) await Deno.mkdir(`${dir}/${folder}`, { recursive: true });
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    }
+    return await use(dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** Runs the installed `deno test` (with `extra` arguments) in `dir` and reads its real output. */
+async function testIn(dir: string, extra: string[] = []): Promise<{ out: DenoTestOutput; code: number }> {
+  const res = await new Deno.Command(Deno.execPath(), {
+    args: ["test", "--no-config", "--no-lock", "-A", "--permit-no-files", ...extra, "."],
+    cwd: dir,
+    env: { RUST_BACKTRACE: "0" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const out = new DenoTestOutput();
+  out.push(new TextDecoder().decode(res.stdout));
+  out.pushStderr(new TextDecoder().decode(res.stderr));
+  out.end();
+  return { out, code: res.code };
+}
+
+/** Runs the installed `deno test` on `files` in a scratch folder and reads its real output. */
+function realRun(files: Record<string, string>): Promise<{ out: DenoTestOutput; code: number }> {
+  return inScratch(files, (dir) => testIn(dir));
 }
 
 Deno.test("run summary: the installed deno test's real output — pass, fail, ignore, steps, prints", async () => {
@@ -378,4 +487,30 @@ Deno.test("run summary: the installed deno test's real output — `only:` fails 
   assert.equal(formatSummary(v), "1 passed, 1 failed, 0 skipped");
   assert.equal(v.filteredOut, 1);
   assert.equal(v.exitCode, 1);
+});
+
+Deno.test("run summary: the installed deno test's --shard slices run every file exactly once", async () => {
+  const files: Record<string, string> = {};
+  for (const name of ["a", "b", "c", "d", "e", "sub/f", "sub/g"]) {
+    files[`${name}_test.ts`] = `Deno.test("${name} one", () => {}); Deno.test("${name} two", () => {});`;
+  }
+  files["sub/h_test.ts"] = `Deno.test({ name: "h (postgres): skipped", ignore: true, fn() {} });`;
+  files["helper.ts"] = `Deno.test("not a test file", () => { throw new Error("must not run"); });`;
+  const { whole, slices } = await inScratch(files, async (dir) => {
+    const whole = await testIn(dir);
+    // more slices than files: some are empty, and say so with a summary of their own
+    const slices = [];
+    for (const args of shardArgs(5, 2)) slices.push(await testIn(dir, args));
+    return { whole, slices };
+  });
+  assert.equal(whole.code, 0);
+  assert.deepEqual(whole.out.counted, { passed: 14, failed: 0, ignored: 1, ignoredSteps: 0 });
+  assert.ok(slices.every((s) => s.code === 0 && s.out.summary !== null));
+  assert.ok(slices.some((s) => s.out.summary?.passed === 0), "an empty slice");
+  const merged = mergeOutputs(slices.map((s) => s.out));
+  assert.deepEqual(merged.summary, whole.out.summary);
+  assert.deepEqual(merged.counted, whole.out.counted);
+  assert.deepEqual(merged.ignored, whole.out.ignored);
+  const v = computeVerdict({ output: merged, exitCode: 0, ci: true, postgres: false });
+  assert.equal(formatSummary(v), "14 passed, 0 failed, 1 skipped");
 });
