@@ -10,7 +10,9 @@
  * - `loan_review` — applications in `manual_review` (/admin/loans, the default tab);
  * - `full_review` / `disbursement` — loans `full` (满标审核) / `full_reviewed` (放款) (/admin/loans/full);
  * - `collections` — overdue or accelerated loans with unpaid installments (/admin/collections);
- * - `write_offs` — write-off proposals waiting for a second member's decision.
+ * - `write_offs` — write-off proposals waiting for a second member's decision;
+ * - `reconciliation` — the differences the latest finished reconciliation found (/admin/finance/reconciliation;
+ *   the admin home's alert, `reconciliationAlert`), until a later run finds none.
  * @module
  */
 import type { Queryable } from "../../db/tx.ts";
@@ -46,7 +48,10 @@ export async function menuQueueCounts(db: Queryable, queues: readonly MenuQueue[
            and exists (select 1 from loan_installments li
                        where li.loan_id = l.id and li.status in ('pending', 'overdue'))) end as collections,
       case when 'write_offs' = any(${wanted}::text[]) then
-        (select count(*) from write_off_proposals where status = 'pending') end as write_offs`;
+        (select count(*) from write_off_proposals where status = 'pending') end as write_offs,
+      case when 'reconciliation' = any(${wanted}::text[]) then
+        (select difference_count from reconciliation_runs where status = 'done' order by id desc limit 1)
+      end as reconciliation`;
   const counts: MenuCounts = {};
   for (const q of wanted) counts[q] = BigInt(row[q] ?? 0);
   return counts;

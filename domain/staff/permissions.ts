@@ -132,6 +132,7 @@ export const MENU_QUEUES = [
   "disbursement",
   "collections",
   "write_offs",
+  "reconciliation",
 ] as const;
 
 /** A counted queue. */
@@ -175,7 +176,11 @@ const MENU_ENTRIES: readonly { href: string; label: string; queues?: readonly Qu
     queues: [{ queue: "withdrawals", title: "待审核提现", short: "审" }],
   },
   { href: "/admin/finance/fees", label: "费率设置" },
-  { href: "/admin/finance/reconciliation", label: "资金对账" },
+  {
+    href: "/admin/finance/reconciliation",
+    label: "资金对账",
+    queues: [{ queue: "reconciliation", title: "最近一次对账的差异", short: "差" }],
+  },
   {
     href: "/admin/loans",
     label: "借款审核",

@@ -9,6 +9,7 @@ import { menuQueueCounts } from "../../../domain/admin/menu_counts.ts";
 import { kycQueueCounts } from "../../../domain/identity/identity.ts";
 import { listReviewQueue, listStaffLoans } from "../../../domain/lending/admin_loans.ts";
 import { listCollectionQueue } from "../../../domain/lending/collections.ts";
+import { reconciliationAlert } from "../../../domain/payments/reconciliation.ts";
 import { listStaffWithdrawals } from "../../../domain/payments/withdrawal.ts";
 import { MENU_QUEUES, menuFor, menuQueues } from "../../../domain/staff/permissions.ts";
 import { dbTest } from "../../helpers/db.ts";
@@ -44,7 +45,7 @@ dbTest(
       "write_offs",
     ]);
     const finance = await menuQueueCounts(c.sql, menuQueues(menuFor("finance")));
-    assert.deepEqual(Object.keys(finance).sort(), ["disbursement", "withdrawals"]);
+    assert.deepEqual(Object.keys(finance).sort(), ["disbursement", "reconciliation", "withdrawals"]);
 
     assert.deepEqual(await menuQueueCounts(c.sql, menuQueues(menuFor("tech"))), {});
     assert.equal(c.statements(), 3, "no statement when nothing is counted");
@@ -84,6 +85,7 @@ async function pageCounts(tx: Tx): Promise<Record<string, bigint>> {
     disbursement: BigInt((await listStaffLoans(tx, ["full_reviewed"])).length),
     collections: BigInt((await listCollectionQueue(tx)).total),
     write_offs: BigInt(writeOffs.n),
+    reconciliation: BigInt((await reconciliationAlert(tx))?.differenceCount ?? 0),
   };
 }
 
@@ -125,6 +127,11 @@ dbTest("menu counts: each count is its page's queue, and grows with it", async (
     await tx`insert into write_off_proposals (loan_id, reason, proposed_by)
       values (${overdue}, '无法联系借款人', ${staff.id})`;
     await insertLoan(tx, userId, "settled");
+    // 资金对账: a later run that found three more differences than the latest one
+    await tx`insert into reconciliation_runs (business_date, trigger, status, difference_count, finished_at)
+      values (current_date, 'cron', 'done', ${Number(before.reconciliation) + 3}, now())`;
+    // a run still going does not count yet
+    await tx`insert into reconciliation_runs (business_date, trigger, status) values (current_date, 'staff', 'running')`;
 
     const after = await menuQueueCounts(tx, MENU_QUEUES);
     assert.deepEqual(after, await pageCounts(tx));
@@ -137,6 +144,7 @@ dbTest("menu counts: each count is its page's queue, and grows with it", async (
       disbursement: 1n,
       collections: 1n,
       write_offs: 1n,
+      reconciliation: 3n,
     });
     return rollback(done);
   });

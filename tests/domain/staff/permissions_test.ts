@@ -80,6 +80,7 @@ Deno.test("staff: the menu counts each queue once, only for roles that may work 
   assert.deepEqual(queuesOf("super_admin"), {
     "/admin/kyc": ["kyc"],
     "/admin/finance/withdrawals": ["withdrawals"],
+    "/admin/finance/reconciliation": ["reconciliation"],
     "/admin/loans": ["loan_review"],
     "/admin/loans/full": ["full_review", "disbursement"],
     "/admin/collections": ["collections", "write_offs"],
@@ -93,6 +94,7 @@ Deno.test("staff: the menu counts each queue once, only for roles that may work 
   });
   assert.deepEqual(queuesOf("finance"), {
     "/admin/finance/withdrawals": ["withdrawals"],
+    "/admin/finance/reconciliation": ["reconciliation"],
     "/admin/loans/full": ["disbursement"],
   });
   assert.deepEqual(queuesOf("operations"), { "/admin/kyc": ["kyc"] });
