@@ -132,7 +132,7 @@ appTest("bid API: each refusal is a JSON code with its status and moves nothing"
   await expect({ amountFen: 1.5, tradePassword: tp }, 400, "invalid_input");
   await expect({ amountFen: 100_000, amountYuan: "1000", tradePassword: tp }, 400, "invalid_input");
   await expect({ amountYuan: "abc", tradePassword: tp }, 400, "invalid_input");
-  // the body's shape, checked field by field (no schema on this path)
+  // the body's shape (its schema)
   await expect([{ amountFen: 100_000 }], 400, "invalid_input");
   await expect(null, 400, "invalid_input");
   await expect({ amountFen: -100, tradePassword: tp }, 400, "invalid_input");

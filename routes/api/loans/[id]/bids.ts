@@ -21,6 +21,7 @@
  *     (below_minimum, not_multiple, insufficient_funds, per_bid_limit, outstanding_limit).
  * @module
  */
+import { z } from "zod";
 import type { Fen } from "../../../../domain/money/fen.ts";
 import { parseYuanToFen } from "../../../../domain/money/format.ts";
 import { placeBid, type PlaceBidCode, type PlaceBidResult } from "../../../../domain/lending/place_bid.ts";
@@ -63,40 +64,19 @@ export const BID_API_STATUS: Readonly<Record<BidApiCode, number>> = {
 
 const KEY_PATTERN = /^[A-Za-z0-9_:-]{8,100}$/;
 
-/** The POST body, checked (what a schema would accept, without one on this hot path). */
-interface BidBody {
-  amountFen?: number | string;
-  amountYuan?: number | string;
-  tradePassword?: string;
-}
-
-/**
- * The body's fields when it is an object whose fields have the accepted types, else null: `amountFen` an
- * integer 1–10,000,000,000 or a string of 1–11 digits without leading zero; `amountYuan` a string of at
- * most 30 characters or a number in (0, 100,000,000]; `tradePassword` a string of at most 20 characters.
- * Each is optional (absent or undefined); other fields are ignored.
- */
-function parseBody(raw: unknown): BidBody | null {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return null;
-  const { amountFen, amountYuan, tradePassword } = raw as Record<string, unknown>;
-  const fenOk = amountFen === undefined ||
-    (typeof amountFen === "number" && Number.isInteger(amountFen) && amountFen > 0 &&
-      amountFen <= 10_000_000_000) ||
-    (typeof amountFen === "string" && /^[1-9]\d{0,10}$/.test(amountFen));
-  const yuanOk = amountYuan === undefined || (typeof amountYuan === "string" && amountYuan.length <= 30) ||
-    (typeof amountYuan === "number" && amountYuan > 0 && amountYuan <= 100_000_000);
-  const passwordOk = tradePassword === undefined ||
-    (typeof tradePassword === "string" && tradePassword.length <= 20);
-  if (!fenOk || !yuanOk || !passwordOk) return null;
-  return { amountFen, amountYuan, tradePassword } as BidBody;
-}
+const bodySchema = z.object({
+  amountFen: z.union([z.number().int().positive().max(10_000_000_000), z.string().regex(/^[1-9]\d{0,10}$/)])
+    .optional(),
+  amountYuan: z.union([z.string().max(30), z.number().positive().max(100_000_000)]).optional(),
+  tradePassword: z.string().max(20).optional(),
+});
 
 function refusal(code: BidApiCode, message: string, extra: Record<string, unknown> = {}): Response {
   return Response.json({ ok: false, code, message, ...extra }, { status: BID_API_STATUS[code] });
 }
 
 /** The amount of the body in fen, or null when absent or malformed (exactly one of the two fields). */
-function amountOf(body: BidBody): Fen | null {
+function amountOf(body: z.infer<typeof bodySchema>): Fen | null {
   if ((body.amountFen === undefined) === (body.amountYuan === undefined)) return null;
   if (body.amountFen !== undefined) return BigInt(body.amountFen);
   return parseYuanToFen(String(body.amountYuan));
@@ -163,9 +143,9 @@ export const handler = define.handlers({
     } catch {
       raw = null;
     }
-    const body = parseBody(raw);
-    const amountFen = body ? amountOf(body) : null;
-    if (!body || amountFen === null || amountFen <= 0n) {
+    const parsed = bodySchema.safeParse(raw);
+    const amountFen = parsed.success ? amountOf(parsed.data) : null;
+    if (!parsed.success || amountFen === null || amountFen <= 0n) {
       return refusal(
         "invalid_input",
         "请输入正确的出借金额：amountFen（整数，分）或 amountYuan（元，最多两位小数）",
@@ -181,7 +161,7 @@ export const handler = define.handlers({
       amountFen,
       idempotencyKey: key,
       sessionId: ctx.state.sessionId,
-      tradePassword: body.tradePassword,
+      tradePassword: parsed.data.tradePassword,
       channel: "api",
       ip: ctx.state.clientIp,
     });
