@@ -288,17 +288,6 @@ export function outboxWakerFor(kv: Deno.Kv): OutboxWaker {
 }
 
 /**
- * Wake the relay for `ids` through the KV queue, one message per {@link RELAY_WAKE_MAX_IDS} ids (without
- * gathering: what a process without a {@link OutboxWaker} uses).
- */
-export async function enqueueOutboxWake(kv: Deno.Kv, ids: readonly string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += RELAY_WAKE_MAX_IDS) {
-    const chunk = ids.slice(i, i + RELAY_WAKE_MAX_IDS);
-    await enqueue(kv, WAKE_MESSAGE, { ids: chunk }, { dedupeKey: `outbox:${chunk[0]}+${chunk.length}` });
-  }
-}
-
-/**
  * The KV queue handler for wake-ups: deliver exactly the events named (those still due) — with a
  * `waker`, also every id it gathered since its message was sent.
  */
