@@ -46,20 +46,25 @@ async function entryAsStored(sql: Db, entryId: string) {
   return { ...entry, lines: lines.map((l) => [l.kind, l.amount, l.after]) };
 }
 
+/** A bid freeze of `amountFen` for `userId` (available → frozen), as placeBid moves it. */
+function bidFreeze(userId: string, amountFen: Fen, key: string, memo: string | null): OwnTransfer {
+  return {
+    userId,
+    fromKind: "user_available",
+    toKind: "user_frozen",
+    amountFen,
+    businessType: "bid_freeze",
+    reference: `test:${key}`,
+    idempotencyKey: `test-own:${key}`,
+    memo,
+  };
+}
+
 dbTest("own transfer: posts what postEntry posts for the same two lines", async (sql) => {
   const a = await fundedUser(sql, 10_000n);
   const b = await fundedUser(sql, 10_000n);
   const key = uniq();
-  const viaFragment = await transfer(sql, {
-    userId: a,
-    fromKind: "user_available",
-    toKind: "user_frozen",
-    amountFen: 2_500n,
-    businessType: "bid_freeze",
-    reference: `test:${key}`,
-    idempotencyKey: `test-own-a:${key}`,
-    memo: "投标冻结",
-  });
+  const viaFragment = await transfer(sql, bidFreeze(a, 2_500n, key, "投标冻结"));
   assert.equal(viaFragment.moved, 2);
   const viaPostEntry = await transaction(sql, (tx) =>
     postEntry(tx, {
@@ -87,35 +92,17 @@ dbTest("own transfer: posts what postEntry posts for the same two lines", async 
 dbTest("own transfer: a short balance moves nothing once the caller rolls back", async (sql) => {
   const a = await fundedUser(sql, 1_000n);
   const key = uniq();
-  const out = await transfer(sql, {
-    userId: a,
-    fromKind: "user_available",
-    toKind: "user_frozen",
-    amountFen: 1_001n,
-    businessType: "bid_freeze",
-    reference: `test:${key}`,
-    idempotencyKey: `test-own-short:${key}`,
-    memo: null,
-  });
+  const out = await transfer(sql, bidFreeze(a, 1_001n, key, null));
   assert.equal(out.moved, 1, "only the frozen row could move: the caller must roll back");
   assert.equal(out.entryId, null, "no entry without both rows");
   assert.deepEqual(await userBalances(sql, a), { availableFen: 1_000n, frozenFen: 0n, rewardFen: 0n });
   const [{ n }] = await sql<{ n: bigint }[]>`
-    select count(*) as n from journal_entries where idempotency_key = ${`test-own-short:${key}`}`;
+    select count(*) as n from journal_entries where idempotency_key = ${`test-own:${key}`}`;
   assert.equal(n, 0n);
 });
 
 Deno.test("own transfer: a non-positive amount or one account twice is a programming error", () => {
-  const t: OwnTransfer = {
-    userId: "1",
-    fromKind: "user_available",
-    toKind: "user_frozen",
-    amountFen: 0n,
-    businessType: "bid_freeze",
-    reference: "x",
-    idempotencyKey: "x",
-    memo: null,
-  };
+  const t = bidFreeze("1", 0n, "x", null);
   const tx = (() => {}) as unknown as Tx;
   assert.throws(() => ownTransferCtes(tx, t), RangeError);
   assert.throws(() => ownTransferCtes(tx, { ...t, amountFen: 1n, toKind: "user_available" }), RangeError);
